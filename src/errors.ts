@@ -1,0 +1,132 @@
+/**
+ * Every error wireseal throws: one class per condition, branchable with
+ * `instanceof` or `err.name`, carrying typed `details`. Never match on
+ * `message`, which is for humans and may change.
+ *
+ * @module
+ */
+
+/** Base class of every error thrown by wireseal. */
+export class WiresealError<D extends object = Record<string, unknown>> extends Error {
+  /** Machine-readable facts about the failure; shape fixed per subclass. */
+  readonly details: D
+
+  constructor (message: string, details: D, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.details = details
+  }
+}
+
+/** Which size a {@link SizeLimitError} refers to. */
+export type LimitedQuantity =
+  | 'payload'
+  | 'compressed'
+  | 'decompressed'
+  | 'frame'
+  | 'batch-items'
+  | 'proof-depth'
+  | 'chunk'
+  | 'channel'
+  | 'field'
+
+/** Details of a {@link SizeLimitError}. */
+export interface SizeLimitDetails {
+  /** What was measured. */
+  quantity: LimitedQuantity
+  /** The largest accepted value. */
+  limit: number
+  /** The value seen or claimed (a claim is checked before anything is allocated). */
+  actual: number
+}
+
+/** A size (or a size claimed by a header) exceeds the configured budget. */
+export class SizeLimitError extends WiresealError<SizeLimitDetails> {
+  constructor (quantity: LimitedQuantity, limit: number, actual: number) {
+    super(`${quantity} size ${actual} exceeds the limit of ${limit}`, { quantity, limit, actual })
+  }
+}
+
+/** Details of a {@link MalformedInputError}. */
+export interface MalformedDetails {
+  /** The decoder that rejected the input, e.g. `snappy`, `protobuf/Block`, `envelope`. */
+  format: string
+  /** Short human-readable reason, e.g. `truncated`, `bad varint`. */
+  reason: string
+}
+
+/** Bytes that are not a valid encoding: garbage, truncation, trailing data, corrupt stream. */
+export class MalformedInputError extends WiresealError<MalformedDetails> {
+  constructor (format: string, reason: string, options?: { cause?: unknown }) {
+    super(`malformed ${format} input: ${reason}`, { format, reason }, options)
+  }
+}
+
+/** What kind of codec an id refers to. */
+export type CodecKind = 'serializer' | 'compression' | 'message-type' | 'key-type'
+
+/** Details of {@link UnknownCodecError} and {@link DuplicateCodecError}. */
+export interface CodecDetails {
+  kind: CodecKind
+  /** The numeric wire id or the name that was looked up. */
+  id: number | string
+}
+
+/** A wire id or name that no registered codec answers to. */
+export class UnknownCodecError extends WiresealError<CodecDetails> {
+  constructor (kind: CodecKind, id: number | string) {
+    super(`unknown ${kind} ${JSON.stringify(id)}`, { kind, id })
+  }
+}
+
+/** A codec registered under an id or name that is already taken (ids are never reused). */
+export class DuplicateCodecError extends WiresealError<CodecDetails> {
+  constructor (kind: CodecKind, id: number | string) {
+    super(`${kind} ${JSON.stringify(id)} is already registered`, { kind, id })
+  }
+}
+
+/** Details of an {@link InvalidValueError}. */
+export interface InvalidValueDetails {
+  /** Dotted path of the offending field, e.g. `Block.timestamp`. */
+  field: string
+  /** What was expected, e.g. `uint64 bigint`. */
+  expected: string
+}
+
+/** A value handed to an encoder does not match its message type. */
+export class InvalidValueError extends WiresealError<InvalidValueDetails> {
+  constructor (field: string, expected: string) {
+    super(`${field}: expected ${expected}`, { field, expected })
+  }
+}
+
+/** Details of a {@link CodecUnavailableError}. */
+export interface CodecUnavailableDetails {
+  /** The codec or backend asked for, e.g. `zstd/native`. */
+  name: string
+  /** Why it cannot be used here. */
+  reason: string
+}
+
+/** A backend or codec that exists but cannot run in this environment. */
+export class CodecUnavailableError extends WiresealError<CodecUnavailableDetails> {
+  constructor (name: string, reason: string) {
+    super(`${name} is unavailable: ${reason}`, { name, reason })
+  }
+}
+
+/** Details of an {@link InvalidConfigError}. */
+export interface InvalidConfigDetails {
+  /** The option that is wrong. */
+  option: string
+  /** What was expected. */
+  expected: string
+}
+
+/** An option passed to a factory is out of range or inconsistent. */
+export class InvalidConfigError extends WiresealError<InvalidConfigDetails> {
+  constructor (option: string, expected: string) {
+    super(`option ${option}: expected ${expected}`, { option, expected })
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The one size budget. Every layer derives its limits from a {@link WireLimits}
+ * object, so a sender and a receiver built with the same init refuse exactly
+ * the same sizes. Every `DEFAULT_*` constant of the project lives here.
+ *
+ * @module
+ */
+import { InvalidConfigError } from './errors.js'
+
+/**
+ * Largest uncompressed payload: 10 MiB, the `MAX_PAYLOAD_SIZE` of Ethereum's
+ * consensus-layer networking spec, a real-world budget for block-sized messages.
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+
+/** Largest number of messages in one batch envelope. */
+export const DEFAULT_MAX_BATCH_ITEMS = 4096
+
+/** Chunk size of chunked (Merkle-verified) payloads: 64 KiB minus room for framing. */
+export const DEFAULT_CHUNK_BYTES = 65_536 - 1024
+
+/** Longest channel (gossip topic or protocol id), in UTF-8 bytes. */
+export const DEFAULT_MAX_CHANNEL_BYTES = 256
+
+/**
+ * Room reserved in a frame for everything but the payload: header fields,
+ * channel, public key (ECDSA P-521 SPKI is the largest, 158 B) and signature.
+ */
+export const DEFAULT_ENVELOPE_OVERHEAD_BYTES = 2048
+
+/** Payloads smaller than this are never compressed (ratio below 1.1 on real data, see ANCHORS). */
+export const DEFAULT_COMPRESSION_MIN_BYTES = 1024
+
+/** Compression must save at least this fraction of the input, else the raw bytes are sent. */
+export const DEFAULT_COMPRESSION_MIN_SAVINGS = 0.05
+
+/**
+ * Worst-case snappy output for `n` input bytes (`32 + n + n/6`, snappy's
+ * `MaxCompressedLength`, also the bound Ethereum uses for `ssz_snappy`).
+ * Every compressor we ship stays under it (zstd and gzip expand far less).
+ */
+export function maxCompressedLength (n: number): number {
+  return 32 + n + Math.floor(n / 6)
+}
+
+/** Options of {@link createLimits}. Every field is optional. */
+export interface LimitsInit {
+  /**
+   * Largest uncompressed (serialized) payload, in bytes.
+   * @default DEFAULT_MAX_PAYLOAD_BYTES (10 MiB)
+   */
+  maxPayloadBytes?: number
+  /**
+   * Largest number of items in one batch envelope.
+   * @default DEFAULT_MAX_BATCH_ITEMS (4096)
+   */
+  maxBatchItems?: number
+  /**
+   * Size of one chunk of a chunked payload.
+   * @default DEFAULT_CHUNK_BYTES (64,512 B)
+   */
+  chunkBytes?: number
+  /**
+   * Longest channel name in UTF-8 bytes.
+   * @default DEFAULT_MAX_CHANNEL_BYTES (256)
+   */
+  maxChannelBytes?: number
+  /**
+   * Bytes reserved in a frame for the envelope around the payload.
+   * @default DEFAULT_ENVELOPE_OVERHEAD_BYTES (2048)
+   */
+  envelopeOverheadBytes?: number
+}
+
+/** The resolved budget. Derived fields are computed, never configured separately. */
+export interface WireLimits {
+  /** Largest uncompressed payload. */
+  readonly maxPayloadBytes: number
+  /** Largest compressed payload: `maxCompressedLength(maxPayloadBytes)`. */
+  readonly maxCompressedBytes: number
+  /** Largest frame on a stream or gossip message: compressed payload + envelope overhead. */
+  readonly maxFrameBytes: number
+  /** Largest number of items in one batch. */
+  readonly maxBatchItems: number
+  /** Deepest Merkle inclusion proof: `ceil(log2(max(maxBatchItems, chunks of a max payload)))`. */
+  readonly maxProofDepth: number
+  /** Chunk size of chunked payloads. */
+  readonly chunkBytes: number
+  /** Longest channel name. */
+  readonly maxChannelBytes: number
+  /** Bytes reserved for the envelope around the payload. */
+  readonly envelopeOverheadBytes: number
+}
+
+function positiveInt (option: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (Number.isSafeInteger(value) && value > 0 && value <= max) return value
+  throw new InvalidConfigError(option, `an integer in 1..${max}, got ${String(value)}`)
+}
+
+/** Smallest `d` with `2^d >= n`. */
+function ceilLog2 (n: number): number {
+  let d = 0
+  while (2 ** d < n) d++
+  return d
+}
+
+/** Resolves a {@link LimitsInit} into a frozen {@link WireLimits}. */
+export function createLimits (init: LimitsInit = {}): WireLimits {
+  // 2 GiB - 1: the largest size a single Uint8Array may safely be asked for on every platform.
+  const maxPayloadBytes = positiveInt('maxPayloadBytes', init.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 0x7fff_ffff)
+  const maxBatchItems = positiveInt('maxBatchItems', init.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS, 1 << 20)
+  const chunkBytes = positiveInt('chunkBytes', init.chunkBytes ?? DEFAULT_CHUNK_BYTES)
+  const maxChannelBytes = positiveInt('maxChannelBytes', init.maxChannelBytes ?? DEFAULT_MAX_CHANNEL_BYTES, 65_535)
+  const envelopeOverheadBytes = positiveInt('envelopeOverheadBytes', init.envelopeOverheadBytes ?? DEFAULT_ENVELOPE_OVERHEAD_BYTES)
+  const maxCompressedBytes = maxCompressedLength(maxPayloadBytes)
+  const maxChunks = Math.ceil(maxPayloadBytes / chunkBytes)
+  return Object.freeze({
+    maxPayloadBytes,
+    maxCompressedBytes,
+    maxFrameBytes: maxCompressedBytes + envelopeOverheadBytes + maxChannelBytes,
+    maxBatchItems,
+    maxProofDepth: ceilLog2(Math.max(maxBatchItems, maxChunks, 2)),
+    chunkBytes,
+    maxChannelBytes,
+    envelopeOverheadBytes
+  })
+}
+
+/** The budget with every default applied. */
+export const DEFAULT_LIMITS: WireLimits = createLimits()

@@ -1,0 +1,59 @@
+/**
+ * The serializer contract. A {@link Serializer} turns values of ONE message
+ * type into bytes in ONE format. Its `id` is the format's wire id (the same for
+ * every message type in that format); the message type travels separately,
+ * as a {@link MessageType} id.
+ *
+ * Value model, shared by every serializer so that a value encoded by any of
+ * them decodes to a deep-equal value: bytes are `Uint8Array`, uint64 is
+ * `bigint`, uint32 is `number`, maps are plain objects with string keys.
+ *
+ * @module
+ */
+
+/** A message type known to the wire: its id goes into every envelope header. */
+export interface MessageType<T = unknown> {
+  /** Wire id, 1..65535, registered once and never reused. */
+  readonly id: number
+  /** Human name, e.g. `Block`. */
+  readonly name: string
+  /**
+   * Checks that an arbitrary value is a well-formed `T` (used before encoding
+   * user input and by the CLI); throws {@link InvalidValueError} naming the field.
+   */
+  assert(value: unknown): asserts value is T
+}
+
+/** Encodes and decodes values of one message type in one format. */
+export interface Serializer<T = unknown> {
+  /** Wire id of the format (1 protobuf, 2 msgpack, 3 flatbuffers, 4 json; 128+ for users). */
+  readonly id: number
+  /** Format name, e.g. `protobuf`. */
+  readonly name: string
+  /** The message type this serializer handles. */
+  readonly type: MessageType<T>
+  /** Encodes a value; throws {@link InvalidValueError} when the value does not fit the type. */
+  encode(value: T): Uint8Array
+  /**
+   * Decodes bytes; throws {@link MalformedInputError} on garbage, truncation or
+   * trailing data and {@link SizeLimitError} on oversized claims. Never returns
+   * a partially filled value.
+   */
+  decode(bytes: Uint8Array): T
+}
+
+/** Well-known format ids. Ids 1..127 are reserved for wireseal; users take 128..255. */
+export const SerializerId = Object.freeze({
+  protobuf: 1,
+  msgpack: 2,
+  flatbuffers: 3,
+  json: 4,
+  /** msgpackr with shared structures; only between peers that declare the same structure version. */
+  msgpackStructured: 5
+} as const)
+
+/** Well-known message type ids. */
+export const MessageTypeId = Object.freeze({
+  Block: 1,
+  PeerInfo: 2
+} as const)
