@@ -34,6 +34,27 @@ export const DEFAULT_COMPRESSION_MIN_BYTES = 1024
 /** Compression must save at least this fraction of the input, else the raw bytes are sent. */
 export const DEFAULT_COMPRESSION_MIN_SAVINGS = 0.05
 
+/** Most multiaddrs accepted in one PeerInfo. */
+export const DEFAULT_MAX_MULTIADDRS = 64
+
+/** Most metadata entries accepted in one PeerInfo. */
+export const DEFAULT_MAX_METADATA_ENTRIES = 64
+
+/**
+ * Replay window per (sender, channel), in sequence numbers: RFC 6479 with 128
+ * blocks of 64 bits, one block kept free for rotation, as wireguard-go does.
+ */
+export const DEFAULT_REPLAY_WINDOW = 8128
+
+/** Most (sender, channel) replay windows kept in memory before the least recently used is evicted. */
+export const DEFAULT_MAX_TRACKED_SENDERS = 10_000
+
+/** Messages whose timestamp is older than this are rejected as too old (ms). */
+export const DEFAULT_MAX_MESSAGE_AGE_MS = 10 * 60_000
+
+/** Messages timestamped further than this in the future are rejected as clock skew (ms). */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000
+
 /**
  * Worst-case snappy output for `n` input bytes (`32 + n + n/6`, snappy's
  * `MaxCompressedLength`, also the bound Ethereum uses for `ssz_snappy`).
