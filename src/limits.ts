@@ -55,6 +55,12 @@ export const DEFAULT_MAX_MESSAGE_AGE_MS = 10 * 60_000
 /** Messages timestamped further than this in the future are rejected as clock skew (ms). */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000
 
+/** Sender public keys kept imported (node:crypto KeyObject + peer id) by a receiver. */
+export const DEFAULT_MAX_CACHED_KEYS = 4096
+
+/** Domain separation string of wireseal envelope signatures (RFC 0002 style prefix). */
+export const DEFAULT_SIGNATURE_DOMAIN = 'wireseal/envelope/v1'
+
 /**
  * Worst-case snappy output for `n` input bytes (`32 + n + n/6`, snappy's
  * `MaxCompressedLength`, also the bound Ethereum uses for `ssz_snappy`).
