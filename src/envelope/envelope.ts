@@ -1,0 +1,160 @@
+/**
+ * Envelope wire encoding (proto/envelope.proto, message `Envelope`) and the
+ * signature over it.
+ *
+ * Signed bytes, in the style of libp2p signed envelopes (RFC 0002):
+ * `uvarint(len(domain)) || domain || header`, where `header` is the exact
+ * header bytes carried in the envelope. The header binds the message type,
+ * serializer, compression, channel, seq, timestamp, declared lengths, the
+ * payload digest and the public key (which carries the key type), so none of
+ * them can be changed without breaking the signature.
+ *
+ * @module
+ */
+import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { LEN, PbReader, PbWriter, VARINT, bytesFieldLength, uintFieldLength, varintLength } from './pb.js'
+import { headerLength, readHeader, writeHeader, type EnvelopeHeader, type HeaderParts } from './header.js'
+import type { EnvelopeSigner } from './keys.js'
+import type { WireLimits } from '../limits.js'
+
+/** Largest signature accepted (ECDSA P-521 in P1363 form is 132 bytes; DER secp256k1 72). */
+export const MAX_SIGNATURE_BYTES = 160
+
+/** Largest header accepted: fixed fields + channel + key. */
+export function maxHeaderBytes (limits: WireLimits): number {
+  return 512 + limits.maxChannelBytes
+}
+
+/** Field numbers of `Envelope` in proto/envelope.proto. */
+const F = { header: 1, signature: 2, payload: 3, index: 4, proof: 5 } as const
+const WIRE_TYPES: Array<number | undefined> = [undefined, LEN, LEN, LEN, VARINT, LEN]
+
+const textEncoder = new TextEncoder()
+
+/** `uvarint(len(domain)) || domain`, the prefix of every signed message. */
+export function domainPrefix (domain: string): Uint8Array {
+  const d = textEncoder.encode(domain)
+  const out = new Uint8Array(varintLength(d.length) + d.length)
+  const w = new PbWriter(out)
+  w.varint(d.length)
+  out.set(d, w.pos)
+  return out
+}
+
+/** A parsed, NOT yet verified envelope. All byte fields are views into the input. */
+export interface ParsedEnvelope {
+  /** Exact header bytes (what the signature covers after the domain prefix). */
+  headerBytes: Uint8Array
+  /** Decoded header. */
+  header: EnvelopeHeader
+  /** Signature over `domainPrefix || headerBytes`. */
+  signature: Uint8Array
+  /** Carried payload (compressed message, compressed batch, or one batch item). */
+  payload: Uint8Array
+  /** Batch item only: the item's index in the batch. */
+  index?: number
+  /** Batch item only: RFC 9162 inclusion proof, concatenated 32-byte hashes. */
+  proof?: Uint8Array
+}
+
+/** Extra fields of a forwarded batch item. */
+export interface ItemFields {
+  index: number
+  proof: Uint8Array
+}
+
+/**
+ * Signs `header` and lays out the envelope. The payload is copied exactly
+ * once, into the returned buffer. Pass `signedHeader` to reuse the header bytes
+ * and signature of an existing envelope (used when forwarding batch items).
+ */
+export function encodeEnvelope (
+  signer: EnvelopeSigner | undefined,
+  prefix: Uint8Array,
+  header: HeaderParts | undefined,
+  payload: Uint8Array,
+  item?: ItemFields,
+  signedHeader?: { headerBytes: Uint8Array, signature: Uint8Array }
+): Uint8Array {
+  let headerBytes: Uint8Array
+  let signature: Uint8Array
+  if (signedHeader !== undefined) {
+    headerBytes = signedHeader.headerBytes
+    signature = signedHeader.signature
+  } else {
+    if (signer === undefined || header === undefined) throw new TypeError('signer and header are required')
+    const hLen = headerLength(header)
+    const signed = new Uint8Array(prefix.length + hLen)
+    signed.set(prefix, 0)
+    const w = new PbWriter(signed, prefix.length)
+    writeHeader(w, header)
+    headerBytes = signed.subarray(prefix.length)
+    signature = signer.sign(signed)
+  }
+  let total = bytesFieldLength(F.header, headerBytes.length) + bytesFieldLength(F.signature, signature.length) +
+    bytesFieldLength(F.payload, payload.length)
+  if (item !== undefined) total += uintFieldLength(F.index, item.index) + bytesFieldLength(F.proof, item.proof.length)
+  const out = new Uint8Array(total)
+  const w = new PbWriter(out)
+  w.bytesField(F.header, headerBytes)
+  w.bytesField(F.signature, signature)
+  w.bytesField(F.payload, payload)
+  if (item !== undefined) {
+    w.uintField(F.index, item.index)
+    w.bytesField(F.proof, item.proof)
+  }
+  return out
+}
+
+/**
+ * Bounded parse of an envelope: sizes are checked against `limits` before any
+ * allocation, and every byte field is a view (no copy). Throws
+ * {@link SizeLimitError} for an oversized frame or payload claim and
+ * {@link MalformedInputError} for anything that is not a canonical envelope.
+ * The signature is NOT checked here.
+ */
+export function parseEnvelope (bytes: Uint8Array, limits: WireLimits): ParsedEnvelope {
+  if (bytes.length > limits.maxFrameBytes) throw new SizeLimitError('frame', limits.maxFrameBytes, bytes.length)
+  const r: PbReader = new PbReader(bytes, 'envelope')
+  let headerBytes: Uint8Array | undefined
+  let signature: Uint8Array | undefined
+  let payload: Uint8Array | undefined
+  let index: number | undefined
+  let proof: Uint8Array | undefined
+  for (let field = r.nextField(WIRE_TYPES); field !== 0; field = r.nextField(WIRE_TYPES)) {
+    switch (field) {
+      case F.header: headerBytes = r.bytes(maxHeaderBytes(limits), 'header'); break
+      case F.signature: signature = r.bytes(MAX_SIGNATURE_BYTES, 'signature'); break
+      case F.payload: payload = r.bytes(limits.maxCompressedBytes, 'payload'); break
+      case F.index: index = r.varint(); break
+      case F.proof: proof = r.bytes(32 * limits.maxProofDepth, 'proof'); break
+    }
+  }
+  if (headerBytes === undefined || signature === undefined || payload === undefined) r.fail('missing header, signature or payload')
+  if ((index === undefined) !== (proof === undefined)) r.fail('index and proof go together')
+  const header = readHeader(headerBytes, limits)
+  if (header.uncompressedLength > limits.maxPayloadBytes) throw new SizeLimitError('payload', limits.maxPayloadBytes, header.uncompressedLength)
+  const parsed: ParsedEnvelope = { headerBytes, header, signature, payload }
+  if (index !== undefined && proof !== undefined) {
+    if (header.kind !== 2) r.fail('index and proof outside a batch')
+    if (proof.length % 32 !== 0) r.fail('proof length is not a multiple of 32')
+    if (index >= header.count) r.fail(`item index ${index} outside a batch of ${header.count}`)
+    parsed.index = index
+    parsed.proof = proof
+  } else if (payload.length !== header.payloadLength) {
+    throw new MalformedInputError('envelope', `payload is ${payload.length} bytes, header says ${header.payloadLength}`)
+  }
+  return parsed
+}
+
+/** Checks the signature of a parsed envelope against the sender's key. */
+export function verifyEnvelopeSignature (
+  env: ParsedEnvelope,
+  prefix: Uint8Array,
+  verify: (data: Uint8Array, sig: Uint8Array) => boolean
+): boolean {
+  const signed = new Uint8Array(prefix.length + env.headerBytes.length)
+  signed.set(prefix, 0)
+  signed.set(env.headerBytes, prefix.length)
+  return verify(signed, env.signature)
+}

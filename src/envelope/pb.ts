@@ -1,0 +1,143 @@
+/**
+ * Minimal, strict protobuf wire primitives for the envelope (protobuf
+ * encoding spec: varints, wire types 0 and 2). Strict means: every read is
+ * bounds-checked, varints are at most 8 bytes and must fit a safe integer,
+ * fields appear in ascending order at most once, and unknown fields are
+ * rejected — so one envelope has exactly one encoding and the signed header
+ * cannot be read two ways.
+ *
+ * @module
+ */
+import { MalformedInputError } from '../errors.js'
+
+/** Wire type of varint fields. */
+export const VARINT = 0
+/** Wire type of length-delimited fields. */
+export const LEN = 2
+
+/** Bytes needed to encode `n` as an unsigned varint (n is a safe integer). */
+export function varintLength (n: number): number {
+  let len = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 128)
+    len++
+  }
+  return len
+}
+
+/** Growable-free writer over a buffer sized in advance with {@link varintLength}. */
+export class PbWriter {
+  readonly buf: Uint8Array
+  pos: number
+
+  constructor (buf: Uint8Array, pos = 0) {
+    this.buf = buf
+    this.pos = pos
+  }
+
+  varint (n: number): void {
+    const buf = this.buf
+    while (n >= 0x80) {
+      buf[this.pos++] = (n % 128) | 0x80
+      n = Math.floor(n / 128)
+    }
+    buf[this.pos++] = n
+  }
+
+  /** Field tag: `(field << 3) | wireType`. */
+  tag (field: number, wireType: number): void {
+    this.varint(field * 8 + wireType)
+  }
+
+  uintField (field: number, n: number): void {
+    this.tag(field, VARINT)
+    this.varint(n)
+  }
+
+  bytesField (field: number, bytes: Uint8Array): void {
+    this.tag(field, LEN)
+    this.varint(bytes.length)
+    this.buf.set(bytes, this.pos)
+    this.pos += bytes.length
+  }
+}
+
+/** Encoded size of a varint field. */
+export function uintFieldLength (field: number, n: number): number {
+  return varintLength(field * 8) + varintLength(n)
+}
+
+/** Encoded size of a length-delimited field of `len` bytes. */
+export function bytesFieldLength (field: number, len: number): number {
+  return varintLength(field * 8) + varintLength(len) + len
+}
+
+/** Bounded, strict reader. Errors name the `format` being parsed. */
+export class PbReader {
+  readonly buf: Uint8Array
+  pos: number
+  readonly end: number
+  private readonly format: string
+  private lastField = 0
+
+  constructor (buf: Uint8Array, format: string) {
+    this.buf = buf
+    this.pos = 0
+    this.end = buf.length
+    this.format = format
+  }
+
+  fail (reason: string): never {
+    throw new MalformedInputError(this.format, reason)
+  }
+
+  get done (): boolean {
+    return this.pos >= this.end
+  }
+
+  varint (): number {
+    const buf = this.buf
+    let result = 0
+    let scale = 1
+    for (let i = 0; i < 8; i++) {
+      if (this.pos >= this.end) this.fail('truncated varint')
+      const b = buf[this.pos++] as number
+      result += (b & 0x7f) * scale
+      if (b < 0x80) {
+        if (b === 0 && i > 0) this.fail('non-minimal varint')
+        if (result > Number.MAX_SAFE_INTEGER) this.fail('varint exceeds 2^53-1')
+        return result
+      }
+      scale *= 128
+    }
+    return this.fail('varint longer than 8 bytes')
+  }
+
+  /**
+   * Reads the next tag and returns its field number, enforcing ascending
+   * order (no repeats) and the expected wire type of known fields.
+   * Returns 0 at the end of input.
+   */
+  nextField (wireTypes: ReadonlyArray<number | undefined>): number {
+    if (this.pos >= this.end) return 0
+    const tag = this.varint()
+    const field = Math.floor(tag / 8)
+    const wireType = tag % 8
+    if (field <= this.lastField) this.fail(`field ${field} out of order or repeated`)
+    const expected = wireTypes[field]
+    if (expected === undefined) this.fail(`unknown field ${field}`)
+    if (expected !== wireType) this.fail(`field ${field} has wire type ${wireType}, expected ${expected}`)
+    this.lastField = field
+    return field
+  }
+
+  /** A length-delimited field as a view (no copy), at most `max` bytes. */
+  bytes (max: number, what: string): Uint8Array {
+    const len = this.varint()
+    if (len > max) this.fail(`${what} is ${len} bytes, more than ${max}`)
+    if (len > this.end - this.pos) this.fail(`truncated ${what}`)
+    const out = this.buf.subarray(this.pos, this.pos + len)
+    this.pos += len
+    return out
+  }
+}
