@@ -1,0 +1,393 @@
+/**
+ * A small micro-benchmark harness. The cases of a group (a wireseal call and
+ * the library it wraps, called directly) run in ONE process, interleaved
+ * round by round (A, B, C, then B, C, A, ...), so that drift from a noisy
+ * neighbour, CPU frequency or GC pressure hits every case of a round alike.
+ * Each case is warmed up, its batch size calibrated to a fixed duration, and
+ * reported as the median (with quartiles and extremes) of its per-round rates.
+ * Comparisons are paired per round (see {@link pairedRatio}).
+ *
+ * Units: MB is 10^6 bytes; ops/s and MB/s are per round, then summarized.
+ *
+ * @module
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { InvalidConfigError } from '../src/errors.js'
+import { pairedRatio, summarize, type Summary } from './stats.js'
+
+/** How long and how carefully to measure. */
+export type BenchMode = 'full' | 'quick' | 'smoke'
+
+/** Resolved measurement settings of a run. */
+export interface BenchSettings {
+  /** The mode these settings came from. */
+  readonly mode: BenchMode
+  /** Minimum warm-up time per case before calibration ends (ms). */
+  readonly warmupMs: number
+  /** Target duration of one batch of one case (ms); 0 means one op per batch. */
+  readonly batchMs: number
+  /** Measured rounds; every case runs one batch per round. */
+  readonly rounds: number
+  /** Estimate bytes allocated per op (needs `--expose-gc`; ignored without it). */
+  readonly allocations: boolean
+}
+
+/** Options of {@link createSettings}. */
+export interface BenchSettingsInit {
+  /**
+   * Preset to start from.
+   * @default 'full'
+   */
+  mode?: BenchMode
+  /** Overrides the preset's warm-up time (ms). */
+  warmupMs?: number
+  /** Overrides the preset's batch duration (ms). */
+  batchMs?: number
+  /** Overrides the preset's round count. */
+  rounds?: number
+  /**
+   * Whether to estimate allocations per op.
+   * @default true for `full` and `quick`, false for `smoke`
+   */
+  allocations?: boolean
+}
+
+/**
+ * Presets. `full` (~0.7 s per case) gives ratios stable to a few percent;
+ * `quick` (~0.1 s per case) keeps a whole run around a minute; `smoke` runs
+ * every case a handful of times, for tests only (its figures mean nothing).
+ */
+export const MODE_PRESETS: Readonly<Record<BenchMode, Omit<BenchSettings, 'mode'>>> = Object.freeze({
+  full: Object.freeze({ warmupMs: 200, batchMs: 20, rounds: 25, allocations: true }),
+  quick: Object.freeze({ warmupMs: 30, batchMs: 6, rounds: 11, allocations: true }),
+  smoke: Object.freeze({ warmupMs: 0, batchMs: 0, rounds: 2, allocations: false })
+})
+
+/** Resolves a {@link BenchSettingsInit} against the presets. */
+export function createSettings (init: BenchSettingsInit = {}): BenchSettings {
+  const mode = init.mode ?? 'full'
+  const preset = MODE_PRESETS[mode]
+  if (preset === undefined) throw new InvalidConfigError('mode', `one of full, quick, smoke, got ${String(mode)}`)
+  const settings: BenchSettings = {
+    mode,
+    warmupMs: init.warmupMs ?? preset.warmupMs,
+    batchMs: init.batchMs ?? preset.batchMs,
+    rounds: init.rounds ?? preset.rounds,
+    allocations: init.allocations ?? preset.allocations
+  }
+  if (!(settings.warmupMs >= 0)) throw new InvalidConfigError('warmupMs', 'a number >= 0')
+  if (!(settings.batchMs >= 0)) throw new InvalidConfigError('batchMs', 'a number >= 0')
+  if (!(Number.isSafeInteger(settings.rounds) && settings.rounds >= 1)) throw new InvalidConfigError('rounds', 'an integer >= 1')
+  return Object.freeze(settings)
+}
+
+/** One contender of a group. */
+export interface CaseInit {
+  /** Label, unique in its group, e.g. `wireseal protobuf` or `protobufjs direct`. */
+  name: string
+  /** One operation. Its result is kept, so the call cannot be optimized away. */
+  fn: () => unknown
+  /** Bytes processed per op, for MB/s (overrides the group's). */
+  bytes?: number
+  /** True for a library called directly (what wireseal is compared against). */
+  baseline?: boolean
+  /** Name of the case in the same group this one is compared against (paired ratio). */
+  reference?: string
+}
+
+/** Cases measured side by side. */
+export interface GroupInit {
+  /** Stable id, unique in its suite, e.g. `block-256/encode`. */
+  id: string
+  /** Human title, e.g. `Block 256 B, encode`. */
+  title: string
+  /** Bytes processed per op, for MB/s. */
+  bytes?: number
+  /** The contenders; at least one. */
+  cases: CaseInit[]
+}
+
+/** Measurements of one case. */
+export interface CaseResult {
+  name: string
+  baseline: boolean
+  /** Bytes per op used for MB/s, or null. */
+  bytes: number | null
+  /** Ops per measured batch (after calibration). */
+  opsPerBatch: number
+  /** Ops/s of each round, in round order (pairs with the other cases of the group). */
+  samples: number[]
+  /** Summary of {@link samples}. */
+  opsPerSec: Summary
+  /** Summary of MB/s per round, or null without `bytes`. */
+  mbPerSec: Summary | null
+  /** The case this one is compared against, or null. */
+  reference: string | null
+  /** Paired ratio of this case's rate to its reference's (>1 is faster), or null. */
+  vsReference: Summary | null
+  /** Estimated bytes allocated per op (JS heap + ArrayBuffers), or null when not measured. */
+  allocBytesPerOp: number | null
+}
+
+/** Measurements of one group. */
+export interface GroupResult {
+  id: string
+  title: string
+  cases: CaseResult[]
+}
+
+/** A table a suite adds to its report (sizes, compression ratios...). */
+export interface Table {
+  title: string
+  columns: string[]
+  rows: Array<Array<string | number>>
+}
+
+/** Comparison of a {@link Target}. */
+export type TargetOp = '>=' | '<='
+
+/** Options of {@link target}. */
+export interface TargetInit {
+  /** Stable id, e.g. `serializers.protobuf.encode-overhead`. */
+  id: string
+  /** The issue that asks for it, e.g. `Foundation`. */
+  issue: string
+  /** What is promised, in words. */
+  description: string
+  /** Measured value (usually a ratio). */
+  measured: number
+  op: TargetOp
+  threshold: number
+  /** How `measured` was obtained, e.g. the per-size ratios of which it is the minimum. */
+  detail?: string
+}
+
+/** A promise checked against a measurement. */
+export interface Target extends Required<TargetInit> {
+  /** Whether `measured op threshold` holds (false when `measured` is not finite). */
+  pass: boolean
+}
+
+/** Builds a {@link Target}, computing `pass`. */
+export function target (init: TargetInit): Target {
+  const { measured, op, threshold } = init
+  const pass = Number.isFinite(measured) && (op === '>=' ? measured >= threshold : measured <= threshold)
+  return { ...init, detail: init.detail ?? '', pass }
+}
+
+/** What a suite returns. */
+export interface SuiteOutput {
+  groups: GroupResult[]
+  tables: Table[]
+  targets: Target[]
+  notes: string[]
+}
+
+/** What a suite gets to measure with. */
+export interface BenchContext {
+  readonly settings: BenchSettings
+  /** Progress line to stderr. */
+  log(message: string): void
+  /** Measures a group of cases side by side. */
+  measure(group: GroupInit): Promise<GroupResult>
+}
+
+/** A benchmark suite; register it in `bench/suites.ts`. */
+export interface Suite {
+  /** Id used by `--only`, e.g. `serializers`. */
+  readonly id: string
+  readonly title: string
+  /** One paragraph for the report: what is measured, on what data. */
+  readonly description: string
+  /** npm packages benchmarked, whose versions go into the results. */
+  readonly libraries: readonly string[]
+  run(ctx: BenchContext): Promise<SuiteOutput>
+}
+
+type Loop = (fn: () => unknown, n: number) => unknown
+
+/**
+ * A fresh loop function per case: its `fn()` call site gets its own type
+ * feedback, so V8 can inline each case's operation as at a real call site,
+ * instead of every case sharing one megamorphic call site.
+ */
+function makeLoop (): Loop {
+  return new Function('fn', 'n', 'let r\nfor (let i = 0; i < n; i++) r = fn()\nreturn r') as Loop
+}
+
+/** Results land here, so no engine can prove them dead. */
+let sink: unknown
+
+/** The result of the last op measured (keeps results observable; handy in tests). */
+export function lastResult (): unknown {
+  return sink
+}
+
+function timeBatch (loop: Loop, fn: () => unknown, n: number): number {
+  const t0 = performance.now()
+  sink = loop(fn, n)
+  return performance.now() - t0
+}
+
+const MAX_OPS_PER_BATCH = 10_000_000
+
+/**
+ * Warms a case up and returns the number of ops whose batch lasts about
+ * `batchMs`. Batches double until one lasts at least half the target and the
+ * warm-up time has passed.
+ */
+function calibrate (loop: Loop, fn: () => unknown, settings: BenchSettings): number {
+  let n = 1
+  let spent = 0
+  while (true) {
+    const t = timeBatch(loop, fn, n)
+    spent += t
+    const longEnough = t >= settings.batchMs / 2 || n >= MAX_OPS_PER_BATCH
+    if (longEnough && spent >= settings.warmupMs) {
+      if (settings.batchMs === 0 || t <= 0) return 1
+      return Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(n * settings.batchMs / t)))
+    }
+    if (!longEnough) n = Math.min(MAX_OPS_PER_BATCH, n * 2)
+  }
+}
+
+/** Allocation of one batch must stay well under V8's young generation, so no scavenge hides it. */
+const ALLOC_PROBE_BYTES = 256 * 1024
+const ALLOC_TRIALS = 5
+
+function allocated (): number {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.arrayBuffers
+}
+
+/**
+ * Estimates bytes allocated per op: after a full GC, the growth of the JS heap
+ * plus ArrayBuffer memory over a batch, divided by its op count; the median of
+ * a few trials, each kept small enough that no collection runs inside it (a
+ * trial that shrinks the heap saw one and is dropped). Needs `--expose-gc`.
+ */
+function measureAllocations (loop: Loop, fn: () => unknown, maxOps: number): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (typeof gc !== 'function') return null
+  const overheadTrial = (): number => { gc(); const a = allocated(); return allocated() - a }
+  const overhead = Math.max(0, overheadTrial())
+  const trial = (n: number): number => {
+    gc()
+    const before = allocated()
+    sink = loop(fn, n)
+    return (allocated() - before - overhead) / n
+  }
+  const probe = Math.max(1, Math.min(maxOps, 16))
+  const first = trial(probe)
+  const n = Math.max(1, Math.min(maxOps, 100_000, Math.floor(ALLOC_PROBE_BYTES / Math.max(first, 1))))
+  const readings: number[] = []
+  for (let i = 0; i < ALLOC_TRIALS; i++) {
+    const perOp = trial(n)
+    if (perOp >= -1) readings.push(Math.max(0, perOp))
+  }
+  if (readings.length === 0) return null
+  return summarize(readings).median
+}
+
+function checkGroup (group: GroupInit): void {
+  if (group.cases.length === 0) throw new InvalidConfigError(`${group.id}.cases`, 'at least one case')
+  const names = new Set<string>()
+  for (const c of group.cases) {
+    if (names.has(c.name)) throw new InvalidConfigError(`${group.id}.cases`, `unique names, ${c.name} repeats`)
+    names.add(c.name)
+  }
+  for (const c of group.cases) {
+    if (c.reference !== undefined && !names.has(c.reference)) {
+      throw new InvalidConfigError(`${group.id}.${c.name}.reference`, `a case of the group, got ${c.reference}`)
+    }
+  }
+}
+
+/**
+ * Measures the cases of a group side by side: each is warmed up and
+ * calibrated, then every round runs one batch of every case, in an order
+ * rotated each round so that no case always runs first.
+ */
+export async function measureGroup (group: GroupInit, settings: BenchSettings): Promise<GroupResult> {
+  checkGroup(group)
+  const cases = group.cases
+  const loops = cases.map(() => makeLoop())
+  const opsPerBatch = cases.map((c, i) => calibrate(loops[i] as Loop, c.fn, settings))
+  const samples: number[][] = cases.map(() => [])
+  const m = cases.length
+  for (let r = 0; r < settings.rounds; r++) {
+    for (let k = 0; k < m; k++) {
+      const i = (r + k) % m
+      const c = cases[i] as CaseInit
+      const n = opsPerBatch[i] as number
+      const t = timeBatch(loops[i] as Loop, c.fn, n)
+      // A sub-resolution reading (t = 0) cannot be turned into a rate: count it at 1 µs.
+      ;(samples[i] as number[]).push(n * 1000 / Math.max(t, 1e-3))
+    }
+    // Let pending I/O (progress output) and finalizers run between rounds, never inside a batch.
+    await yieldToLoop()
+  }
+  const results: CaseResult[] = cases.map((c, i) => {
+    const s = samples[i] as number[]
+    const bytes = c.bytes ?? group.bytes ?? null
+    return {
+      name: c.name,
+      baseline: c.baseline ?? false,
+      bytes,
+      opsPerBatch: opsPerBatch[i] as number,
+      samples: s,
+      opsPerSec: summarize(s),
+      mbPerSec: bytes === null ? null : summarize(s.map(x => x * bytes / 1e6)),
+      reference: c.reference ?? null,
+      vsReference: null,
+      allocBytesPerOp: settings.allocations ? measureAllocations(loops[i] as Loop, c.fn, opsPerBatch[i] as number) : null
+    }
+  })
+  for (const r of results) {
+    if (r.reference === null) continue
+    const ref = results.find(x => x.name === r.reference) as CaseResult
+    r.vsReference = pairedRatio(r.samples, ref.samples)
+  }
+  return { id: group.id, title: group.title, cases: results }
+}
+
+/** The case named `name` of `group`; throws {@link InvalidConfigError} when absent. */
+export function findCase (group: GroupResult, name: string): CaseResult {
+  const c = group.cases.find(x => x.name === name)
+  if (c === undefined) throw new InvalidConfigError(`${group.id}`, `a case named ${name}`)
+  return c
+}
+
+/** Paired ratio (median over rounds) of case `a`'s rate to case `b`'s in `group`. */
+export function ratioOf (group: GroupResult, a: string, b: string): number {
+  return pairedRatio(findCase(group, a).samples, findCase(group, b).samples).median
+}
+
+/** Compact human figure: 3 significant digits with k/M/G suffixes. */
+export function formatRate (x: number): string {
+  if (!Number.isFinite(x)) return 'n/a'
+  const abs = Math.abs(x)
+  if (abs >= 1e9) return `${(x / 1e9).toPrecision(3)}G`
+  if (abs >= 1e6) return `${(x / 1e6).toPrecision(3)}M`
+  if (abs >= 1e3) return `${(x / 1e3).toPrecision(3)}k`
+  if (abs >= 100) return x.toFixed(0)
+  return x.toPrecision(3)
+}
+
+/** Creates the context handed to suites: measurement plus progress on stderr. */
+export function createContext (settings: BenchSettings, log: (message: string) => void): BenchContext {
+  return {
+    settings,
+    log,
+    async measure (group) {
+      const result = await measureGroup(group, settings)
+      const parts = result.cases.map(c => {
+        const mb = c.mbPerSec === null ? '' : ` ${formatRate(c.mbPerSec.median)} MB/s`
+        const vs = c.vsReference === null ? '' : ` (${c.vsReference.median.toFixed(2)}x)`
+        return `${c.name} ${formatRate(c.opsPerSec.median)}/s${mb}${vs}`
+      })
+      log(`  ${result.title}: ${parts.join(' | ')}`)
+      return result
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Renders benchmark results as Markdown (`report.md`) and as plain aligned
+ * text for the terminal. Both show the same tables.
+ *
+ * @module
+ */
+import { formatRate, type CaseResult, type Table } from './harness.js'
+import type { BenchResults, CollectedTarget, SuiteResult } from './runner.js'
+
+/** Output flavour of {@link renderTable}. */
+export type TableFormat = 'markdown' | 'text'
+
+function cell (v: string | number): string {
+  return typeof v === 'number' ? formatRate(v) : v
+}
+
+/** Renders a table as a Markdown table or as space-aligned text. */
+export function renderTable (columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>, format: TableFormat): string {
+  const body = rows.map(r => columns.map((_, i) => cell(r[i] ?? '')))
+  if (format === 'markdown') {
+    const esc = (s: string): string => s.replaceAll('|', '\\|')
+    const line = (cells: readonly string[]): string => `| ${cells.map(esc).join(' | ')} |`
+    return [line(columns), line(columns.map(() => '---')), ...body.map(line)].join('\n')
+  }
+  const widths = columns.map((c, i) => Math.max(c.length, ...body.map(r => (r[i] as string).length)))
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()
+  return [line(columns), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n')
+}
+
+function ratio (x: number): string {
+  return Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a'
+}
+
+function caseRow (groupTitle: string, c: CaseResult): string[] {
+  const o = c.opsPerSec
+  return [
+    groupTitle,
+    c.baseline ? `${c.name} (baseline)` : c.name,
+    formatRate(o.median),
+    `${formatRate(o.p25)}-${formatRate(o.p75)}`,
+    c.mbPerSec === null ? '' : formatRate(c.mbPerSec.median),
+    c.vsReference === null ? '' : `${ratio(c.vsReference.median)} vs ${c.reference ?? ''}`,
+    c.allocBytesPerOp === null ? '' : formatRate(c.allocBytesPerOp)
+  ]
+}
+
+const MEASURE_COLUMNS = ['group', 'case', 'ops/s', 'ops/s p25-p75', 'MB/s', 'paired ratio', 'alloc B/op']
+
+/** The measurement table of a suite: one row per case, grouped. */
+export function measurementTable (suite: SuiteResult): Table {
+  const rows: string[][] = []
+  for (const g of suite.groups) {
+    g.cases.forEach((c, i) => rows.push(caseRow(i === 0 ? g.title : '', c)))
+  }
+  return { title: 'Measurements (medians over rounds)', columns: MEASURE_COLUMNS, rows }
+}
+
+const TARGET_COLUMNS = ['result', 'target', 'issue', 'measured', 'threshold', 'description', 'detail']
+
+/** The targets table. */
+export function targetTable (targets: readonly CollectedTarget[]): Table {
+  return {
+    title: 'Targets',
+    columns: TARGET_COLUMNS,
+    rows: targets.map(t => [
+      t.pass ? 'PASS' : 'FAIL',
+      t.id,
+      t.issue,
+      Number.isFinite(t.measured) ? t.measured.toFixed(3) : 'n/a',
+      `${t.op} ${t.threshold}`,
+      t.description,
+      t.detail
+    ])
+  }
+}
+
+/** A suite's tables (its own, then the measurements) in one format. */
+export function renderSuite (suite: SuiteResult, format: TableFormat): string {
+  const md = format === 'markdown'
+  const out: string[] = []
+  out.push(md ? `## ${suite.title} (\`${suite.id}\`)` : `== ${suite.title} (${suite.id}) ==`)
+  out.push(md ? suite.description : '')
+  if (suite.error !== null) out.push(`${md ? '**' : ''}Suite failed:${md ? '**' : ''} ${suite.error}`)
+  for (const t of [...suite.tables, measurementTable(suite)]) {
+    if (t.rows.length === 0) continue
+    out.push(md ? `### ${t.title}` : `-- ${t.title}`)
+    out.push(renderTable(t.columns, t.rows, format))
+  }
+  for (const n of suite.notes) out.push(md ? `- ${n}` : `note: ${n}`)
+  out.push(md ? `_Suite time: ${(suite.durationMs / 1000).toFixed(1)} s._` : `(suite time ${(suite.durationMs / 1000).toFixed(1)} s)`)
+  return out.filter(s => s !== '').join('\n\n')
+}
+
+/** The whole Markdown report. */
+export function renderMarkdown (results: BenchResults): string {
+  const e = results.environment
+  const passed = results.targets.filter(t => t.pass).length
+  const lines: string[] = [
+    '# wireseal benchmarks',
+    `Generated ${e.date} in \`${e.mode}\` mode (${e.settings.rounds} interleaved rounds of ~${e.settings.batchMs} ms batches per case, ` +
+      `${e.settings.warmupMs} ms warm-up). Rates are medians over rounds; "paired ratio" is the median over rounds of ` +
+      'the case\'s rate divided by its reference\'s rate in the same round (>1 is faster). MB = 10^6 bytes. ' +
+      'Allocation is an estimate (JS heap + ArrayBuffers growth per op after a full GC).',
+    '## Environment',
+    renderTable(['', ''], [
+      ['Node', `${e.node} (V8 ${e.v8})`],
+      ['CPU', `${e.cpuModel}, ${e.cores} cores, ${e.totalMemoryGiB} GiB`],
+      ['OS', `${e.os} ${e.arch}`],
+      ['commit', e.commit ?? 'n/a'],
+      ['--expose-gc', e.gcExposed ? 'yes' : 'no (no allocation figures)'],
+      ...Object.entries(e.packages).map(([k, v]) => [k, v ?? 'not installed'])
+    ], 'markdown'),
+    `## Targets: ${passed} of ${results.targets.length} pass`,
+    renderTable(TARGET_COLUMNS, targetTable(results.targets).rows, 'markdown'),
+    ...results.suites.map(s => renderSuite(s, 'markdown'))
+  ]
+  return `${lines.join('\n\n')}\n`
+}
+
+/** The terminal report: every suite, then the targets. */
+export function renderText (results: BenchResults): string {
+  const t = targetTable(results.targets)
+  return [
+    ...results.suites.map(s => renderSuite(s, 'text')),
+    `-- ${t.title}`,
+    renderTable(t.columns.slice(0, 5), t.rows, 'text')
+  ].join('\n\n') + '\n'
+}

@@ -1,0 +1,11 @@
+/**
+ * The registry of benchmark suites, in run order. To add one: write
+ * `bench/<name>.ts` exporting a {@link Suite}, and add one line below.
+ *
+ * @module
+ */
+import type { Suite } from './harness.js'
+
+/** Every suite `npm run bench` knows, in run order. */
+export const SUITES: readonly Suite[] = Object.freeze([
+])
