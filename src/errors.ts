@@ -130,3 +130,20 @@ export class InvalidConfigError extends WiresealError<InvalidConfigDetails> {
     super(`option ${option}: expected ${expected}`, { option, expected })
   }
 }
+
+/** Details of a {@link StorageError}. */
+export interface StorageDetails {
+  /** The file involved. */
+  path: string
+  /** What was being done: `read`, `write`, `commit`... */
+  operation: string
+  /** Short human-readable reason, e.g. `closed`, or the system error code. */
+  reason: string
+}
+
+/** Persistent state could not be read or written (the system error, if any, is the `cause`). */
+export class StorageError extends WiresealError<StorageDetails> {
+  constructor (path: string, operation: string, reason: string, options?: { cause?: unknown }) {
+    super(`${operation} ${path}: ${reason}`, { path, operation, reason }, options)
+  }
+}

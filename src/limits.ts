@@ -155,3 +155,19 @@ export function createLimits (init: LimitsInit = {}): WireLimits {
 
 /** The budget with every default applied. */
 export const DEFAULT_LIMITS: WireLimits = createLimits()
+
+/**
+ * Longest a committed replay-window update may stay only in memory (ms). After
+ * an unclean stop every message timestamped up to `lastFlush + this + maxClockSkew`
+ * is refused, so nothing accepted before the crash can be replayed.
+ */
+export const DEFAULT_REPLAY_FLUSH_INTERVAL_MS = 5_000
+
+/**
+ * Sequence numbers a sender reserves on disk at once: the sequencer touches
+ * disk once per lease and skips at most one lease per restart (of 2^53).
+ */
+export const DEFAULT_SEQUENCER_LEASE = 1 << 20
+
+/** Largest replay or sequencer state file read at start (bytes). */
+export const DEFAULT_MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
