@@ -1,0 +1,93 @@
+/**
+ * The `wireseal` command. Every failure is one line on stderr and a non-zero
+ * exit: 2 for usage mistakes, 1 for a rejected or malformed envelope.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { CliUsageError, readInput, writeOutput } from './io.js'
+import { generateKey, writeKeyFile } from './keyfile.js'
+import { inspectEnvelope } from './inspect.js'
+import { WiresealError } from '../errors.js'
+import { DEFAULT_LIMITS } from '../limits.js'
+
+const USAGE = `wireseal — signed, replay-protected, compressed messages for libp2p
+
+Usage:
+  wireseal keygen [--type ed25519|secp256k1|ecdsa] [--out key.json]
+  wireseal seal --key key.json --type Block|PeerInfo --channel NAME
+                [--serializer protobuf|msgpack|flatbuffers|json]
+                [--compression auto|none|snappy|gzip|zstd] [--in value.json] [--out env.bin]
+  wireseal open --channel NAME [--type Block|PeerInfo] [--state DIR] [--in env.bin]
+  wireseal inspect [--in env.bin]
+  wireseal demo
+  wireseal help
+
+Files default to stdin/stdout. Values are JSON: bytes as base64, uint64 as decimal strings.
+`
+
+/** A subcommand: its flags and what it does with them. */
+export interface Command {
+  options: ParseArgsConfig['options']
+  run(values: Record<string, string | boolean | undefined>): Promise<number> | number
+}
+
+const commands: Record<string, Command> = {
+  help: {
+    options: {},
+    run () {
+      process.stdout.write(USAGE)
+      return 0
+    }
+  },
+  keygen: {
+    options: { type: { type: 'string', default: 'ed25519' }, out: { type: 'string' } },
+    async run (v) {
+      const key = await generateKey(String(v.type))
+      const file = writeKeyFile(v.out as string | undefined, key)
+      if (v.out !== undefined) process.stdout.write(file.id + '\n')
+      else process.stderr.write(file.id + '\n')
+      return 0
+    }
+  },
+  inspect: {
+    options: { in: { type: 'string' } },
+    run (v) {
+      const bytes = readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes)
+      writeOutput(undefined, JSON.stringify(inspectEnvelope(bytes), null, 2) + '\n')
+      return 0
+    }
+  }
+}
+
+/** Adds a subcommand (used by the modules that implement seal/open/demo/bench). */
+export function registerCommand (name: string, command: Command): void {
+  commands[name] = command
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main (argv: string[]): Promise<number> {
+  const [name = 'help', ...rest] = argv
+  const command = commands[name === '--help' || name === '-h' ? 'help' : name]
+  try {
+    if (command === undefined) throw new CliUsageError(`unknown command "${name}"`)
+    let values: Record<string, string | boolean | undefined>
+    try {
+      values = parseArgs({ args: rest, options: command.options ?? {}, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>
+    } catch (err) {
+      throw new CliUsageError((err as Error).message.split('\n')[0] ?? 'bad arguments')
+    }
+    return await command.run(values)
+  } catch (err) {
+    if (err instanceof CliUsageError) {
+      process.stderr.write(`wireseal: ${err.message} (${err.details.hint})\n`)
+      return 2
+    }
+    if (err instanceof WiresealError) {
+      process.stderr.write(`wireseal: ${err.name}: ${err.message}\n`)
+      return 1
+    }
+    process.stderr.write(`wireseal: internal error: ${(err as Error)?.message ?? String(err)}\n`)
+    return 70
+  }
+}
