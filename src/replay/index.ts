@@ -1,0 +1,26 @@
+/**
+ * Replay protection: RFC 6479 anti-replay windows, the receiver's
+ * {@link ReplayGuard} (precheck before, commit after signature verification,
+ * RFC 4303 3.4.3) with crash-safe persistence, and the sender's
+ * {@link Sequencer}.
+ *
+ * @module
+ */
+export { ReplayWindow, windowGeometry, windowCheck, windowMark, windowRestore, WINDOW_WORD_BITS, MAX_REPLAY_WINDOW } from './window.js'
+export type { WindowVerdict, WindowGeometry, ReplayWindowInit } from './window.js'
+export { createReplayGuard, REPLAY_OK } from './guard.js'
+export type { ReplayGuard, ReplayGuardInit, ReplayVerdict, ReplayReason } from './guard.js'
+export { createSequencer, SEQUENCER_STATE_FORMAT, SEQUENCER_STATE_VERSION, SEQUENCER_TIME_SCALE } from './sequencer.js'
+export type { Sequencer, SequencerInit } from './sequencer.js'
+export {
+  encodeReplayState,
+  decodeReplayState,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  readStateFile,
+  encodeStateFile,
+  decodeStateFile,
+  REPLAY_STATE_FORMAT,
+  REPLAY_STATE_VERSION
+} from './store.js'
+export type { ReplayState, PersistedWindow } from './store.js'
