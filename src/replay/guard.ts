@@ -153,6 +153,13 @@ export interface ReplayGuard {
   close (): Promise<void>
 }
 
+/** The windows of one channel. */
+interface ChannelBucket {
+  readonly channel: string
+  /** sender -> slot */
+  readonly senders: Map<string, number>
+}
+
 function intOption (option: string, value: number, min: number, max: number): number {
   if (Number.isSafeInteger(value) && value >= min && value <= max) return value
   throw new InvalidConfigError(option, `an integer in ${min}..${max}, got ${String(value)}`)
@@ -180,11 +187,15 @@ class SlabReplayGuard implements ReplayGuard {
   private prev: Int32Array = new Int32Array(0)
   private next: Int32Array = new Int32Array(0)
   private senders: string[] = []
-  private channels: string[] = []
+  /** Each slot's channel bucket (so a slot keeps the bucket's channel string, not one copy per sender). */
+  private buckets: ChannelBucket[] = []
   private head = -1
   private tail = -1
-  /** sender -> channel -> slot; nested so that lookups build no key string. */
-  private readonly index = new Map<string, Map<string, number>>()
+  /**
+   * channel -> sender -> slot. Nested so that lookups build no key string;
+   * channel first because channels are few: one small Map per channel, not per sender.
+   */
+  private readonly index = new Map<string, ChannelBucket>()
   private floor = -Infinity
 
   // Persistence.
@@ -221,9 +232,9 @@ class SlabReplayGuard implements ReplayGuard {
   }
 
   private lookup (sender: string, channel: string): number {
-    const channels = this.index.get(sender)
-    if (channels === undefined) return -1
-    const slot = channels.get(channel)
+    const bucket = this.index.get(channel)
+    if (bucket === undefined) return -1
+    const slot = bucket.senders.get(sender)
     return slot === undefined ? -1 : slot
   }
 
@@ -293,10 +304,10 @@ class SlabReplayGuard implements ReplayGuard {
     this.highTs[slot] = -Infinity
     this.floors[slot] = floor
     this.senders[slot] = sender
-    this.channels[slot] = channel
-    let channels = this.index.get(sender)
-    if (channels === undefined) this.index.set(sender, channels = new Map())
-    channels.set(channel, slot)
+    let bucket = this.index.get(channel)
+    if (bucket === undefined) this.index.set(channel, bucket = { channel, senders: new Map() })
+    bucket.senders.set(sender, slot)
+    this.buckets[slot] = bucket
     this.linkHead(slot)
     return slot
   }
@@ -305,12 +316,9 @@ class SlabReplayGuard implements ReplayGuard {
   private evict (slot: number): void {
     const ts = this.highTs[slot]!
     if (ts > this.floor) this.floor = ts
-    const sender = this.senders[slot]!
-    const channels = this.index.get(sender)
-    if (channels !== undefined) {
-      channels.delete(this.channels[slot]!)
-      if (channels.size === 0) this.index.delete(sender)
-    }
+    const bucket = this.buckets[slot]!
+    bucket.senders.delete(this.senders[slot]!)
+    if (bucket.senders.size === 0) this.index.delete(bucket.channel)
     this.unlink(slot)
   }
 
@@ -385,7 +393,7 @@ class SlabReplayGuard implements ReplayGuard {
     for (let slot = this.head; slot >= 0; slot = this.next[slot]!) {
       windows[i++] = {
         sender: this.senders[slot]!,
-        channel: this.channels[slot]!,
+        channel: this.buckets[slot]!.channel,
         highSeq: this.highs[slot]!,
         highTimestampMs: this.highTs[slot]!,
         floorMs: this.floors[slot]!
