@@ -1,0 +1,67 @@
+/**
+ * gzip (wire id 2, RFC 1952) on `node:zlib`, the accelerated backend.
+ *
+ * zlib checks headers, CRC-32 and ISIZE of every member and decodes
+ * concatenated members; `maxOutputLength` makes it stop once the output
+ * passes the cap (it never trusts ISIZE). Two things are added: the error
+ * mapping, and a check that zlib consumed the whole input (it silently stops
+ * at trailing zero bytes after the last member; we reject any trailing data,
+ * like the fflate backend).
+ *
+ * @module
+ */
+import { gunzipSync, gzipSync, type Gzip } from 'node:zlib'
+import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { assertCap, toDecodeError } from './guard.js'
+import { gzipLevel } from './levels.js'
+import { CompressionId, type Compressor } from './types.js'
+
+/** Options of {@link createGzipZlib}. */
+export interface GzipZlibInit {
+  /**
+   * Deflate level 0..9.
+   * @default DEFAULT_GZIP_LEVEL (6)
+   */
+  level?: number
+}
+
+/** What the `*Sync` convenience methods return with `info: true`. */
+interface SyncInfo {
+  buffer: Buffer
+  engine: Gzip
+}
+
+function decompress (input: Uint8Array, maxOutput: number): Uint8Array {
+  assertCap(maxOutput)
+  let result: SyncInfo
+  try {
+    // maxOutputLength must be >= 1; a cap of 0 is enforced below.
+    result = gunzipSync(input, { maxOutputLength: Math.max(1, maxOutput), info: true }) as unknown as SyncInfo
+  } catch (err) {
+    if (err instanceof RangeError || (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new SizeLimitError('decompressed', maxOutput, maxOutput + 1)
+    }
+    throw toDecodeError('gzip', err)
+  }
+  const out = result.buffer
+  if (out.length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, out.length)
+  if (result.engine.bytesWritten !== input.length) throw new MalformedInputError('gzip', 'data after the last member')
+  return out
+}
+
+/** Creates a gzip compressor on `node:zlib`. */
+export function createGzipZlib (init: GzipZlibInit = {}): Compressor {
+  const options = Object.freeze({ level: gzipLevel(init.level) })
+  return Object.freeze({
+    id: CompressionId.gzip,
+    name: 'gzip',
+    backend: 'node-zlib',
+    compress (input: Uint8Array): Uint8Array {
+      return gzipSync(input, options)
+    },
+    decompress
+  } satisfies Compressor)
+}
+
+/** gzip on `node:zlib` at the default level (`DEFAULT_GZIP_LEVEL`). */
+export const gzipZlib: Compressor = createGzipZlib()

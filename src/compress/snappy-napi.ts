@@ -1,0 +1,58 @@
+/**
+ * Raw snappy block (wire id 1) on the native `snappy` package (napi-rs
+ * binding of the Rust `snap` crate), an optional dependency.
+ *
+ * `snap` validates the whole stream (offsets, output length), so only the
+ * length preamble is parsed here, to check the claim against the cap before
+ * the binding allocates it.
+ *
+ * @module
+ */
+import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { assertCap, toDecodeError } from './guard.js'
+import { loadOptional, type Optional } from './native.js'
+import { readSnappyLength } from './snappy-format.js'
+import { CompressionId, type Compressor } from './types.js'
+
+/** The part of the `snappy` package we use (raw block format, not the framed one). */
+interface SnappyNapi {
+  compressSync(input: Uint8Array): Uint8Array
+  uncompressSync(input: Uint8Array, options: { asBuffer: true }): Uint8Array
+}
+
+function isSnappyNapi (mod: unknown): mod is SnappyNapi {
+  const m = mod as Partial<SnappyNapi> | null
+  return typeof m?.compressSync === 'function' && typeof m.uncompressSync === 'function'
+}
+
+const loaded: Optional<SnappyNapi> = loadOptional('snappy', isSnappyNapi)
+
+/** Why the native snappy backend is unavailable, or `undefined` when it loaded. */
+export const snappyNapiUnavailable: string | undefined = loaded.loaded ? undefined : loaded.reason
+
+function create (napi: SnappyNapi): Compressor {
+  return Object.freeze({
+    id: CompressionId.snappy,
+    name: 'snappy',
+    backend: 'snappy-napi',
+    compress (input: Uint8Array): Uint8Array {
+      return napi.compressSync(input)
+    },
+    decompress (input: Uint8Array, maxOutput: number): Uint8Array {
+      assertCap(maxOutput)
+      const { length } = readSnappyLength(input)
+      if (length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, length)
+      let out: Uint8Array
+      try {
+        out = napi.uncompressSync(input, { asBuffer: true })
+      } catch (err) {
+        throw toDecodeError('snappy', err)
+      }
+      if (out.length !== length) throw new MalformedInputError('snappy', 'output length differs from the declared length')
+      return out
+    }
+  } satisfies Compressor)
+}
+
+/** Snappy on the native `snappy` package, or `undefined` when it is not installed. */
+export const snappyNapi: Compressor | undefined = loaded.loaded ? create(loaded.module) : undefined
