@@ -114,6 +114,18 @@ describe('replay state persistence', () => {
     await g2.close()
   })
 
+  it('the timer flushes a dirty guard in the background', async () => {
+    const path = freshPath()
+    const g = createReplayGuard({ path, flushIntervalMs: 40 })
+    g.commit(A, 't', 1, Date.now())
+    assert.equal(fileState(path).windows.length, 0)
+    for (let i = 0; i < 100 && fileState(path).windows.length === 0; i++) await new Promise(resolve => setTimeout(resolve, 20))
+    assert.equal(fileState(path).windows.length, 1)
+    assert.equal(fileState(path).clean, false)
+    await g.close()
+    assert.equal(fileState(path).clean, true)
+  })
+
   it('a commit after the flush interval lapsed writes the file synchronously first', async () => {
     const path = freshPath()
     const clock = { t: T0 }
