@@ -1,0 +1,496 @@
+/**
+ * The seal/open pipeline: values in, signed envelope bytes out, and back.
+ *
+ * seal: serialize -> compress (size-aware policy) -> SHA-256 of the carried
+ * bytes (+ Merkle root over the items of a batch) -> header -> sign(domain ||
+ * header) -> envelope.
+ *
+ * open, in this order (ARCHITECTURE "Principles"; RFC 4303 3.4.3 for replay):
+ * bounded parse -> channel / type / codec checks -> cheap replay pre-check ->
+ * signature -> payload digest -> replay commit -> decompress, capped by the
+ * signed declared length -> deserialize. An unauthenticated peer never makes
+ * us decompress, parse or allocate in proportion to what it claims.
+ *
+ * Rejections are values (`{ ok: false, reason }`), never exceptions.
+ *
+ * @module
+ */
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { MalformedInputError, SizeLimitError, UnknownCodecError, WiresealError, InvalidConfigError } from './errors.js'
+import { DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from './limits.js'
+import type { MessageType, Serializer } from './serialize/types.js'
+import { SerializerId } from './serialize/types.js'
+import type { CompressionName, Compressor } from './compress/types.js'
+import { createCompressionPolicy, type CompressionPolicy } from './compress/policy.js'
+import { defaultCompressors, type CompressorSet } from './compress/registry.js'
+import { sha256 } from './integrity/sha256.js'
+import { buildMerkleTree, decodeProof, encodeProof, hashLeaf, verifyInclusion, type MerkleTree } from './integrity/merkle.js'
+import { createReplayGuard, type ReplayGuard } from './replay/guard.js'
+import { createSequencer, type Sequencer } from './replay/sequencer.js'
+import { createSigner, SenderKeyCache, type EnvelopeSigner, type SenderKey } from './envelope/keys.js'
+import { ENVELOPE_VERSION, EnvelopeKind, encodeChannel, type EnvelopeHeader } from './envelope/header.js'
+import { domainPrefix, encodeEnvelope, parseEnvelope, verifyEnvelopeSignature, type ParsedEnvelope } from './envelope/envelope.js'
+import { joinBatchItems, splitBatchItems } from './envelope/batch.js'
+
+/** Why {@link Codec.open} refused an envelope. */
+export type RejectReason =
+  | 'invalid-signature'
+  | 'replayed'
+  | 'too-old'
+  | 'out-of-window'
+  | 'wrong-channel'
+  | 'wrong-type'
+  | 'digest-mismatch'
+  | 'too-large'
+  | 'malformed'
+  | 'unknown-codec'
+  | 'clock-skew'
+
+/** A refused envelope. Nothing about it was committed to replay state. */
+export interface OpenRejected {
+  readonly ok: false
+  readonly reason: RejectReason
+  /** One line for logs. */
+  readonly detail: string
+}
+
+/** One message carried by an accepted envelope. */
+export interface OpenedMessage<T = unknown> {
+  /** The decoded value. */
+  readonly value: T
+  /** Its sequence number (for a batch: header seq + index). */
+  readonly seq: number
+  /** Its index in a batch (0 for a single message). */
+  readonly index: number
+}
+
+/** An accepted envelope. */
+export interface OpenAccepted<T = unknown> {
+  readonly ok: true
+  /** `single`, `batch`, or `item` (one batch item forwarded with its proof). */
+  readonly kind: 'single' | 'batch' | 'item'
+  /** Sender id (peer id string). */
+  readonly from: string
+  /** Sender peer id (undefined for ECDSA keys, which have no libp2p peer id type). */
+  readonly peerId: PeerId | undefined
+  readonly channel: string
+  readonly type: number
+  readonly serializer: number
+  readonly compression: number
+  /** Sender clock of the envelope, ms since the epoch. */
+  readonly timestamp: number
+  /** Seq of the first message. */
+  readonly seq: number
+  /** The first accepted message's value (the only one unless `kind` is `batch`). */
+  readonly value: T
+  /**
+   * Every accepted message. For a batch, items already seen (e.g. forwarded
+   * to us alone earlier) are left out; an envelope with none left is `replayed`.
+   */
+  readonly messages: ReadonlyArray<OpenedMessage<T>>
+  /** Batch only: builds the forwardable envelope of item `index` (signed header + inclusion proof). */
+  readonly itemEnvelope?: (index: number) => Uint8Array
+}
+
+/** Result of {@link Codec.open}. */
+export type OpenResult<T = unknown> = OpenAccepted<T> | OpenRejected
+
+/** Finds the serializer for a (message type id, serializer id) pair. */
+export interface SerializerLookup {
+  /** Throws {@link UnknownCodecError} when the pair is not registered. */
+  get(typeId: number, serializerId: number): Serializer
+}
+
+/** Options of {@link createCodec}. */
+export interface CodecInit {
+  /** Key that signs sealed envelopes; without it the codec can only open. */
+  privateKey?: PrivateKey
+  /** Serializers by (type, format). Required: the built-in registry of `wireseal/serialize`, or your own. */
+  serializers: SerializerLookup
+  /**
+   * The size budget shared with every peer.
+   * @default DEFAULT_LIMITS
+   */
+  limits?: WireLimits
+  /**
+   * Picks the compression of outgoing payloads.
+   * @default createCompressionPolicy()
+   */
+  compression?: CompressionPolicy
+  /**
+   * Decompressors by wire id, for incoming payloads.
+   * @default defaultCompressors (fastest installed backend per format)
+   */
+  compressors?: CompressorSet
+  /**
+   * Receiver replay state; `false` disables replay, age and skew checks (stateless verification only).
+   * @default createReplayGuard() (in memory)
+   */
+  replay?: ReplayGuard | false
+  /**
+   * Sender sequence numbers.
+   * @default createSequencer() (in memory, seeded from the clock)
+   */
+  sequencer?: Sequencer
+  /**
+   * Signature domain; both ends must use the same one.
+   * @default DEFAULT_SIGNATURE_DOMAIN
+   */
+  domain?: string
+  /**
+   * Sender keys kept imported.
+   * @default new SenderKeyCache()
+   */
+  keyCache?: SenderKeyCache
+  /**
+   * Clock, ms since the epoch.
+   * @default Date.now
+   */
+  now?: () => number
+}
+
+/** Options of {@link Codec.seal} and {@link Codec.sealBatch}. */
+export interface SealOptions {
+  /** Gossip topic or protocol id the message is for. */
+  channel: string
+  /**
+   * Serializer wire id.
+   * @default SerializerId.protobuf
+   */
+  serializer?: number
+  /**
+   * `auto` lets the policy choose; a name forces that codec (still `none` under the policy's savings threshold is NOT applied when forced).
+   * @default 'auto'
+   */
+  compression?: 'auto' | CompressionName
+  /** Compression ids the receiving peer accepts (policy falls back, e.g. zstd -> gzip). */
+  peerAccepts?: ReadonlySet<number>
+}
+
+/** Options of {@link Codec.open}. */
+export interface OpenOptions {
+  /** The channel the bytes arrived on; an envelope signed for another one is `wrong-channel`. */
+  channel: string
+  /** Message type ids accepted here; others are `wrong-type`. @default any type the serializer lookup knows */
+  types?: ReadonlyArray<number>
+  /** Current time for age/skew checks. @default init.now() */
+  now?: number
+}
+
+/** A configured pipeline. */
+export interface Codec {
+  /** The signer's id, when the codec has a key. */
+  readonly id: string | undefined
+  /** The budget in force. */
+  readonly limits: WireLimits
+  /** Seals one value. Throws {@link InvalidValueError} for a value that does not fit its type, {@link SizeLimitError} when too large. */
+  seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array
+  /** Seals up to `limits.maxBatchItems` values of one type under ONE signature over their Merkle root. */
+  sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array
+  /** Verifies and decodes an envelope (single, batch or forwarded item). Never throws for bad input. */
+  open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T>
+  /** Verifies an envelope WITHOUT replay checks or decoding (e.g. for gossip validation caches). */
+  verify(bytes: Uint8Array, options: OpenOptions): OpenRejected | { ok: true, header: EnvelopeHeader, from: string }
+}
+
+const MAX_UINT32 = 0xffff_ffff
+
+function reject (reason: RejectReason, detail: string): OpenRejected {
+  return { ok: false, reason, detail }
+}
+
+function rejectFromError (err: unknown): OpenRejected {
+  if (err instanceof SizeLimitError) return reject('too-large', err.message)
+  if (err instanceof UnknownCodecError) return reject('unknown-codec', err.message)
+  if (err instanceof WiresealError) return reject('malformed', err.message)
+  throw err
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Header checks shared by open() and verify(), before any signature work. */
+interface Prechecked {
+  env: ParsedEnvelope
+  sender: SenderKey
+}
+
+class PipelineCodec implements Codec {
+  readonly limits: WireLimits
+  readonly id: string | undefined
+  private readonly signer: EnvelopeSigner | undefined
+  private readonly serializers: SerializerLookup
+  private readonly policy: CompressionPolicy
+  private readonly compressors: CompressorSet
+  private readonly replay: ReplayGuard | undefined
+  private readonly sequencer: Sequencer
+  private readonly prefix: Uint8Array
+  private readonly keys: SenderKeyCache
+  private readonly now: () => number
+  private readonly channelCache = new Map<string, Uint8Array>()
+
+  constructor (init: CodecInit) {
+    if (init.serializers === undefined) throw new InvalidConfigError('serializers', 'a serializer lookup (e.g. defaultSerializers)')
+    this.limits = init.limits ?? DEFAULT_LIMITS
+    this.signer = init.privateKey === undefined ? undefined : createSigner(init.privateKey)
+    this.id = this.signer?.id
+    this.serializers = init.serializers
+    this.policy = init.compression ?? createCompressionPolicy()
+    this.compressors = init.compressors ?? defaultCompressors
+    this.now = init.now ?? Date.now
+    this.replay = init.replay === false ? undefined : (init.replay ?? createReplayGuard({ now: this.now }))
+    this.sequencer = init.sequencer ?? createSequencer({ now: this.now })
+    this.prefix = domainPrefix(init.domain ?? DEFAULT_SIGNATURE_DOMAIN)
+    this.keys = init.keyCache ?? new SenderKeyCache()
+  }
+
+  private channelBytes (channel: string): Uint8Array {
+    let bytes = this.channelCache.get(channel)
+    if (bytes === undefined) {
+      bytes = encodeChannel(channel)
+      if (bytes.length > this.limits.maxChannelBytes) throw new SizeLimitError('channel', this.limits.maxChannelBytes, bytes.length)
+      if (this.channelCache.size > 1024) this.channelCache.clear()
+      this.channelCache.set(channel, bytes)
+    }
+    return bytes
+  }
+
+  private requireSigner (): EnvelopeSigner {
+    if (this.signer === undefined) throw new InvalidConfigError('privateKey', 'a private key to seal envelopes')
+    return this.signer
+  }
+
+  private compress (payload: Uint8Array, options: SealOptions, batch: boolean): { compressor: Compressor, bytes: Uint8Array } {
+    const mode = options.compression ?? 'auto'
+    if (mode === 'auto') return this.policy.compress(payload, { batch, peerAccepts: options.peerAccepts })
+    const compressor = this.compressors.get(mode)
+    return { compressor, bytes: compressor.compress(payload) }
+  }
+
+  seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array {
+    const signer = this.requireSigner()
+    const serializer = this.serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
+    const serialized = serializer.encode(value)
+    if (serialized.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, serialized.length)
+    const channelBytes = this.channelBytes(options.channel)
+    const { compressor, bytes } = this.compress(serialized, options, false)
+    return encodeEnvelope(signer, this.prefix, {
+      version: ENVELOPE_VERSION,
+      kind: EnvelopeKind.single,
+      type: type.id,
+      serializer: serializer.id,
+      compression: compressor.id,
+      channel: options.channel,
+      channelBytes,
+      seq: this.sequencer.next(options.channel),
+      timestamp: this.now(),
+      uncompressedLength: serialized.length,
+      payloadLength: bytes.length,
+      digest: sha256(bytes),
+      count: 1,
+      itemsRoot: EMPTY,
+      publicKey: signer.publicKey
+    }, bytes)
+  }
+
+  sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array {
+    const signer = this.requireSigner()
+    if (values.length === 0) throw new InvalidConfigError('values', 'at least one value')
+    if (values.length > this.limits.maxBatchItems) throw new SizeLimitError('batch-items', this.limits.maxBatchItems, values.length)
+    const serializer = this.serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
+    const items = values.map((v) => serializer.encode(v))
+    const joined = joinBatchItems(items)
+    if (joined.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, joined.length)
+    const channelBytes = this.channelBytes(options.channel)
+    const { compressor, bytes } = this.compress(joined, options, true)
+    // a batch consumes one seq per item: seq .. seq + n - 1
+    const seq = this.sequencer.next(options.channel)
+    for (let i = 1; i < values.length; i++) this.sequencer.next(options.channel)
+    return encodeEnvelope(signer, this.prefix, {
+      version: ENVELOPE_VERSION,
+      kind: EnvelopeKind.batch,
+      type: type.id,
+      serializer: serializer.id,
+      compression: compressor.id,
+      channel: options.channel,
+      channelBytes,
+      seq,
+      timestamp: this.now(),
+      uncompressedLength: joined.length,
+      payloadLength: bytes.length,
+      digest: sha256(bytes),
+      count: values.length,
+      itemsRoot: buildMerkleTree(items).root,
+      publicKey: signer.publicKey
+    }, bytes)
+  }
+
+  /** Everything up to and including the signature check; state is untouched. */
+  private precheck (bytes: Uint8Array, options: OpenOptions, nowMs: number): Prechecked | OpenRejected {
+    let env: ParsedEnvelope
+    try {
+      env = parseEnvelope(bytes, this.limits)
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    const h = env.header
+    if (h.channel !== options.channel) return reject('wrong-channel', `signed for "${h.channel}", received on "${options.channel}"`)
+    if (options.types !== undefined && !options.types.includes(h.type)) return reject('wrong-type', `message type ${h.type} is not accepted here`)
+    if (h.kind === EnvelopeKind.chunked) return reject('malformed', 'chunked envelopes are opened with a chunk assembler')
+    try {
+      this.serializers.get(h.type, h.serializer)
+      this.compressors.get(h.compression)
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    if (h.compression === 0 && env.index === undefined && h.uncompressedLength !== h.payloadLength) return reject('malformed', 'uncompressed payload with a different declared length')
+    if (h.seq + h.count - 1 > Number.MAX_SAFE_INTEGER) return reject('malformed', 'seq range overflows')
+    let sender: SenderKey
+    try {
+      sender = this.keys.get(h.publicKey)
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    if (this.replay !== undefined) {
+      const first = env.index === undefined ? h.seq : h.seq + env.index
+      const verdict = this.replay.precheck(sender.id, h.channel, first, h.timestamp, nowMs)
+      if (!verdict.ok && !(h.kind === EnvelopeKind.batch && env.index === undefined && verdict.reason === 'replayed')) {
+        return reject(verdict.reason, `seq ${first} from ${sender.id}`)
+      }
+    }
+    if (!verifyEnvelopeSignature(env, this.prefix, sender.verify)) return reject('invalid-signature', `from ${sender.id}`)
+    return { env, sender }
+  }
+
+  verify (bytes: Uint8Array, options: OpenOptions): OpenRejected | { ok: true, header: EnvelopeHeader, from: string } {
+    const pre = this.precheck(bytes, options, options.now ?? this.now())
+    if ('ok' in pre) return pre
+    const { env, sender } = pre
+    if (env.index === undefined && !equalBytes(sha256(env.payload), env.header.digest)) return reject('digest-mismatch', 'payload')
+    return { ok: true, header: env.header, from: sender.id }
+  }
+
+  open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T> {
+    const nowMs = options.now ?? this.now()
+    const pre = this.precheck(bytes, options, nowMs)
+    if ('ok' in pre) return pre
+    const { env, sender } = pre
+    const h = env.header
+    const serializer = this.serializers.get(h.type, h.serializer) as Serializer<T>
+
+    if (env.index !== undefined && env.proof !== undefined) return this.openItem(env, sender, serializer, nowMs)
+
+    if (!equalBytes(sha256(env.payload), h.digest)) return reject('digest-mismatch', 'payload digest differs from the signed one')
+
+    if (h.kind === EnvelopeKind.single) {
+      const verdict = this.commit(sender.id, h, h.seq, nowMs)
+      if (verdict !== undefined) return verdict
+      try {
+        const payload = this.decompress(env.payload, h)
+        const value = serializer.decode(payload)
+        return this.accepted('single', sender, h, value, [{ value, seq: h.seq, index: 0 }])
+      } catch (err) {
+        return rejectFromError(err)
+      }
+    }
+    return this.openBatch(env, sender, serializer, nowMs)
+  }
+
+  private openBatch<T>(env: ParsedEnvelope, sender: SenderKey, serializer: Serializer<T>, nowMs: number): OpenResult<T> {
+    const h = env.header
+    let items: Uint8Array[]
+    let tree: MerkleTree
+    try {
+      items = splitBatchItems(this.decompress(env.payload, h), h.count)
+      tree = buildMerkleTree(items)
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    // The signer vouched for both digests; a batch whose items do not match its root is refused whole.
+    if (!equalBytes(tree.root, h.itemsRoot)) return reject('digest-mismatch', 'items root differs from the signed one')
+    const messages: Array<OpenedMessage<T>> = []
+    try {
+      for (let i = 0; i < items.length; i++) {
+        const seq = h.seq + i
+        if (this.replay !== undefined && !this.replay.commit(sender.id, h.channel, seq, h.timestamp, nowMs).ok) continue
+        messages.push({ value: serializer.decode(items[i] as Uint8Array), seq, index: i })
+      }
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    if (messages.length === 0) return reject('replayed', `every item of batch seq ${h.seq}..${h.seq + h.count - 1}`)
+    const signed = { headerBytes: env.headerBytes, signature: env.signature }
+    const itemEnvelope = (index: number): Uint8Array => {
+      const item = items[index]
+      if (item === undefined) throw new InvalidConfigError('index', `0..${items.length - 1}`)
+      return encodeEnvelope(undefined, this.prefix, undefined, item, { index, proof: encodeProof(tree.proof(index)) }, signed)
+    }
+    return this.accepted('batch', sender, h, (messages[0] as OpenedMessage<T>).value, messages, itemEnvelope)
+  }
+
+  private openItem<T>(env: ParsedEnvelope, sender: SenderKey, serializer: Serializer<T>, nowMs: number): OpenResult<T> {
+    const h = env.header
+    const index = env.index as number
+    let proof: Uint8Array[]
+    try {
+      proof = decodeProof(env.proof as Uint8Array, this.limits.maxProofDepth)
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    if (env.payload.length > h.uncompressedLength) return reject('malformed', 'item larger than its batch')
+    if (!verifyInclusion(hashLeaf(env.payload), index, h.count, proof, h.itemsRoot, this.limits.maxProofDepth)) {
+      return reject('digest-mismatch', `item ${index} is not in the signed batch`)
+    }
+    const seq = h.seq + index
+    const verdict = this.commit(sender.id, h, seq, nowMs)
+    if (verdict !== undefined) return verdict
+    try {
+      const value = serializer.decode(env.payload)
+      return this.accepted('item', sender, h, value, [{ value, seq, index }])
+    } catch (err) {
+      return rejectFromError(err)
+    }
+  }
+
+  private commit (from: string, h: EnvelopeHeader, seq: number, nowMs: number): OpenRejected | undefined {
+    if (this.replay === undefined) return undefined
+    const verdict = this.replay.commit(from, h.channel, seq, h.timestamp, nowMs)
+    return verdict.ok ? undefined : reject(verdict.reason, `seq ${seq} from ${from}`)
+  }
+
+  private decompress (payload: Uint8Array, h: EnvelopeHeader): Uint8Array {
+    const out = this.compressors.get(h.compression).decompress(payload, h.uncompressedLength)
+    if (out.length !== h.uncompressedLength) throw new MalformedInputError('envelope', `payload decompressed to ${out.length} bytes, header says ${h.uncompressedLength}`)
+    return out
+  }
+
+  private accepted<T>(kind: OpenAccepted['kind'], sender: SenderKey, h: EnvelopeHeader, value: T, messages: Array<OpenedMessage<T>>, itemEnvelope?: (index: number) => Uint8Array): OpenAccepted<T> {
+    const result: OpenAccepted<T> = {
+      ok: true,
+      kind,
+      from: sender.id,
+      peerId: sender.peerId,
+      channel: h.channel,
+      type: h.type,
+      serializer: h.serializer,
+      compression: h.compression,
+      timestamp: h.timestamp,
+      seq: (messages[0] as OpenedMessage<T>).seq,
+      value,
+      messages,
+      ...(itemEnvelope === undefined ? {} : { itemEnvelope })
+    }
+    return result
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+void MAX_UINT32
+
+/** Creates a seal/open pipeline. */
+export function createCodec (init: CodecInit): Codec {
+  return new PipelineCodec(init)
+}

@@ -1,0 +1,51 @@
+/**
+ * Batch payload layout: the serialized items as `uvarint(len) || item`,
+ * concatenated, then compressed as one block. The header's `itemsRoot` is the
+ * RFC 9162 Merkle root over the serialized items, so one item can later be
+ * forwarded with its inclusion proof and verified alone against the signed
+ * header.
+ *
+ * @module
+ */
+import { MalformedInputError } from '../errors.js'
+import { PbWriter, varintLength } from './pb.js'
+
+/** Lays out serialized items as one uncompressed batch payload. */
+export function joinBatchItems (items: readonly Uint8Array[]): Uint8Array {
+  let total = 0
+  for (const item of items) total += varintLength(item.length) + item.length
+  const out = new Uint8Array(total)
+  const w = new PbWriter(out)
+  for (const item of items) {
+    w.varint(item.length)
+    out.set(item, w.pos)
+    w.pos += item.length
+  }
+  return out
+}
+
+/**
+ * Splits an uncompressed batch payload into exactly `count` items (views, no
+ * copy). Throws {@link MalformedInputError} on truncation, a wrong count or
+ * trailing bytes.
+ */
+export function splitBatchItems (payload: Uint8Array, count: number): Uint8Array[] {
+  const items = new Array<Uint8Array>(count)
+  let pos = 0
+  for (let i = 0; i < count; i++) {
+    let len = 0
+    let scale = 1
+    for (let b = 0; ; b++) {
+      if (b === 5 || pos >= payload.length) throw new MalformedInputError('batch', `bad length prefix of item ${i}`)
+      const byte = payload[pos++] as number
+      len += (byte & 0x7f) * scale
+      if (byte < 0x80) break
+      scale *= 128
+    }
+    if (len > payload.length - pos) throw new MalformedInputError('batch', `item ${i} is truncated`)
+    items[i] = payload.subarray(pos, pos + len)
+    pos += len
+  }
+  if (pos !== payload.length) throw new MalformedInputError('batch', `${payload.length - pos} trailing bytes after ${count} items`)
+  return items
+}
