@@ -31,6 +31,8 @@ import { createSigner, SenderKeyCache, type EnvelopeSigner, type SenderKey } fro
 import { ENVELOPE_VERSION, EnvelopeKind, encodeChannel, type EnvelopeHeader } from './envelope/header.js'
 import { domainPrefix, encodeEnvelope, parseEnvelope, verifyEnvelopeSignature, type ParsedEnvelope } from './envelope/envelope.js'
 import { joinBatchItems, splitBatchItems } from './envelope/batch.js'
+import { encodeChunkFrame, parseChunkFrame } from './envelope/chunk-frame.js'
+import { ChunkAssembler, splitIntoChunks, type ChunkRejection } from './integrity/chunked.js'
 
 /** Why {@link Codec.open} refused an envelope. */
 export type RejectReason =
@@ -94,6 +96,22 @@ export interface OpenAccepted<T = unknown> {
 
 /** Result of {@link Codec.open}. */
 export type OpenResult<T = unknown> = OpenAccepted<T> | OpenRejected
+
+/** Why a chunk frame was refused: the chunk assembler's reasons, or an unparseable frame. */
+export type ChunkFrameRejection = ChunkRejection | 'malformed'
+
+/** Receives the chunk frames of one verified chunked envelope. */
+export interface ChunkedReceiver<T = unknown> {
+  readonly ok: true
+  /** Number of chunk frames expected. */
+  readonly chunkCount: number
+  /** True once every chunk verified. */
+  readonly complete: boolean
+  /** Verifies one chunk frame against the signed root and keeps its data; nothing unverified is kept. */
+  accept(frame: Uint8Array): { ok: true } | { ok: false, reason: ChunkFrameRejection }
+  /** Once complete: decompresses (capped by the signed length) and decodes. */
+  finish(): OpenResult<T>
+}
 
 /** Finds the serializer for a (message type id, serializer id) pair. */
 export interface SerializerLookup {
@@ -187,6 +205,17 @@ export interface Codec {
   seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array
   /** Seals up to `limits.maxBatchItems` values of one type under ONE signature over their Merkle root. */
   sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array
+  /**
+   * Seals one large value as a head envelope followed by chunk frames of
+   * `limits.chunkBytes`, each provable against the Merkle root the head signs,
+   * so a receiver verifies every chunk as it arrives. Returns `[head, ...chunks]`.
+   */
+  sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[]
+  /**
+   * Verifies a chunked head envelope (signature, replay) and returns a receiver
+   * for its chunk frames, or the rejection.
+   */
+  openChunked<T = unknown>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected
   /** Verifies and decodes an envelope (single, batch or forwarded item). Never throws for bad input. */
   open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T>
   /** Verifies an envelope WITHOUT replay checks or decoding (e.g. for gossip validation caches). */
@@ -328,6 +357,79 @@ class PipelineCodec implements Codec {
     }, bytes)
   }
 
+  sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[] {
+    const signer = this.requireSigner()
+    const serializer = this.serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
+    const serialized = serializer.encode(value)
+    if (serialized.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, serialized.length)
+    const channelBytes = this.channelBytes(options.channel)
+    const { compressor, bytes } = this.compress(serialized, options, false)
+    const chunked = splitIntoChunks(bytes, this.limits.chunkBytes, this.limits)
+    const head = encodeEnvelope(signer, this.prefix, {
+      version: ENVELOPE_VERSION,
+      kind: EnvelopeKind.chunked,
+      type: type.id,
+      serializer: serializer.id,
+      compression: compressor.id,
+      channel: options.channel,
+      channelBytes,
+      seq: this.sequencer.next(options.channel),
+      timestamp: this.now(),
+      uncompressedLength: serialized.length,
+      payloadLength: bytes.length,
+      digest: chunked.root,
+      count: chunked.chunkCount,
+      itemsRoot: EMPTY,
+      publicKey: signer.publicKey
+    }, EMPTY)
+    return [head, ...chunked.chunks.map((c) => encodeChunkFrame(c.index, encodeProof(c.proof), c.bytes))]
+  }
+
+  openChunked<T = unknown>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected {
+    const nowMs = options.now ?? this.now()
+    const pre = this.precheck(head, options, nowMs)
+    if ('ok' in pre) return pre
+    const { env, sender } = pre
+    const h = env.header
+    if (h.kind !== EnvelopeKind.chunked) return reject('malformed', 'not a chunked head envelope')
+    let assembler: ChunkAssembler
+    try {
+      assembler = new ChunkAssembler({ root: h.digest, totalLength: h.payloadLength, chunkBytes: this.limits.chunkBytes }, this.limits)
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    const verdict = this.commit(sender.id, h, h.seq, nowMs)
+    if (verdict !== undefined) return verdict
+    const serializer = this.serializers.get(h.type, h.serializer) as Serializer<T>
+    const limits = this.limits
+    const finish = (): OpenResult<T> => {
+      if (!assembler.complete) return reject('malformed', `${assembler.chunkCount - assembler.receivedCount} chunks missing`)
+      try {
+        const value = serializer.decode(this.decompress(assembler.bytes() ?? EMPTY, h))
+        return this.accepted('single', sender, h, value, [{ value, seq: h.seq, index: 0 }])
+      } catch (err) {
+        return rejectFromError(err)
+      }
+    }
+    return {
+      ok: true,
+      chunkCount: assembler.chunkCount,
+      get complete () { return assembler.complete },
+      accept (frame: Uint8Array) {
+        let parsed
+        let proof
+        try {
+          parsed = parseChunkFrame(frame, limits)
+          proof = decodeProof(parsed.proof, limits.maxProofDepth)
+        } catch {
+          return { ok: false, reason: 'malformed' } as const
+        }
+        return assembler.accept(parsed.index, parsed.data, proof)
+      },
+      finish
+    }
+  }
+
   /** Everything up to and including the signature check; state is untouched. */
   private precheck (bytes: Uint8Array, options: OpenOptions, nowMs: number): Prechecked | OpenRejected {
     let env: ParsedEnvelope
@@ -339,7 +441,6 @@ class PipelineCodec implements Codec {
     const h = env.header
     if (h.channel !== options.channel) return reject('wrong-channel', `signed for "${h.channel}", received on "${options.channel}"`)
     if (options.types !== undefined && !options.types.includes(h.type)) return reject('wrong-type', `message type ${h.type} is not accepted here`)
-    if (h.kind === EnvelopeKind.chunked) return reject('malformed', 'chunked envelopes are opened with a chunk assembler')
     try {
       this.serializers.get(h.type, h.serializer)
       this.compressors.get(h.compression)
@@ -369,7 +470,7 @@ class PipelineCodec implements Codec {
     const pre = this.precheck(bytes, options, options.now ?? this.now())
     if ('ok' in pre) return pre
     const { env, sender } = pre
-    if (env.index === undefined && !equalBytes(sha256(env.payload), env.header.digest)) return reject('digest-mismatch', 'payload')
+    if (env.index === undefined && env.header.kind !== EnvelopeKind.chunked && !equalBytes(sha256(env.payload), env.header.digest)) return reject('digest-mismatch', 'payload')
     return { ok: true, header: env.header, from: sender.id }
   }
 
@@ -381,6 +482,7 @@ class PipelineCodec implements Codec {
     const h = env.header
     const serializer = this.serializers.get(h.type, h.serializer) as Serializer<T>
 
+    if (h.kind === EnvelopeKind.chunked) return reject('malformed', 'a chunked head envelope: use openChunked()')
     if (env.index !== undefined && env.proof !== undefined) return this.openItem(env, sender, serializer, nowMs)
 
     if (!equalBytes(sha256(env.payload), h.digest)) return reject('digest-mismatch', 'payload digest differs from the signed one')

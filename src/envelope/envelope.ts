@@ -141,6 +141,9 @@ export function parseEnvelope (bytes: Uint8Array, limits: WireLimits): ParsedEnv
     if (index >= header.count) r.fail(`item index ${index} outside a batch of ${header.count}`)
     parsed.index = index
     parsed.proof = proof
+  } else if (header.kind === 3) {
+    if (payload.length !== 0) r.fail('chunked head envelope with an inline payload')
+    if (header.payloadLength > limits.maxCompressedBytes) throw new SizeLimitError('compressed', limits.maxCompressedBytes, header.payloadLength)
   } else if (payload.length !== header.payloadLength) {
     throw new MalformedInputError('envelope', `payload is ${payload.length} bytes, header says ${header.payloadLength}`)
   }

@@ -192,8 +192,8 @@ export function readHeader (bytes: Uint8Array, limits: WireLimits): EnvelopeHead
     if (h.count < 1 || h.count > limits.maxBatchItems) r.fail(`batch of ${h.count} items (1..${limits.maxBatchItems})`)
   } else if (kind === EnvelopeKind.single && h.count !== 1) {
     r.fail('single envelope with count != 1')
-  } else if (kind === EnvelopeKind.chunked && (h.count < 1 || h.count !== Math.ceil(h.payloadLength / limits.chunkBytes) + (h.payloadLength === 0 ? 1 : 0))) {
-    r.fail('chunk count does not match payload length')
+  } else if (kind === EnvelopeKind.chunked && (h.payloadLength < 1 || h.count !== Math.ceil(h.payloadLength / limits.chunkBytes))) {
+    r.fail(`chunk count ${h.count} does not match a ${h.payloadLength}-byte payload in ${limits.chunkBytes}-byte chunks`)
   }
   return h
 }
