@@ -12,6 +12,7 @@
  */
 import { gunzipSync, gzipSync, type Gzip } from 'node:zlib'
 import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { plain } from './bytes.js'
 import { assertCap, toDecodeError } from './guard.js'
 import { gzipLevel } from './levels.js'
 import { CompressionId, type Compressor } from './types.js'
@@ -46,7 +47,7 @@ function decompress (input: Uint8Array, maxOutput: number): Uint8Array {
   const out = result.buffer
   if (out.length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, out.length)
   if (result.engine.bytesWritten !== input.length) throw new MalformedInputError('gzip', 'data after the last member')
-  return out
+  return plain(out)
 }
 
 /** Creates a gzip compressor on `node:zlib`. */
@@ -57,7 +58,7 @@ export function createGzipZlib (init: GzipZlibInit = {}): Compressor {
     name: 'gzip',
     backend: 'node-zlib',
     compress (input: Uint8Array): Uint8Array {
-      return gzipSync(input, options)
+      return plain(gzipSync(input, options))
     },
     decompress
   } satisfies Compressor)

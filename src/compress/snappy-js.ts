@@ -10,6 +10,7 @@
  */
 import { compress, uncompress } from 'snappyjs'
 import { SizeLimitError } from '../errors.js'
+import { plain } from './bytes.js'
 import { assertCap, toDecodeError } from './guard.js'
 import { checkSnappyElements, readSnappyLength } from './snappy-format.js'
 import { CompressionId, type Compressor } from './types.js'
@@ -20,7 +21,7 @@ export const snappyJs: Compressor = Object.freeze({
   name: 'snappy',
   backend: 'snappyjs',
   compress (input: Uint8Array): Uint8Array {
-    return compress(input)
+    return plain(compress(input))
   },
   decompress (input: Uint8Array, maxOutput: number): Uint8Array {
     assertCap(maxOutput)
@@ -28,7 +29,7 @@ export const snappyJs: Compressor = Object.freeze({
     if (length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, length)
     checkSnappyElements(input, offset, length)
     try {
-      return uncompress(input, length)
+      return plain(uncompress(input, length))
     } catch (err) {
       throw toDecodeError('snappy', err)
     }

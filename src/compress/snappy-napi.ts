@@ -9,6 +9,7 @@
  * @module
  */
 import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { plain } from './bytes.js'
 import { assertCap, toDecodeError } from './guard.js'
 import { loadOptional, type Optional } from './native.js'
 import { readSnappyLength } from './snappy-format.js'
@@ -36,7 +37,7 @@ function create (napi: SnappyNapi): Compressor {
     name: 'snappy',
     backend: 'snappy-napi',
     compress (input: Uint8Array): Uint8Array {
-      return napi.compressSync(input)
+      return plain(napi.compressSync(input))
     },
     decompress (input: Uint8Array, maxOutput: number): Uint8Array {
       assertCap(maxOutput)
@@ -49,7 +50,7 @@ function create (napi: SnappyNapi): Compressor {
         throw toDecodeError('snappy', err)
       }
       if (out.length !== length) throw new MalformedInputError('snappy', 'output length differs from the declared length')
-      return out
+      return plain(out)
     }
   } satisfies Compressor)
 }

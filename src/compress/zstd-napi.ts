@@ -12,7 +12,7 @@
  * @module
  */
 import { MalformedInputError, SizeLimitError } from '../errors.js'
-import { concatChunks } from './concat.js'
+import { concatChunks, plain } from './bytes.js'
 import { assertCap, toDecodeError } from './guard.js'
 import { zstdLevel } from './levels.js'
 import { loadOptional, type Optional } from './native.js'
@@ -126,7 +126,7 @@ function create (z: ZstdBinding, level: number): Compressor {
         // Every byte is written (the length is checked), so the output need not be zero-filled first.
         const out = Buffer.allocUnsafeSlow(scan.contentSize)
         if (dctx.decompress(out, input) !== out.length) throw new MalformedInputError('zstd', 'output length differs from the declared content size')
-        return out
+        return plain(out)
       } catch (err) {
         throw toDecodeError('zstd', err)
       }
