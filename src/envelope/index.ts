@@ -1,0 +1,34 @@
+/**
+ * The envelope layer: the canonical signed header, the envelope and chunk
+ * frame layouts (proto/envelope.proto) and signing with libp2p keys.
+ * Most users want the pipeline in `wireseal/codec` instead.
+ *
+ * @module
+ */
+export {
+  ENVELOPE_VERSION,
+  EnvelopeKind,
+  DIGEST_BYTES,
+  MAX_PUBLIC_KEY_BYTES,
+  encodeChannel,
+  headerLength,
+  writeHeader,
+  readHeader,
+  type EnvelopeHeader,
+  type EnvelopeKindId,
+  type HeaderParts
+} from './header.js'
+export {
+  MAX_SIGNATURE_BYTES,
+  maxHeaderBytes,
+  domainPrefix,
+  encodeEnvelope,
+  parseEnvelope,
+  verifyEnvelopeSignature,
+  type ParsedEnvelope,
+  type ItemFields
+} from './envelope.js'
+export { createSigner, SenderKeyCache, normaliseLowS, parseDerSignature, type EnvelopeSigner, type SenderKey } from './keys.js'
+export { joinBatchItems, splitBatchItems } from './batch.js'
+export { encodeChunkFrame, parseChunkFrame, type ChunkFrame } from './chunk-frame.js'
+export { PbReader, PbWriter, varintLength } from './pb.js'
