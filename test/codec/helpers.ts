@@ -1,0 +1,227 @@
+/**
+ * Shared fixtures of the codec tests: keys, values, a serializer lookup, and
+ * the attacker's tools (re-encode a header, re-frame an envelope with an old
+ * signature, spy on a decompressor).
+ *
+ * @module
+ */
+import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { UnknownCodecError } from '../../src/errors.js'
+import { createLimits, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from '../../src/limits.js'
+import { createCodec, type Codec, type CodecInit, type OpenResult, type SerializerLookup } from '../../src/codec.js'
+import type { Serializer } from '../../src/serialize/types.js'
+import { BlockType, PeerInfoType, type Block, type PeerInfo } from '../../src/serialize/messages.js'
+import { protobufBlock, protobufPeerInfo } from '../../src/serialize/protobuf.js'
+import type { Compressor } from '../../src/compress/types.js'
+import { PbWriter } from '../../src/envelope/pb.js'
+import { encodeChannel, headerLength, writeHeader, type HeaderParts } from '../../src/envelope/header.js'
+import { domainPrefix, encodeEnvelope, parseEnvelope, type ParsedEnvelope } from '../../src/envelope/envelope.js'
+import { createSigner, type EnvelopeSigner } from '../../src/envelope/keys.js'
+
+export { BlockType, PeerInfoType }
+export type { Block, PeerInfo }
+
+/** A fixed clock: 2023-11-14T22:13:20Z. */
+export const NOW = 1_700_000_000_000
+
+/** Serializer id a "user" format takes in these tests (128+ are user ids): protobuf under another id. */
+export const USER_SERIALIZER_ID = 200
+
+function renamed<T> (s: Serializer<T>, id: number): Serializer<T> {
+  return Object.freeze({ id, name: `user-${id}`, type: s.type, encode: s.encode, decode: s.decode })
+}
+
+/**
+ * A serializer lookup over a list of serializers, keyed by (type id, serializer id).
+ * Throws UnknownCodecError for an unknown pair, as the contract says.
+ */
+export function lookupOf (serializers: readonly Serializer[]): SerializerLookup {
+  const map = new Map<string, Serializer>()
+  for (const s of serializers) map.set(`${s.type.id}/${s.id}`, s)
+  return {
+    get (typeId: number, serializerId: number): Serializer {
+      const s = map.get(`${typeId}/${serializerId}`)
+      if (s === undefined) throw new UnknownCodecError('serializer', `${typeId}/${serializerId}`)
+      return s
+    }
+  }
+}
+
+/** Protobuf Block and PeerInfo, plus the same under {@link USER_SERIALIZER_ID}. */
+export const serializers: SerializerLookup = lookupOf([
+  protobufBlock as Serializer,
+  protobufPeerInfo as Serializer,
+  renamed(protobufBlock, USER_SERIALIZER_ID) as Serializer,
+  renamed(protobufPeerInfo, USER_SERIALIZER_ID) as Serializer
+])
+
+/** Deterministic bytes `0, k, 2k, ...` (mod 256) of length n. */
+export function pattern (n: number, k = 7): Uint8Array {
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i++) out[i] = (i * k) & 0xff
+  return out
+}
+
+/** Bytes from a seeded xorshift32: incompressible, reproducible. */
+export function noise (n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n)
+  let x = seed | 0 || 1
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+/** A Block; `dataBytes` of compressible text-like data. */
+export function block (i = 0, dataBytes = 64): Block {
+  const text = new TextEncoder().encode(`{"tx":${i},"from":"0xabc","to":"0xdef","value":"1000000000000000000"}`)
+  const data = new Uint8Array(dataBytes)
+  for (let o = 0; o < dataBytes; o++) data[o] = text[o % text.length] as number
+  return {
+    hash: pattern(32, 3 + i),
+    data,
+    timestamp: BigInt(NOW) + BigInt(i),
+    ttl: 3600,
+    version: 1,
+    signature: pattern(64, 11 + i)
+  }
+}
+
+/** A PeerInfo with two multiaddrs and two metadata entries. */
+export function peerInfo (i = 0): PeerInfo {
+  return {
+    peerId: pattern(38, 5 + i),
+    multiaddrs: [Uint8Array.from([4, 127, 0, 0, 1, 6, 0x0f, 0xa1]), Uint8Array.from([4, 10, 0, 0, i & 0xff, 6, 0x10, 0x00])],
+    metadata: { agent: 'wireseal/0.1.0', region: `eu-${i}` }
+  }
+}
+
+/** Ed25519 key from a seed whose bytes are all `n`. */
+export async function seededKey (n: number): Promise<PrivateKey> {
+  return generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(n))
+}
+
+/** A fresh key of any supported type. */
+export async function freshKey (type: 'Ed25519' | 'secp256k1' | 'ECDSA' = 'Ed25519'): Promise<PrivateKey> {
+  return type === 'ECDSA' ? generateKeyPair('ECDSA') : type === 'secp256k1' ? generateKeyPair('secp256k1') : generateKeyPair('Ed25519')
+}
+
+/** A codec with the test lookup and the fixed clock; `init` overrides. */
+export function codec (init: Partial<CodecInit> = {}): Codec {
+  return createCodec({ serializers, now: () => NOW, ...init })
+}
+
+/** The reason of an open/verify result (`ok` when accepted). */
+export function reasonOf (r: OpenResult | { ok: true } | { ok: false, reason: string }): string {
+  return r.ok ? 'ok' : r.reason
+}
+
+/** Limits generous enough for the attacker's tools to parse anything the tests build. */
+export const ATTACKER_LIMITS: WireLimits = createLimits({ maxPayloadBytes: 64 * 1024 * 1024 })
+
+/** Default signed-message prefix. */
+export const DEFAULT_PREFIX = domainPrefix(DEFAULT_SIGNATURE_DOMAIN)
+
+/** Parses an envelope without verifying anything (the attacker reads the bytes). */
+export function parse (bytes: Uint8Array): ParsedEnvelope {
+  return parseEnvelope(bytes, ATTACKER_LIMITS)
+}
+
+/** Header fields of a parsed envelope, as writable parts. */
+export function headerParts (env: ParsedEnvelope): HeaderParts {
+  return { ...env.header, channelBytes: encodeChannel(env.header.channel) }
+}
+
+/** Canonical header bytes of `parts`. */
+export function encodeHeader (parts: HeaderParts): Uint8Array {
+  const out = new Uint8Array(headerLength(parts))
+  writeHeader(new PbWriter(out), parts)
+  return out
+}
+
+/** What an attacker changes when re-framing an envelope. */
+export interface Reframe {
+  /** Changes header fields (the header is re-encoded canonically). */
+  header?: (h: HeaderParts) => void
+  /** New payload bytes. */
+  payload?: Uint8Array
+  /** New item fields (index/proof) of a forwarded batch item; `null` drops them. */
+  item?: { index: number, proof: Uint8Array } | null
+  /** Signs the (changed) header with this key instead of keeping the old signature. */
+  signer?: EnvelopeSigner
+  /** Domain prefix for `signer`. */
+  prefix?: Uint8Array
+}
+
+/**
+ * Rebuilds an envelope with changes, keeping the old signature unless
+ * `signer` is given (then the header is signed anew, public key included as
+ * set by `header`).
+ */
+export function reframe (bytes: Uint8Array, change: Reframe): Uint8Array {
+  const env = parse(bytes)
+  const parts = headerParts(env)
+  change.header?.(parts)
+  const payload = change.payload ?? env.payload
+  const item = change.item === null
+    ? undefined
+    : change.item ?? (env.index !== undefined && env.proof !== undefined ? { index: env.index, proof: env.proof } : undefined)
+  if (change.signer !== undefined) {
+    return encodeEnvelope(change.signer, change.prefix ?? DEFAULT_PREFIX, parts, payload, item)
+  }
+  return encodeEnvelope(undefined, DEFAULT_PREFIX, undefined, payload, item, { headerBytes: encodeHeader(parts), signature: env.signature })
+}
+
+/** A signer for a private key (the attacker's own, or a test sender's). */
+export function signerOf (key: PrivateKey): EnvelopeSigner {
+  return createSigner(key)
+}
+
+/** One recorded decompress call. */
+export interface DecompressCall {
+  inputLength: number
+  maxOutput: number
+}
+
+/** Wraps a compressor so that every decompress call is recorded (and still performed). */
+export function spyOn (inner: Compressor): { compressor: Compressor, calls: DecompressCall[] } {
+  const calls: DecompressCall[] = []
+  const compressor: Compressor = Object.freeze({
+    id: inner.id,
+    name: inner.name,
+    backend: `spy(${inner.backend})`,
+    compress: (input: Uint8Array) => inner.compress(input),
+    decompress (input: Uint8Array, maxOutput: number): Uint8Array {
+      calls.push({ inputLength: input.length, maxOutput })
+      return inner.decompress(input, maxOutput)
+    }
+  })
+  return { compressor, calls }
+}
+
+/** Copy of `bytes` with bit `bit` of byte `pos` flipped. */
+export function flipBit (bytes: Uint8Array, pos: number, bit: number): Uint8Array {
+  const out = bytes.slice()
+  out[pos] = (out[pos] as number) ^ (1 << bit)
+  return out
+}
+
+/** Fisher-Yates with a seeded xorshift32 (reproducible). */
+export function shuffle<T> (items: readonly T[], seed = 42): T[] {
+  const out = items.slice()
+  let x = seed | 0 || 1
+  for (let i = out.length - 1; i > 0; i--) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    const j = (x >>> 0) % (i + 1)
+    const t = out[i] as T
+    out[i] = out[j] as T
+    out[j] = t
+  }
+  return out
+}
