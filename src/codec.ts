@@ -218,7 +218,11 @@ export interface Codec {
   openChunked<T = unknown>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected
   /** Verifies and decodes an envelope (single, batch or forwarded item). Never throws for bad input. */
   open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T>
-  /** Verifies an envelope WITHOUT replay checks or decoding (e.g. for gossip validation caches). */
+  /**
+   * Checks an envelope's authenticity WITHOUT replay checks, state changes,
+   * decompression or decoding: bounded parse, channel/type/codec, signature,
+   * and the payload digest (or, for a forwarded batch item, its inclusion proof).
+   */
   verify(bytes: Uint8Array, options: OpenOptions): OpenRejected | { ok: true, header: EnvelopeHeader, from: string }
 }
 
@@ -431,7 +435,7 @@ class PipelineCodec implements Codec {
   }
 
   /** Everything up to and including the signature check; state is untouched. */
-  private precheck (bytes: Uint8Array, options: OpenOptions, nowMs: number): Prechecked | OpenRejected {
+  private precheck (bytes: Uint8Array, options: OpenOptions, nowMs: number, checkReplay = true): Prechecked | OpenRejected {
     let env: ParsedEnvelope
     try {
       env = parseEnvelope(bytes, this.limits)
@@ -455,7 +459,7 @@ class PipelineCodec implements Codec {
     } catch (err) {
       return rejectFromError(err)
     }
-    if (this.replay !== undefined) {
+    if (checkReplay && this.replay !== undefined) {
       const first = env.index === undefined ? h.seq : h.seq + env.index
       const verdict = this.replay.precheck(sender.id, h.channel, first, h.timestamp, nowMs)
       if (!verdict.ok && !(h.kind === EnvelopeKind.batch && env.index === undefined && verdict.reason === 'replayed')) {
@@ -467,10 +471,15 @@ class PipelineCodec implements Codec {
   }
 
   verify (bytes: Uint8Array, options: OpenOptions): OpenRejected | { ok: true, header: EnvelopeHeader, from: string } {
-    const pre = this.precheck(bytes, options, options.now ?? this.now())
+    const pre = this.precheck(bytes, options, options.now ?? this.now(), false)
     if ('ok' in pre) return pre
     const { env, sender } = pre
-    if (env.index === undefined && env.header.kind !== EnvelopeKind.chunked && !equalBytes(sha256(env.payload), env.header.digest)) return reject('digest-mismatch', 'payload')
+    if (env.index !== undefined) {
+      const bad = this.checkItemProof(env)
+      if (bad !== undefined) return bad
+    } else if (env.header.kind !== EnvelopeKind.chunked && !equalBytes(sha256(env.payload), env.header.digest)) {
+      return reject('digest-mismatch', 'payload digest differs from the signed one')
+    }
     return { ok: true, header: env.header, from: sender.id }
   }
 
@@ -536,16 +545,8 @@ class PipelineCodec implements Codec {
   private openItem<T>(env: ParsedEnvelope, sender: SenderKey, serializer: Serializer<T>, nowMs: number): OpenResult<T> {
     const h = env.header
     const index = env.index as number
-    let proof: Uint8Array[]
-    try {
-      proof = decodeProof(env.proof as Uint8Array, this.limits.maxProofDepth)
-    } catch (err) {
-      return rejectFromError(err)
-    }
-    if (env.payload.length > h.uncompressedLength) return reject('malformed', 'item larger than its batch')
-    if (!verifyInclusion(hashLeaf(env.payload), index, h.count, proof, h.itemsRoot, this.limits.maxProofDepth)) {
-      return reject('digest-mismatch', `item ${index} is not in the signed batch`)
-    }
+    const bad = this.checkItemProof(env)
+    if (bad !== undefined) return bad
     const seq = h.seq + index
     const verdict = this.commit(sender.id, h, seq, nowMs)
     if (verdict !== undefined) return verdict
@@ -555,6 +556,22 @@ class PipelineCodec implements Codec {
     } catch (err) {
       return rejectFromError(err)
     }
+  }
+
+  /** A forwarded item must be a leaf of the signed items root (RFC 9162 2.1.3.2). */
+  private checkItemProof (env: ParsedEnvelope): OpenRejected | undefined {
+    const h = env.header
+    let proof: Uint8Array[]
+    try {
+      proof = decodeProof(env.proof as Uint8Array, this.limits.maxProofDepth)
+    } catch (err) {
+      return rejectFromError(err)
+    }
+    if (env.payload.length > h.uncompressedLength) return reject('malformed', 'item larger than its batch')
+    if (!verifyInclusion(hashLeaf(env.payload), env.index as number, h.count, proof, h.itemsRoot, this.limits.maxProofDepth)) {
+      return reject('digest-mismatch', `item ${String(env.index)} is not in the signed batch`)
+    }
+    return undefined
   }
 
   private commit (from: string, h: EnvelopeHeader, seq: number, nowMs: number): OpenRejected | undefined {
