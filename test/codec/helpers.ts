@@ -13,6 +13,9 @@ import { createCodec, type Codec, type CodecInit, type OpenResult, type Serializ
 import type { Serializer } from '../../src/serialize/types.js'
 import { BlockType, PeerInfoType, type Block, type PeerInfo } from '../../src/serialize/messages.js'
 import { protobufBlock, protobufPeerInfo } from '../../src/serialize/protobuf.js'
+import { msgpackBlock, msgpackPeerInfo } from '../../src/serialize/msgpack.js'
+import { flatbuffersBlock, flatbuffersPeerInfo } from '../../src/serialize/flatbuffers.js'
+import { jsonBlock, jsonPeerInfo } from '../../src/serialize/json.js'
 import type { Compressor } from '../../src/compress/types.js'
 import { PbWriter } from '../../src/envelope/pb.js'
 import { encodeChannel, headerLength, writeHeader, type HeaderParts } from '../../src/envelope/header.js'
@@ -48,10 +51,17 @@ export function lookupOf (serializers: readonly Serializer[]): SerializerLookup 
   }
 }
 
-/** Protobuf Block and PeerInfo, plus the same under {@link USER_SERIALIZER_ID}. */
+/** The built-in formats, one [Block, PeerInfo] pair each: protobuf, msgpack, flatbuffers, json. */
+export const BUILTIN_FORMATS: ReadonlyArray<readonly [Serializer<Block>, Serializer<PeerInfo>]> = [
+  [protobufBlock, protobufPeerInfo],
+  [msgpackBlock, msgpackPeerInfo],
+  [flatbuffersBlock, flatbuffersPeerInfo],
+  [jsonBlock, jsonPeerInfo]
+]
+
+/** Every built-in serializer, plus protobuf again under {@link USER_SERIALIZER_ID}. */
 export const serializers: SerializerLookup = lookupOf([
-  protobufBlock as Serializer,
-  protobufPeerInfo as Serializer,
+  ...BUILTIN_FORMATS.flat() as Serializer[],
   renamed(protobufBlock, USER_SERIALIZER_ID) as Serializer,
   renamed(protobufPeerInfo, USER_SERIALIZER_ID) as Serializer
 ])
