@@ -1,0 +1,53 @@
+/**
+ * Internal helpers every serializer's decoder shares: input normalisation and
+ * the translation of library exceptions into wireseal errors. Not exported
+ * from the package.
+ *
+ * @module
+ */
+import { InvalidValueError, MalformedInputError, SizeLimitError, WiresealError } from '../errors.js'
+import { RESERVED_KEYS, isWellFormed } from './schema.js'
+
+/**
+ * The zero-length byte string decoders return for absent `bytes` fields.
+ * Shared and frozen (a zero-length array has no content to mutate), which saves
+ * an allocation per absent field; it deep-equals `new Uint8Array(0)`.
+ */
+export const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array
+
+/**
+ * Returns `bytes` as a plain `Uint8Array` (a view, no copy) so that decoders
+ * built on Node's `Buffer` paths never leak `Buffer` instances: every
+ * serializer then decodes to values that `assert.deepStrictEqual` each other.
+ */
+export function plainBytes (bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** Checks the argument of `decode()` and returns it as a plain `Uint8Array`. */
+export function inputBytes (bytes: unknown): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidValueError('input', 'Uint8Array')
+  return plainBytes(bytes)
+}
+
+/**
+ * Turns anything a third-party decoder threw (RangeError, TypeError, plain
+ * Error, stack overflow) into a {@link MalformedInputError}; wireseal errors
+ * pass through unchanged.
+ */
+export function toDecodeError (format: string, err: unknown): WiresealError<object> {
+  if (err instanceof WiresealError) return err
+  const text = err instanceof Error ? err.message : String(err)
+  return new MalformedInputError(format, text.length > 120 ? `${text.slice(0, 120)}...` : text, { cause: err })
+}
+
+/** Throws {@link SizeLimitError} (`quantity: 'field'`) when a decoded collection is over its limit. */
+export function checkCount (limit: number, actual: number): void {
+  if (actual > limit) throw new SizeLimitError('field', limit, actual)
+}
+
+/** Rejects a decoded map key that is reserved (prototype pollution) or not well-formed. */
+export function checkDecodedKey (format: string, path: string, key: string): void {
+  if (RESERVED_KEYS.has(key)) throw new MalformedInputError(format, `${path}: reserved key ${JSON.stringify(key)}`)
+  if (!isWellFormed(key)) throw new MalformedInputError(format, `${path}: key is not well-formed Unicode`)
+}

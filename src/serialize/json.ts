@@ -1,0 +1,145 @@
+/**
+ * JSON serializers, wire id 4: UTF-8 JSON (RFC 8259) for debugging, CLIs and
+ * interop with tools that speak nothing else. Works for any schema message type.
+ *
+ * - Keys in schema order; map fields keep their own key order.
+ * - `bytes` as canonical standard base64 (RFC 4648 section 4, padded);
+ *   `uint64` as a decimal string (JSON numbers lose precision above 2^53);
+ *   `uint32` as a number.
+ * - Decoding is strict: invalid UTF-8, a BOM, trailing text, a missing or
+ *   mistyped field, non-canonical base64, a uint64 string with a sign or
+ *   leading zeros, or a lone surrogate is a MalformedInputError naming the
+ *   field; oversized lists/maps a SizeLimitError. Unknown keys are ignored.
+ * - `JSON.parse` materialises the whole input before it is checked: keep JSON
+ *   off hot, untrusted paths (the envelope's signature check comes first).
+ *
+ * @module
+ */
+import { MalformedInputError } from '../errors.js'
+import { BlockType, PeerInfoType } from './messages.js'
+import type { Block, PeerInfo } from './messages.js'
+import { decodeBase64, encodeBase64 } from './base64.js'
+import { checkCount, checkDecodedKey, inputBytes, toDecodeError } from './decoding.js'
+import { EXPECTED, isPlainObject, isUint32, isWellFormed } from './schema.js'
+import type { FieldDescriptor, MessageSchema, ScalarKind } from './schema.js'
+import { SerializerId } from './types.js'
+import type { Serializer } from './types.js'
+
+const MAX_U64 = 0xffff_ffff_ffff_ffffn
+/** Canonical decimal: no sign, no leading zeros, at most 20 digits (2^64-1 has 20). */
+const DECIMAL = /^(?:0|[1-9][0-9]{0,19})$/
+
+const encoder = new TextEncoder()
+// fatal: invalid UTF-8 throws; ignoreBOM: a BOM stays in the text, where JSON.parse refuses it.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+function toJsonScalar (kind: ScalarKind, x: unknown): unknown {
+  if (kind === 'bytes') return encodeBase64(x as Uint8Array)
+  if (kind === 'uint64') return (x as bigint).toString()
+  return x
+}
+
+function bad (format: string, path: string, expected: string): MalformedInputError {
+  return new MalformedInputError(format, `${path}: expected ${expected}`)
+}
+
+const JSON_EXPECTED: Readonly<Record<ScalarKind, string>> = Object.freeze({
+  ...EXPECTED,
+  bytes: 'canonical base64 string',
+  uint64: 'decimal string 0..18446744073709551615'
+})
+
+function fromJsonScalar (format: string, path: string, index: number, kind: ScalarKind, x: unknown): unknown {
+  switch (kind) {
+    case 'bytes': {
+      const bytes = typeof x === 'string' ? decodeBase64(x) : undefined
+      if (bytes !== undefined) return bytes
+      break
+    }
+    case 'uint64':
+      if (typeof x === 'string' && DECIMAL.test(x)) {
+        const v = BigInt(x)
+        if (v <= MAX_U64) return v
+      }
+      break
+    case 'uint32':
+      if (isUint32(x)) return x
+      break
+    case 'string':
+      if (typeof x === 'string' && isWellFormed(x)) return x
+      break
+    case 'bool':
+      if (typeof x === 'boolean') return x
+      break
+  }
+  throw bad(format, index < 0 ? path : `${path}[${index}]`, JSON_EXPECTED[kind])
+}
+
+function fromJsonField (format: string, d: FieldDescriptor, x: unknown): unknown {
+  if (d.kind === 'list') {
+    if (!Array.isArray(x)) throw bad(format, d.path, 'array')
+    checkCount(d.max as number, x.length)
+    const of = d.of as ScalarKind
+    const out = new Array<unknown>(x.length)
+    for (let i = 0; i < x.length; i++) out[i] = fromJsonScalar(format, d.path, i, of, x[i])
+    return out
+  }
+  if (d.kind === 'map') {
+    if (!isPlainObject(x)) throw bad(format, d.path, 'object')
+    const keys = Object.keys(x)
+    checkCount(d.max as number, keys.length)
+    const out: Record<string, string> = {}
+    for (const key of keys) {
+      // JSON.parse makes `__proto__` an own property; it is refused like every reserved key.
+      checkDecodedKey(format, d.path, key)
+      const s = x[key]
+      if (typeof s !== 'string' || !isWellFormed(s)) throw bad(format, `${d.path}[${JSON.stringify(key)}]`, EXPECTED.string)
+      out[key] = s
+    }
+    return out
+  }
+  return fromJsonScalar(format, d.path, -1, d.kind, x)
+}
+
+/** Creates the JSON serializer of a schema message type (wire id 4 unless `id` says otherwise). */
+export function createJsonSerializer<T> (type: MessageSchema<T>, id: number = SerializerId.json): Serializer<T> {
+  const format = `json/${type.name}`
+  return Object.freeze({
+    id,
+    name: 'json',
+    type,
+    encode (value: T): Uint8Array {
+      type.assert(value)
+      const v = value as Record<string, unknown>
+      const out: Record<string, unknown> = {}
+      for (const d of type.fields) {
+        const x = v[d.name]
+        if (d.kind === 'list') out[d.name] = (x as unknown[]).map((e) => toJsonScalar(d.of as ScalarKind, e))
+        else if (d.kind === 'map') out[d.name] = x
+        else out[d.name] = toJsonScalar(d.kind, x)
+      }
+      return encoder.encode(JSON.stringify(out))
+    },
+    decode (bytes: Uint8Array): T {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(decoder.decode(inputBytes(bytes)))
+      } catch (err) {
+        throw toDecodeError(format, err)
+      }
+      if (!isPlainObject(parsed)) throw new MalformedInputError(format, 'top level is not an object')
+      const out: Record<string, unknown> = {}
+      for (const d of type.fields) {
+        if (!Object.hasOwn(parsed, d.name)) throw new MalformedInputError(format, `missing field ${d.path}`)
+        out[d.name] = fromJsonField(format, d, parsed[d.name])
+      }
+      return out as T
+    }
+  })
+}
+
+/** Block in JSON. */
+export const jsonBlock: Serializer<Block> = createJsonSerializer(BlockType)
+
+/** PeerInfo in JSON. */
+export const jsonPeerInfo: Serializer<PeerInfo> = createJsonSerializer(PeerInfoType)

@@ -1,0 +1,80 @@
+/**
+ * The two built-in message types, mirroring `proto/block.proto` and
+ * `proto/peer_info.proto` (package `p2p.message`). Field order here is the
+ * wire order of every serializer.
+ *
+ * @module
+ */
+import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
+import { defineMessageType, isUint32, isUint64, withFastCheck } from './schema.js'
+import type { MessageSchema } from './schema.js'
+import { MessageTypeId } from './types.js'
+
+/** A content block (message type id 1). */
+export interface Block {
+  /** Content hash of `data` (e.g. SHA-256). */
+  hash: Uint8Array
+  /** The payload. */
+  data: Uint8Array
+  /** Creation time, ms since the Unix epoch; uint64, the full range 0..2^64-1 round-trips. */
+  timestamp: bigint
+  /** Time to live in seconds; uint32. */
+  ttl: number
+  /** Application-level format version; uint32. */
+  version: number
+  /** The producer's signature over the block (application-defined). */
+  signature: Uint8Array
+}
+
+/** What a peer announces about itself (message type id 2). */
+export interface PeerInfo {
+  /** Binary peer id (multihash of the public key). */
+  peerId: Uint8Array
+  /** Binary multiaddrs, at most `DEFAULT_MAX_MULTIADDRS` (64). */
+  multiaddrs: Uint8Array[]
+  /**
+   * String metadata, at most `DEFAULT_MAX_METADATA_ENTRIES` (64) entries, as a
+   * plain object. Keys `__proto__`, `constructor` and `prototype` are refused
+   * on encode and by every decoder.
+   */
+  metadata: Record<string, string>
+}
+
+const blockSchema: MessageSchema<Block> = defineMessageType({
+  id: MessageTypeId.Block,
+  name: 'Block',
+  fields: {
+    hash: 'bytes',
+    data: 'bytes',
+    timestamp: 'uint64',
+    ttl: 'uint32',
+    version: 'uint32',
+    signature: 'bytes'
+  }
+})
+
+/** The success path of `BlockType.assert()`, field by field without computed keys. */
+function isBlock (value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  const v = value as Partial<Block>
+  return v.hash instanceof Uint8Array &&
+    v.data instanceof Uint8Array &&
+    isUint64(v.timestamp) &&
+    isUint32(v.ttl) &&
+    isUint32(v.version) &&
+    v.signature instanceof Uint8Array
+}
+
+/** The Block message type: `assert()` checks every field, throwing InvalidValueError naming it. */
+export const BlockType: MessageSchema<Block> = withFastCheck(blockSchema, isBlock)
+
+/** The PeerInfo message type; list and map sizes are bounded by the limits in `src/limits.ts`. */
+export const PeerInfoType: MessageSchema<PeerInfo> = defineMessageType({
+  id: MessageTypeId.PeerInfo,
+  name: 'PeerInfo',
+  fields: {
+    peerId: 'bytes',
+    multiaddrs: { kind: 'list', of: 'bytes', maxItems: DEFAULT_MAX_MULTIADDRS },
+    metadata: { kind: 'map', maxEntries: DEFAULT_MAX_METADATA_ENTRIES }
+  }
+})

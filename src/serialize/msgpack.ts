@@ -1,0 +1,70 @@
+/**
+ * MessagePack serializers, wire id 2, on msgpackr: plain, interoperable
+ * msgpack that any decoder reads (`useRecords: false`; maps, bin, str,
+ * integers; no extension types). A message is a map from field name to value,
+ * in schema order.
+ *
+ * Decoding first runs {@link scanMsgpack} (depth, counts, UTF-8, no
+ * extensions, no trailing bytes) and then checks the shape field by field:
+ * missing or mistyped fields are a MalformedInputError naming the field,
+ * oversized lists/maps a SizeLimitError, unknown keys are ignored.
+ * Decoded `bytes` are views into the input (zero-copy).
+ *
+ * @module
+ */
+import { Packr } from 'msgpackr'
+import { BlockType, PeerInfoType } from './messages.js'
+import type { Block, PeerInfo } from './messages.js'
+import { inputBytes, toDecodeError } from './decoding.js'
+import { scanMsgpack } from './msgpack-scan.js'
+import type { MsgpackScanLimits } from './msgpack-scan.js'
+import { fromMsgpackShape, toMsgpackShape } from './msgpack-values.js'
+import type { MessageSchema } from './schema.js'
+import { SerializerId } from './types.js'
+import type { Serializer } from './types.js'
+
+/** Scan limits for a schema: top-level entries up to the field count plus as many unknown ones; nested containers up to the largest list/map limit. */
+export function msgpackScanLimits (type: MessageSchema<unknown>): MsgpackScanLimits {
+  let nested = 0
+  for (const d of type.fields) if (d.max !== undefined && d.max > nested) nested = d.max
+  return Object.freeze({ maxTopEntries: Math.max(2 * type.fields.length, 16), maxNestedItems: nested })
+}
+
+/**
+ * Creates the plain msgpack serializer of a schema message type (wire id 2
+ * unless `id` says otherwise). Each serializer owns one reused `Packr`.
+ */
+export function createMsgpackSerializer<T> (type: MessageSchema<T>, id: number = SerializerId.msgpack): Serializer<T> {
+  const format = `msgpack/${type.name}`
+  const limits = msgpackScanLimits(type as MessageSchema<unknown>)
+  // variableMapSize: fixmap headers for small maps (msgpackr otherwise always writes map 16).
+  const packr = new Packr({ useRecords: false, mapsAsObjects: false, variableMapSize: true, int64AsType: 'bigint' })
+  return Object.freeze({
+    id,
+    name: 'msgpack',
+    type,
+    encode (value: T): Uint8Array {
+      type.assert(value)
+      return packr.pack(toMsgpackShape(type, value, false))
+    },
+    decode (bytes: Uint8Array): T {
+      let raw: unknown
+      try {
+        // A fresh view: msgpackr caches a DataView as a property of its input, which must not be the caller's array.
+        const input = inputBytes(bytes)
+        const view = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+        scanMsgpack(format, view, 0, limits)
+        raw = packr.unpack(view)
+      } catch (err) {
+        throw toDecodeError(format, err)
+      }
+      return fromMsgpackShape(type, format, raw)
+    }
+  })
+}
+
+/** Block in plain msgpack. */
+export const msgpackBlock: Serializer<Block> = createMsgpackSerializer(BlockType)
+
+/** PeerInfo in plain msgpack. */
+export const msgpackPeerInfo: Serializer<PeerInfo> = createMsgpackSerializer(PeerInfoType)

@@ -1,0 +1,172 @@
+/**
+ * The serializer registry: which (message type, format) pairs this node can
+ * read and write, keyed the way envelope headers name them, by wire id
+ * (message type id, serializer id), with name lookups for CLIs and configs.
+ *
+ * Ids and names are one-to-one: a serializer id always means the same format
+ * name (1 is `protobuf` for every message type), a message type id the same
+ * type, and a (type, format) pair is registered once.
+ *
+ * @module
+ */
+import { DuplicateCodecError, InvalidConfigError, UnknownCodecError } from '../errors.js'
+import { flatbuffersBlock, flatbuffersPeerInfo } from './flatbuffers.js'
+import { jsonBlock, jsonPeerInfo } from './json.js'
+import { BlockType, PeerInfoType } from './messages.js'
+import type { Block, PeerInfo } from './messages.js'
+import { msgpackBlock, msgpackPeerInfo } from './msgpack.js'
+import { createMsgpackStructuredSerializer } from './msgpack-structured.js'
+import type { MsgpackStructuredSerializer } from './msgpack-structured.js'
+import { protobufBlock, protobufPeerInfo } from './protobuf.js'
+import type { MessageType, Serializer } from './types.js'
+
+/** Structure version of the built-in shared-structure msgpack serializers (the schemas' first field lists). */
+export const BUILTIN_STRUCTURE_VERSION = 1
+
+/** Block with msgpackr shared structures, structure version 1. */
+export const msgpackStructuredBlock: MsgpackStructuredSerializer<Block> = createMsgpackStructuredSerializer(BlockType, { version: BUILTIN_STRUCTURE_VERSION })
+
+/** PeerInfo with msgpackr shared structures, structure version 1. */
+export const msgpackStructuredPeerInfo: MsgpackStructuredSerializer<PeerInfo> = createMsgpackStructuredSerializer(PeerInfoType, { version: BUILTIN_STRUCTURE_VERSION })
+
+/** Every built-in serializer, in (message type id, serializer id) order. */
+export const BUILTIN_SERIALIZERS: ReadonlyArray<Serializer<Block> | Serializer<PeerInfo>> = Object.freeze([
+  protobufBlock, msgpackBlock, flatbuffersBlock, jsonBlock, msgpackStructuredBlock,
+  protobufPeerInfo, msgpackPeerInfo, flatbuffersPeerInfo, jsonPeerInfo, msgpackStructuredPeerInfo
+])
+
+function key (typeId: number, serializerId: number): number {
+  return typeId * 256 + serializerId
+}
+
+function checkSerializer (s: Serializer): void {
+  if (s === null || typeof s !== 'object') throw new InvalidConfigError('serializer', 'an object')
+  if (!Number.isInteger(s.id) || s.id < 1 || s.id > 255) throw new InvalidConfigError('serializer.id', `an integer in 1..255, got ${String(s.id)}`)
+  if (typeof s.name !== 'string' || s.name === '') throw new InvalidConfigError('serializer.name', 'a non-empty string')
+  if (typeof s.encode !== 'function' || typeof s.decode !== 'function') throw new InvalidConfigError('serializer', 'encode() and decode() functions')
+  const t = s.type
+  if (t === null || typeof t !== 'object' || typeof t.assert !== 'function') throw new InvalidConfigError('serializer.type', 'a MessageType')
+  if (!Number.isInteger(t.id) || t.id < 1 || t.id > 65_535) throw new InvalidConfigError('serializer.type.id', `an integer in 1..65535, got ${String(t.id)}`)
+  if (typeof t.name !== 'string' || t.name === '') throw new InvalidConfigError('serializer.type.name', 'a non-empty string')
+}
+
+/** A set of serializers addressable by (message type, format), by id or by name. */
+export class SerializerRegistry {
+  readonly #serializers = new Map<number, Serializer>()
+  readonly #typesById = new Map<number, MessageType>()
+  readonly #typesByName = new Map<string, MessageType>()
+  readonly #formatNames = new Map<number, string>()
+  readonly #formatIds = new Map<string, number>()
+
+  /**
+   * Adds a serializer (for its `type`, under its `id`).
+   *
+   * @throws {@link DuplicateCodecError} when the (type, format) pair is taken, or
+   * the ids/names would stop being one-to-one (`kind` says which).
+   * @throws {@link InvalidConfigError} when ids are out of range (serializer 1..255, type 1..65535).
+   */
+  register<T> (serializer: Serializer<T>): this {
+    const s = serializer as Serializer
+    checkSerializer(s)
+    const t = s.type
+    const knownType = this.#typesById.get(t.id)
+    if (knownType !== undefined && knownType !== t) throw new DuplicateCodecError('message-type', t.id)
+    const namedType = this.#typesByName.get(t.name)
+    if (namedType !== undefined && namedType !== t) throw new DuplicateCodecError('message-type', t.name)
+    const formatName = this.#formatNames.get(s.id)
+    if (formatName !== undefined && formatName !== s.name) throw new DuplicateCodecError('serializer', s.id)
+    const formatId = this.#formatIds.get(s.name)
+    if (formatId !== undefined && formatId !== s.id) throw new DuplicateCodecError('serializer', s.name)
+    const k = key(t.id, s.id)
+    if (this.#serializers.has(k)) throw new DuplicateCodecError('serializer', `${t.name}/${s.name}`)
+    this.#serializers.set(k, s)
+    this.#typesById.set(t.id, t)
+    this.#typesByName.set(t.name, t)
+    this.#formatNames.set(s.id, s.name)
+    this.#formatIds.set(s.name, s.id)
+    return this
+  }
+
+  /**
+   * The serializer of a message type (object, id or name) in a format (id or
+   * name, e.g. `1` or `'protobuf'`).
+   *
+   * @throws {@link UnknownCodecError} (`kind: 'message-type'` or `'serializer'`).
+   */
+  get<T> (type: MessageType<T>, serializer: number | string): Serializer<T>
+  get (type: number | string, serializer: number | string): Serializer
+  get (type: MessageType | number | string, serializer: number | string): Serializer {
+    const t = this.getType(typeof type === 'object' ? type.id : type)
+    const id = typeof serializer === 'number' ? serializer : this.#formatIds.get(serializer)
+    const s = id === undefined ? undefined : this.#serializers.get(key(t.id, id))
+    if (s === undefined) throw new UnknownCodecError('serializer', typeof serializer === 'number' ? serializer : `${t.name}/${serializer}`)
+    return s
+  }
+
+  /** True when {@link get} would return a serializer. */
+  has (type: MessageType | number | string, serializer: number | string): boolean {
+    const t = typeof type === 'object' ? type : (typeof type === 'number' ? this.#typesById.get(type) : this.#typesByName.get(type))
+    const id = typeof serializer === 'number' ? serializer : this.#formatIds.get(serializer)
+    return t !== undefined && id !== undefined && this.#serializers.has(key(t.id, id))
+  }
+
+  /**
+   * A registered message type by wire id or name (e.g. `1` or `'Block'`).
+   *
+   * @throws {@link UnknownCodecError} (`kind: 'message-type'`).
+   */
+  getType (idOrName: number | string): MessageType {
+    const t = typeof idOrName === 'number' ? this.#typesById.get(idOrName) : this.#typesByName.get(idOrName)
+    if (t === undefined) throw new UnknownCodecError('message-type', idOrName)
+    return t
+  }
+
+  /** Every serializer, ordered by (message type id, serializer id). */
+  list (): Serializer[] {
+    return [...this.#serializers.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s)
+  }
+
+  /** Every message type, ordered by id. */
+  types (): MessageType[] {
+    return [...this.#typesById.values()].sort((a, b) => a.id - b.id)
+  }
+}
+
+/** Options of {@link createSerializerRegistry}. */
+export interface SerializerRegistryInit {
+  /**
+   * Pre-load the built-in serializers (protobuf, msgpack, flatbuffers, json and
+   * msgpackStructured for Block and PeerInfo).
+   * @default true
+   */
+  builtins?: boolean
+  /**
+   * Structure version of the built-in msgpackStructured serializers.
+   * @default BUILTIN_STRUCTURE_VERSION (1)
+   */
+  structureVersion?: number
+}
+
+/** Creates a registry, by default pre-loaded with every built-in serializer. */
+export function createSerializerRegistry (init: SerializerRegistryInit = {}): SerializerRegistry {
+  const registry = new SerializerRegistry()
+  if (init.builtins === false) return registry
+  const version = init.structureVersion ?? BUILTIN_STRUCTURE_VERSION
+  for (const s of BUILTIN_SERIALIZERS) {
+    if (version !== BUILTIN_STRUCTURE_VERSION && s === msgpackStructuredBlock) {
+      registry.register(createMsgpackStructuredSerializer(BlockType, { version }))
+    } else if (version !== BUILTIN_STRUCTURE_VERSION && s === msgpackStructuredPeerInfo) {
+      registry.register(createMsgpackStructuredSerializer(PeerInfoType, { version }))
+    } else {
+      registry.register<Block | PeerInfo>(s as Serializer<Block | PeerInfo>)
+    }
+  }
+  return registry
+}
+
+/**
+ * A registry with the built-ins, shared by everything in the process that
+ * does not bring its own. Registering a user serializer here makes it visible
+ * process-wide; libraries should create their own registry instead.
+ */
+export const defaultSerializerRegistry: SerializerRegistry = createSerializerRegistry()
