@@ -20,6 +20,7 @@ import { MalformedInputError, SizeLimitError, UnknownCodecError, WiresealError, 
 import { DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from './limits.js'
 import type { MessageType, Serializer } from './serialize/types.js'
 import { SerializerId } from './serialize/types.js'
+import { defaultSerializerRegistry } from './serialize/registry.js'
 import type { CompressionName, Compressor } from './compress/types.js'
 import { createCompressionPolicy, type CompressionPolicy } from './compress/policy.js'
 import { defaultCompressors, type CompressorSet } from './compress/registry.js'
@@ -90,7 +91,7 @@ export interface OpenAccepted<T = unknown> {
    * to us alone earlier) are left out; an envelope with none left is `replayed`.
    */
   readonly messages: ReadonlyArray<OpenedMessage<T>>
-  /** Batch only: builds the forwardable envelope of item `index` (signed header + inclusion proof). */
+  /** Batch only: builds the forwardable envelope of item `index` (signed header + inclusion proof). Item indices are those of the batch, not of `messages`. */
   readonly itemEnvelope?: (index: number) => Uint8Array
 }
 
@@ -115,16 +116,20 @@ export interface ChunkedReceiver<T = unknown> {
 
 /** Finds the serializer for a (message type id, serializer id) pair. */
 export interface SerializerLookup {
-  /** Throws {@link UnknownCodecError} when the pair is not registered. */
-  get(typeId: number, serializerId: number): Serializer
+  /** Throws {@link UnknownCodecError} when the pair is not registered. `serializer` is a wire id or a format name. */
+  get(typeId: number, serializer: number | string): Serializer
 }
 
 /** Options of {@link createCodec}. */
 export interface CodecInit {
   /** Key that signs sealed envelopes; without it the codec can only open. */
   privateKey?: PrivateKey
-  /** Serializers by (type, format). Required: the built-in registry of `wireseal/serialize`, or your own. */
-  serializers: SerializerLookup
+  /**
+   * Serializers by (message type, format); register your own types in a
+   * registry from `createSerializerRegistry()`.
+   * @default defaultSerializerRegistry (protobuf, msgpack, flatbuffers, json, msgpack-structured for Block and PeerInfo)
+   */
+  serializers?: SerializerLookup
   /**
    * The size budget shared with every peer.
    * @default DEFAULT_LIMITS
@@ -172,10 +177,10 @@ export interface SealOptions {
   /** Gossip topic or protocol id the message is for. */
   channel: string
   /**
-   * Serializer wire id.
+   * Serializer wire id or name (`protobuf`, `msgpack`, `flatbuffers`, `json`, ...).
    * @default SerializerId.protobuf
    */
-  serializer?: number
+  serializer?: number | string
   /**
    * `auto` lets the policy choose; a name forces that codec (still `none` under the policy's savings threshold is NOT applied when forced).
    * @default 'auto'
@@ -266,11 +271,10 @@ class PipelineCodec implements Codec {
   private readonly channelCache = new Map<string, Uint8Array>()
 
   constructor (init: CodecInit) {
-    if (init.serializers === undefined) throw new InvalidConfigError('serializers', 'a serializer lookup (e.g. defaultSerializers)')
     this.limits = init.limits ?? DEFAULT_LIMITS
     this.signer = init.privateKey === undefined ? undefined : createSigner(init.privateKey)
     this.id = this.signer?.id
-    this.serializers = init.serializers
+    this.serializers = init.serializers ?? defaultSerializerRegistry
     this.policy = init.compression ?? createCompressionPolicy()
     this.compressors = init.compressors ?? defaultCompressors
     this.now = init.now ?? Date.now
@@ -610,6 +614,6 @@ const EMPTY = new Uint8Array(0)
 void MAX_UINT32
 
 /** Creates a seal/open pipeline. */
-export function createCodec (init: CodecInit): Codec {
+export function createCodec (init: CodecInit = {}): Codec {
   return new PipelineCodec(init)
 }
