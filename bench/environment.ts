@@ -27,6 +27,10 @@ export interface Environment {
   /** Logical cores the process may use. */
   cores: number
   totalMemoryGiB: number
+  /** 1, 5 and 15-minute load averages when the run started. */
+  loadAverageStart: number[]
+  /** The same when the run ended (filled in by the runner), or null. */
+  loadAverageEnd: number[] | null
   /** Whether `--expose-gc` was given (allocation estimates need it). */
   gcExposed: boolean
   /** `git describe --always --dirty` of the project, or null outside a checkout. */
@@ -44,6 +48,11 @@ export function packageVersion (name: string): string | null {
   } catch {
     return null
   }
+}
+
+/** 1, 5 and 15-minute load averages, two decimals (all zero on Windows). */
+export function loadAverage (): number[] {
+  return os.loadavg().map(x => Math.round(x * 100) / 100)
 }
 
 function gitCommit (): string | null {
@@ -71,6 +80,8 @@ export function captureEnvironment (settings: BenchSettings, packages: Iterable<
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     cores: os.availableParallelism(),
     totalMemoryGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
+    loadAverageStart: loadAverage(),
+    loadAverageEnd: null,
     gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
     commit: gitCommit(),
     packages: versions

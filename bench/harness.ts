@@ -5,7 +5,7 @@
  * neighbour, CPU frequency or GC pressure hits every case of a round alike.
  * Each case is warmed up, its batch size calibrated to a fixed duration, and
  * reported as the median (with quartiles and extremes) of its per-round rates.
- * Comparisons are paired per round (see {@link pairedRatio}).
+ * Comparisons are paired per round (see {@link cleanPairedRatio}).
  *
  * Units: MB is 10^6 bytes; ops/s and MB/s are per round, then summarized.
  *
@@ -13,7 +13,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { InvalidConfigError } from '../src/errors.js'
-import { pairedRatio, summarize, type Summary } from './stats.js'
+import { cleanPairedRatio, summarize, type Summary } from './stats.js'
 
 /** How long and how carefully to measure. */
 export type BenchMode = 'full' | 'quick' | 'smoke'
@@ -26,8 +26,17 @@ export interface BenchSettings {
   readonly warmupMs: number
   /** Target duration of one batch of one case (ms); 0 means one op per batch. */
   readonly batchMs: number
+  /** Unrecorded rounds run before the measured ones (V8 sizes its young generation, tiers up code). */
+  readonly warmupRounds: number
   /** Measured rounds; every case runs one batch per round. */
   readonly rounds: number
+  /**
+   * Time budget of the measured rounds of one group (ms): groups of slow ops
+   * (1 MB inputs) run fewer rounds, never fewer than {@link minRounds}.
+   */
+  readonly maxGroupMs: number
+  /** Fewest measured rounds, whatever the budget. */
+  readonly minRounds: number
   /** Estimate bytes allocated per op (needs `--expose-gc`; ignored without it). */
   readonly allocations: boolean
 }
@@ -43,8 +52,14 @@ export interface BenchSettingsInit {
   warmupMs?: number
   /** Overrides the preset's batch duration (ms). */
   batchMs?: number
+  /** Overrides the preset's unrecorded warm-up round count. */
+  warmupRounds?: number
   /** Overrides the preset's round count. */
   rounds?: number
+  /** Overrides the preset's time budget per group (ms). */
+  maxGroupMs?: number
+  /** Overrides the preset's fewest rounds per group. */
+  minRounds?: number
   /**
    * Whether to estimate allocations per op.
    * @default true for `full` and `quick`, false for `smoke`
@@ -53,14 +68,14 @@ export interface BenchSettingsInit {
 }
 
 /**
- * Presets. `full` (~0.7 s per case) gives ratios stable to a few percent;
+ * Presets. `full` (~0.6 s per case) gives ratios stable to a few percent;
  * `quick` (~0.1 s per case) keeps a whole run around a minute; `smoke` runs
  * every case a handful of times, for tests only (its figures mean nothing).
  */
 export const MODE_PRESETS: Readonly<Record<BenchMode, Omit<BenchSettings, 'mode'>>> = Object.freeze({
-  full: Object.freeze({ warmupMs: 200, batchMs: 20, rounds: 25, allocations: true }),
-  quick: Object.freeze({ warmupMs: 30, batchMs: 6, rounds: 11, allocations: true }),
-  smoke: Object.freeze({ warmupMs: 0, batchMs: 0, rounds: 2, allocations: false })
+  full: Object.freeze({ warmupMs: 200, batchMs: 10, warmupRounds: 4, rounds: 41, maxGroupMs: 5000, minRounds: 15, allocations: true }),
+  quick: Object.freeze({ warmupMs: 20, batchMs: 3, warmupRounds: 3, rounds: 21, maxGroupMs: 400, minRounds: 9, allocations: true }),
+  smoke: Object.freeze({ warmupMs: 0, batchMs: 0, warmupRounds: 0, rounds: 2, maxGroupMs: 60_000, minRounds: 2, allocations: false })
 })
 
 /** Resolves a {@link BenchSettingsInit} against the presets. */
@@ -72,12 +87,18 @@ export function createSettings (init: BenchSettingsInit = {}): BenchSettings {
     mode,
     warmupMs: init.warmupMs ?? preset.warmupMs,
     batchMs: init.batchMs ?? preset.batchMs,
+    warmupRounds: init.warmupRounds ?? preset.warmupRounds,
     rounds: init.rounds ?? preset.rounds,
+    maxGroupMs: init.maxGroupMs ?? preset.maxGroupMs,
+    minRounds: Math.min(init.minRounds ?? preset.minRounds, init.rounds ?? preset.rounds),
     allocations: init.allocations ?? preset.allocations
   }
   if (!(settings.warmupMs >= 0)) throw new InvalidConfigError('warmupMs', 'a number >= 0')
   if (!(settings.batchMs >= 0)) throw new InvalidConfigError('batchMs', 'a number >= 0')
   if (!(Number.isSafeInteger(settings.rounds) && settings.rounds >= 1)) throw new InvalidConfigError('rounds', 'an integer >= 1')
+  if (!(settings.maxGroupMs > 0)) throw new InvalidConfigError('maxGroupMs', 'a number > 0')
+  if (!(Number.isSafeInteger(settings.minRounds) && settings.minRounds >= 1)) throw new InvalidConfigError('minRounds', 'an integer >= 1')
+  if (!(Number.isSafeInteger(settings.warmupRounds) && settings.warmupRounds >= 0)) throw new InvalidConfigError('warmupRounds', 'an integer >= 0')
   return Object.freeze(settings)
 }
 
@@ -123,7 +144,7 @@ export interface CaseResult {
   mbPerSec: Summary | null
   /** The case this one is compared against, or null. */
   reference: string | null
-  /** Paired ratio of this case's rate to its reference's (>1 is faster), or null. */
+  /** Paired ratio of this case's rate to its reference's over clean rounds (>1 is faster; see `cleanPairedRatio`), or null. */
   vsReference: Summary | null
   /** Estimated bytes allocated per op (JS heap + ArrayBuffers), or null when not measured. */
   allocBytesPerOp: number | null
@@ -223,6 +244,14 @@ export function lastResult (): unknown {
   return sink
 }
 
+type Gc = (options?: { type?: 'major' | 'minor' }) => void
+
+/** V8's collector when `--expose-gc` was given. */
+function exposedGc (): Gc | undefined {
+  const gc = (globalThis as { gc?: Gc }).gc
+  return typeof gc === 'function' ? gc : undefined
+}
+
 function timeBatch (loop: Loop, fn: () => unknown, n: number): number {
   const t0 = performance.now()
   sink = loop(fn, n)
@@ -231,12 +260,20 @@ function timeBatch (loop: Loop, fn: () => unknown, n: number): number {
 
 const MAX_OPS_PER_BATCH = 10_000_000
 
+/** Outcome of {@link calibrate}. */
+interface Calibration {
+  /** Ops per batch. */
+  ops: number
+  /** Expected duration of one batch (ms). */
+  batchMs: number
+}
+
 /**
- * Warms a case up and returns the number of ops whose batch lasts about
+ * Warms a case up and finds the number of ops whose batch lasts about
  * `batchMs`. Batches double until one lasts at least half the target and the
  * warm-up time has passed.
  */
-function calibrate (loop: Loop, fn: () => unknown, settings: BenchSettings): number {
+function calibrate (loop: Loop, fn: () => unknown, settings: BenchSettings): Calibration {
   let n = 1
   let spent = 0
   while (true) {
@@ -244,8 +281,9 @@ function calibrate (loop: Loop, fn: () => unknown, settings: BenchSettings): num
     spent += t
     const longEnough = t >= settings.batchMs / 2 || n >= MAX_OPS_PER_BATCH
     if (longEnough && spent >= settings.warmupMs) {
-      if (settings.batchMs === 0 || t <= 0) return 1
-      return Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(n * settings.batchMs / t)))
+      if (settings.batchMs === 0 || t <= 0) return { ops: 1, batchMs: t }
+      const ops = Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(n * settings.batchMs / t)))
+      return { ops, batchMs: ops * t / n }
     }
     if (!longEnough) n = Math.min(MAX_OPS_PER_BATCH, n * 2)
   }
@@ -261,28 +299,30 @@ function allocated (): number {
 }
 
 /**
- * Estimates bytes allocated per op: after a full GC, the growth of the JS heap
- * plus ArrayBuffer memory over a batch, divided by its op count; the median of
- * a few trials, each kept small enough that no collection runs inside it (a
- * trial that shrinks the heap saw one and is dropped). Needs `--expose-gc`.
+ * Estimates bytes allocated per op: the growth of the JS heap plus ArrayBuffer
+ * memory over a batch, divided by its op count; the median of a few trials.
+ * Each trial starts with a minor GC (an empty young generation, ~0.1 ms where a
+ * full GC costs ~10 ms) and is kept small enough that no collection runs inside
+ * it; a trial that shrinks the heap saw one anyway and is dropped. Memory that
+ * native addons allocate outside V8 is not seen. Needs `--expose-gc`.
  */
 function measureAllocations (loop: Loop, fn: () => unknown, maxOps: number): number | null {
-  const gc = (globalThis as { gc?: () => void }).gc
-  if (typeof gc !== 'function') return null
-  const overheadTrial = (): number => { gc(); const a = allocated(); return allocated() - a }
-  const overhead = Math.max(0, overheadTrial())
+  const gc = exposedGc()
+  if (gc === undefined) return null
   const trial = (n: number): number => {
-    gc()
+    gc({ type: 'minor' })
     const before = allocated()
     sink = loop(fn, n)
-    return (allocated() - before - overhead) / n
+    return allocated() - before
   }
+  // What one reading costs (process.memoryUsage() allocates its result object).
+  const overhead = Math.max(0, trial(0))
   const probe = Math.max(1, Math.min(maxOps, 16))
-  const first = trial(probe)
+  const first = (trial(probe) - overhead) / probe
   const n = Math.max(1, Math.min(maxOps, 100_000, Math.floor(ALLOC_PROBE_BYTES / Math.max(first, 1))))
   const readings: number[] = []
   for (let i = 0; i < ALLOC_TRIALS; i++) {
-    const perOp = trial(n)
+    const perOp = (trial(n) - overhead) / n
     if (perOp >= -1) readings.push(Math.max(0, perOp))
   }
   if (readings.length === 0) return null
@@ -306,23 +346,32 @@ function checkGroup (group: GroupInit): void {
 /**
  * Measures the cases of a group side by side: each is warmed up and
  * calibrated, then every round runs one batch of every case, in an order
- * rotated each round so that no case always runs first.
+ * rotated each round so that no case always runs first. Round count: as many
+ * as fit in `maxGroupMs`, between `minRounds` and `rounds`. With `--expose-gc`,
+ * every batch starts with a minor GC (~0.1 ms, not timed): no case pays for
+ * the garbage another left in the young generation (without it, napi buffers
+ * made snappy-napi 64 KB rates jump between 1.5k and 11k/s from round to round).
  */
 export async function measureGroup (group: GroupInit, settings: BenchSettings): Promise<GroupResult> {
   checkGroup(group)
   const cases = group.cases
+  const gc = exposedGc()
   const loops = cases.map(() => makeLoop())
-  const opsPerBatch = cases.map((c, i) => calibrate(loops[i] as Loop, c.fn, settings))
+  const calibrations = cases.map((c, i) => calibrate(loops[i] as Loop, c.fn, settings))
+  const opsPerBatch = calibrations.map(c => c.ops)
+  const roundMs = calibrations.reduce((sum, c) => sum + c.batchMs, 0)
+  const rounds = Math.max(settings.minRounds, Math.min(settings.rounds, Math.floor(settings.maxGroupMs / Math.max(roundMs, 1e-3))))
   const samples: number[][] = cases.map(() => [])
   const m = cases.length
-  for (let r = 0; r < settings.rounds; r++) {
+  for (let r = -settings.warmupRounds; r < rounds; r++) {
     for (let k = 0; k < m; k++) {
-      const i = (r + k) % m
+      const i = (r + settings.warmupRounds + k) % m
       const c = cases[i] as CaseInit
       const n = opsPerBatch[i] as number
+      gc?.({ type: 'minor' })
       const t = timeBatch(loops[i] as Loop, c.fn, n)
       // A sub-resolution reading (t = 0) cannot be turned into a rate: count it at 1 µs.
-      ;(samples[i] as number[]).push(n * 1000 / Math.max(t, 1e-3))
+      if (r >= 0) (samples[i] as number[]).push(n * 1000 / Math.max(t, 1e-3))
     }
     // Let pending I/O (progress output) and finalizers run between rounds, never inside a batch.
     await yieldToLoop()
@@ -346,7 +395,7 @@ export async function measureGroup (group: GroupInit, settings: BenchSettings): 
   for (const r of results) {
     if (r.reference === null) continue
     const ref = results.find(x => x.name === r.reference) as CaseResult
-    r.vsReference = pairedRatio(r.samples, ref.samples)
+    r.vsReference = cleanPairedRatio(r.samples, ref.samples)
   }
   return { id: group.id, title: group.title, cases: results }
 }
@@ -358,9 +407,9 @@ export function findCase (group: GroupResult, name: string): CaseResult {
   return c
 }
 
-/** Paired ratio (median over rounds) of case `a`'s rate to case `b`'s in `group`. */
+/** Paired ratio (median over clean rounds, see {@link cleanPairedRatio}) of case `a`'s rate to case `b`'s in `group`. */
 export function ratioOf (group: GroupResult, a: string, b: string): number {
-  return pairedRatio(findCase(group, a).samples, findCase(group, b).samples).median
+  return cleanPairedRatio(findCase(group, a).samples, findCase(group, b).samples).median
 }
 
 /** Compact human figure: 3 significant digits with k/M/G suffixes. */

@@ -91,6 +91,11 @@ export function renderSuite (suite: SuiteResult, format: TableFormat): string {
   return out.filter(s => s !== '').join('\n\n')
 }
 
+/** Whether the machine's 1-minute load exceeded its core count at the start or the end of the run. */
+function busy (e: BenchResults['environment']): boolean {
+  return Math.max(e.loadAverageStart[0] ?? 0, e.loadAverageEnd?.[0] ?? 0) > e.cores
+}
+
 /** The whole Markdown report. */
 export function renderMarkdown (results: BenchResults): string {
   const e = results.environment
@@ -106,6 +111,8 @@ export function renderMarkdown (results: BenchResults): string {
       ['Node', `${e.node} (V8 ${e.v8})`],
       ['CPU', `${e.cpuModel}, ${e.cores} cores, ${e.totalMemoryGiB} GiB`],
       ['OS', `${e.os} ${e.arch}`],
+      ['load average (1/5/15 min)', `start ${e.loadAverageStart.join(' / ')}, end ${e.loadAverageEnd?.join(' / ') ?? 'n/a'}` +
+        (busy(e) ? ` — **busier than ${e.cores} cores: other work competed for the CPU, expect noisy figures**` : '')],
       ['commit', e.commit ?? 'n/a'],
       ['--expose-gc', e.gcExposed ? 'yes' : 'no (no allocation figures)'],
       ...Object.entries(e.packages).map(([k, v]) => [k, v ?? 'not installed'])

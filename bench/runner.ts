@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidConfigError } from '../src/errors.js'
-import { captureEnvironment, type Environment } from './environment.js'
+import { captureEnvironment, loadAverage, type Environment } from './environment.js'
 import { createContext, type BenchSettings, type GroupResult, type Suite, type Table, type Target } from './harness.js'
 
 /** Results of one suite. */
@@ -91,6 +91,7 @@ export async function runSuites (suites: readonly Suite[], init: RunInit): Promi
     log(`[${suite.id}] done in ${(result.durationMs / 1000).toFixed(1)} s`)
     results.push(result)
   }
+  environment.loadAverageEnd = loadAverage()
   const targets = results.flatMap(s => s.targets.map(t => ({ suite: s.id, ...t })))
   return { environment, suites: results, targets }
 }

@@ -79,3 +79,28 @@ export function pairedRatio (a: readonly number[], b: readonly number[]): Summar
   }
   return summarize(ratios)
 }
+
+/**
+ * {@link pairedRatio} over the rounds where neither case was slowed down by
+ * interference. On a shared machine, preemption only ever makes a batch
+ * slower; a round where either case ran below `floor` times its own upper
+ * quartile is taken as interfered with and left out, so a burst that hit one
+ * member of a pair does not pass for a difference between the two. When
+ * fewer than a third of the rounds are left, every round is used.
+ */
+export function cleanPairedRatio (a: readonly number[], b: readonly number[], floor = 0.8): Summary {
+  const n = Math.min(a.length, b.length)
+  const minA = quantile(a.slice(0, n), 0.75) * floor
+  const minB = quantile(b.slice(0, n), 0.75) * floor
+  const keptA: number[] = []
+  const keptB: number[] = []
+  for (let i = 0; i < n; i++) {
+    const x = a[i] as number
+    const y = b[i] as number
+    if (x >= minA && y >= minB) {
+      keptA.push(x)
+      keptB.push(y)
+    }
+  }
+  return keptA.length * 3 >= n ? pairedRatio(keptA, keptB) : pairedRatio(a, b)
+}

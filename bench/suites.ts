@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { compressorsSuite } from './compressors.js'
 import type { Suite } from './harness.js'
 
 /** Every suite `npm run bench` knows, in run order. */
 export const SUITES: readonly Suite[] = Object.freeze([
+  compressorsSuite
 ])

@@ -210,3 +210,49 @@ describe('runner and report', () => {
     assert.match(lines[0] ?? '', /P: only .*\/s .* MB\/s/)
   })
 })
+
+describe('compressors suite (smoke)', () => {
+  it('measures every format x backend x size x data kind next to the direct call, with every target', async () => {
+    const { compressorsSuite, COMPRESSOR_SIZES, DATA_KINDS } = await import('../../bench/compressors.js')
+    const { listBackends } = await import('../../src/compress/index.js')
+    const r = await runSuites([compressorsSuite], { settings: createSettings({ mode: 'smoke' }), log: () => {} })
+    const suite = r.suites[0]
+    assert.equal(suite?.error, null)
+    assert.ok(suite !== undefined)
+    const expectedGroups = DATA_KINDS.flatMap(kind => COMPRESSOR_SIZES.flatMap(size =>
+      ['snappy', 'gzip', 'zstd'].flatMap(f => ['compress', 'decompress'].map(op => `${kind}-${size}/${f}/${op}`))))
+    assert.deepEqual(suite.groups.map(g => g.id).sort(), expectedGroups.sort())
+    for (const g of suite.groups) {
+      const format = g.id.split('/')[1] as string
+      const backends = listBackends(format).filter(b => b.compressor !== undefined).map(b => b.backend)
+      for (const b of backends) {
+        const ws = g.cases.find(c => c.name === `wireseal ${b}`)
+        assert.ok(ws !== undefined, `${g.id}: wireseal ${b}`)
+        assert.equal(ws.reference, `${b} direct`)
+        assert.ok(g.cases.some(c => c.name === `${b} direct` && c.baseline))
+        assert.equal(ws.samples.length, 2)
+        assert.ok(ws.bytes !== null && ws.mbPerSec !== null)
+      }
+    }
+    const ids = r.targets.map(t => t.id)
+    for (const f of ['snappy', 'gzip', 'zstd']) {
+      for (const op of ['compress', 'decompress']) {
+        for (const size of COMPRESSOR_SIZES) assert.ok(ids.includes(`compressors.${f}.${op}.${size}`), `${f}.${op}.${size}`)
+      }
+    }
+    const policy = r.targets.find(t => t.id === 'compressors.policy.no-expansion')
+    // Not a timing: this one must hold even in smoke mode.
+    assert.ok(policy?.pass, policy?.detail)
+    assert.equal(r.targets.length, 3 * 2 * COMPRESSOR_SIZES.length + 1)
+    for (const t of r.targets) assert.ok(Number.isFinite(t.measured), t.id)
+    // Ratio table: one row per data kind x size; JSON compresses, random does not.
+    const ratios = suite.tables[0]
+    assert.ok(ratios !== undefined)
+    assert.equal(ratios.rows.length, DATA_KINDS.length * COMPRESSOR_SIZES.length)
+    const json64k = ratios.rows.find(row => row[0] === 'json' && row[1] === '64 KB')
+    const zstdCol = ratios.columns.indexOf('zstd/zstd-wasm')
+    assert.ok(Number(json64k?.[zstdCol]) > 2.5, `zstd ratio on 64 KB JSON: ${String(json64k?.[zstdCol])}`)
+    const random64k = ratios.rows.find(row => row[0] === 'random' && row[1] === '64 KB')
+    assert.ok(Number(random64k?.[zstdCol]) < 1.01)
+  })
+})
