@@ -147,3 +147,67 @@ export class StorageError extends WiresealError<StorageDetails> {
     super(`${operation} ${path}: ${reason}`, { path, operation, reason }, options)
   }
 }
+
+/** What a stream was doing when it failed (see {@link StreamClosedError}, {@link AbortError}). */
+export type StreamOperation = 'read' | 'write' | 'close' | 'dial' | 'request'
+
+/** Details of a {@link StreamClosedError}. */
+export interface StreamClosedDetails {
+  operation: StreamOperation
+  /** The libp2p stream status seen, e.g. `closed`, `reset`, `aborted`. */
+  status: string
+}
+
+/** A stream was closed, reset or aborted under a read or write (the libp2p error, if any, is the `cause`). */
+export class StreamClosedError extends WiresealError<StreamClosedDetails> {
+  constructor (operation: StreamOperation, status: string, options?: { cause?: unknown }) {
+    super(`cannot ${operation}: stream is ${status}`, { operation, status }, options)
+  }
+}
+
+/** Details of an {@link AbortError}. */
+export interface AbortDetails {
+  operation: StreamOperation
+}
+
+/**
+ * An operation was cancelled through its AbortSignal (the signal's reason is
+ * the `cause`). Named `AbortError` like the DOM and libp2p errors.
+ */
+export class AbortError extends WiresealError<AbortDetails> {
+  constructor (operation: StreamOperation, options?: { cause?: unknown }) {
+    super(`${operation} aborted`, { operation }, options)
+  }
+}
+
+/** Details of a {@link NoCommonProtocolError}. */
+export interface NoCommonProtocolDetails {
+  /** The protocol ids offered, in preference order. */
+  offered: readonly string[]
+  /** The remote peer (or address) that supports none of them. */
+  peer: string
+}
+
+/** Protocol negotiation (multistream-select) found no protocol id both peers support. */
+export class NoCommonProtocolError extends WiresealError<NoCommonProtocolDetails> {
+  constructor (offered: readonly string[], peer: string, options?: { cause?: unknown }) {
+    super(`peer ${peer} supports none of ${offered.join(', ')}`, { offered: [...offered], peer }, options)
+  }
+}
+
+/** Details of a {@link RejectedMessageError}. */
+export interface RejectedMessageDetails {
+  /** The codec's rejection reason, e.g. `invalid-signature`, `replayed`, `wrong-channel`. */
+  reason: string
+  /** One line for logs. */
+  detail: string
+  /** The channel (protocol id or topic) it arrived on. */
+  channel: string
+}
+
+/** A received envelope was refused by the codec (forged, replayed, wrong channel...). */
+export class RejectedMessageError extends WiresealError<RejectedMessageDetails> {
+  constructor (reason: string, detail: string, channel: string) {
+    super(`message rejected on ${channel}: ${reason} (${detail})`, { reason, detail, channel })
+  }
+}
