@@ -30,8 +30,10 @@
  *   the message, from the same budget as streams and decompression.
  *
  * Accepted values reach the application exactly once through
- * {@link WiresealGossip.onMessage}. Messages published by this node are not
- * delivered back to it.
+ * {@link WiresealGossip.onMessage}. Messages signed with this node's own key
+ * are never delivered back to it (ignored if a peer relays one back), so
+ * nodes must not share a signing key (their sequence numbers would collide
+ * anyway).
  *
  * @module
  */
@@ -197,6 +199,8 @@ export interface GossipStats {
   refusedFrames: { 'too-large': number, malformed: number }
   /** Handler calls that threw or rejected. */
   handlerErrors: number
+  /** Valid envelopes signed by this node's own key that came back to it (ignored). */
+  ownMessages: number
 }
 
 /** A configured set of wireseal gossip topics for one node. */
@@ -289,7 +293,8 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       rejected: zeroReasons(),
       ignored: zeroReasons(),
       refusedFrames: { 'too-large': 0, malformed: 0 },
-      handlerErrors: 0
+      handlerErrors: 0,
+      ownMessages: 0
     }
     const ids = createGossipMessageIds()
     const refused = this.counters.refusedFrames
@@ -323,6 +328,11 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
     fn = (_peer: PeerId, msg: Message): TopicValidatorResult => {
       const result = this.codec.open(msg.data, options)
       if (result.ok) {
+        if (result.from === this.codec.id) {
+          // Our own message relayed back after the seen-cache forgot it: never delivered to ourselves.
+          this.counters.ownMessages++
+          return TopicValidatorResult.Ignore
+        }
         this.pending.set(msg, result)
         this.counters.accepted++
         return TopicValidatorResult.Accept
@@ -465,7 +475,8 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       rejected: { ...c.rejected },
       ignored: { ...c.ignored },
       refusedFrames: { ...c.refusedFrames },
-      handlerErrors: c.handlerErrors
+      handlerErrors: c.handlerErrors,
+      ownMessages: c.ownMessages
     }
   }
 }
