@@ -8,6 +8,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { CliUsageError, readInput, writeOutput } from './io.js'
 import { generateKey, writeKeyFile } from './keyfile.js'
 import { inspectEnvelope } from './inspect.js'
+import { runOpen, runSeal } from './seal-open.js'
+import { runDemo } from './demo.js'
 import { WiresealError } from '../errors.js'
 import { DEFAULT_LIMITS } from '../limits.js'
 
@@ -17,7 +19,7 @@ Usage:
   wireseal keygen [--type ed25519|secp256k1|ecdsa] [--out key.json]
   wireseal seal --key key.json --type Block|PeerInfo --channel NAME
                 [--serializer protobuf|msgpack|flatbuffers|json]
-                [--compression auto|none|snappy|gzip|zstd] [--in value.json] [--out env.bin]
+                [--compression auto|none|snappy|gzip|zstd] [--state DIR] [--in value.json] [--out env.bin]
   wireseal open --channel NAME [--type Block|PeerInfo] [--state DIR] [--in env.bin]
   wireseal inspect [--in env.bin]
   wireseal demo
@@ -50,6 +52,24 @@ const commands: Record<string, Command> = {
       return 0
     }
   },
+  seal: {
+    options: {
+      key: { type: 'string' },
+      type: { type: 'string' },
+      channel: { type: 'string' },
+      serializer: { type: 'string' },
+      compression: { type: 'string' },
+      state: { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' }
+    },
+    run: runSeal
+  },
+  open: {
+    options: { channel: { type: 'string' }, type: { type: 'string' }, state: { type: 'string' }, in: { type: 'string' } },
+    run: runOpen
+  },
+  demo: { options: {}, run: runDemo },
   inspect: {
     options: { in: { type: 'string' } },
     run (v) {
@@ -63,6 +83,10 @@ const commands: Record<string, Command> = {
 /** Adds a subcommand (used by the modules that implement seal/open/demo/bench). */
 export function registerCommand (name: string, command: Command): void {
   commands[name] = command
+}
+
+function oneLine (text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -80,11 +104,11 @@ export async function main (argv: string[]): Promise<number> {
     return await command.run(values)
   } catch (err) {
     if (err instanceof CliUsageError) {
-      process.stderr.write(`wireseal: ${err.message} (${err.details.hint})\n`)
+      process.stderr.write(`wireseal: ${oneLine(err.message)} (${err.details.hint})\n`)
       return 2
     }
     if (err instanceof WiresealError) {
-      process.stderr.write(`wireseal: ${err.name}: ${err.message}\n`)
+      process.stderr.write(`wireseal: ${err.name}: ${oneLine(err.message)}\n`)
       return 1
     }
     process.stderr.write(`wireseal: internal error: ${(err as Error)?.message ?? String(err)}\n`)
