@@ -1,5 +1,5 @@
 /**
- * Shared fixtures of the codec tests: keys, values, a serializer lookup, and
+ * Shared fixtures of the codec tests: keys, values, the serializer registry, and
  * the attacker's tools (re-encode a header, re-frame an envelope with an old
  * signature, spy on a decompressor).
  *
@@ -7,15 +7,11 @@
  */
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { UnknownCodecError } from '../../src/errors.js'
 import { createLimits, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from '../../src/limits.js'
-import { createCodec, type Codec, type CodecInit, type OpenResult, type SerializerLookup } from '../../src/codec.js'
+import { createCodec, type Codec, type CodecInit, type OpenResult } from '../../src/codec.js'
 import type { Serializer } from '../../src/serialize/types.js'
 import { BlockType, PeerInfoType, type Block, type PeerInfo } from '../../src/serialize/messages.js'
-import { protobufBlock, protobufPeerInfo } from '../../src/serialize/protobuf.js'
-import { msgpackBlock, msgpackPeerInfo } from '../../src/serialize/msgpack.js'
-import { flatbuffersBlock, flatbuffersPeerInfo } from '../../src/serialize/flatbuffers.js'
-import { jsonBlock, jsonPeerInfo } from '../../src/serialize/json.js'
+import { createSerializerRegistry, protobufBlock, protobufPeerInfo, type SerializerRegistry } from '../../src/serialize/index.js'
 import type { Compressor } from '../../src/compress/types.js'
 import { PbWriter } from '../../src/envelope/pb.js'
 import { encodeChannel, headerLength, writeHeader, type HeaderParts } from '../../src/envelope/header.js'
@@ -36,35 +32,18 @@ function renamed<T> (s: Serializer<T>, id: number): Serializer<T> {
 }
 
 /**
- * A serializer lookup over a list of serializers, keyed by (type id, serializer id).
- * Throws UnknownCodecError for an unknown pair, as the contract says.
+ * The built-in registry of `wireseal/serialize`, plus protobuf again under
+ * {@link USER_SERIALIZER_ID} (a user format, as an application would register one).
  */
-export function lookupOf (serializers: readonly Serializer[]): SerializerLookup {
-  const map = new Map<string, Serializer>()
-  for (const s of serializers) map.set(`${s.type.id}/${s.id}`, s)
-  return {
-    get (typeId: number, serializerId: number): Serializer {
-      const s = map.get(`${typeId}/${serializerId}`)
-      if (s === undefined) throw new UnknownCodecError('serializer', `${typeId}/${serializerId}`)
-      return s
-    }
-  }
-}
+export const serializers: SerializerRegistry = createSerializerRegistry()
+  .register(renamed(protobufBlock, USER_SERIALIZER_ID))
+  .register(renamed(protobufPeerInfo, USER_SERIALIZER_ID))
 
-/** The built-in formats, one [Block, PeerInfo] pair each: protobuf, msgpack, flatbuffers, json. */
-export const BUILTIN_FORMATS: ReadonlyArray<readonly [Serializer<Block>, Serializer<PeerInfo>]> = [
-  [protobufBlock, protobufPeerInfo],
-  [msgpackBlock, msgpackPeerInfo],
-  [flatbuffersBlock, flatbuffersPeerInfo],
-  [jsonBlock, jsonPeerInfo]
-]
-
-/** Every built-in serializer, plus protobuf again under {@link USER_SERIALIZER_ID}. */
-export const serializers: SerializerLookup = lookupOf([
-  ...BUILTIN_FORMATS.flat() as Serializer[],
-  renamed(protobufBlock, USER_SERIALIZER_ID) as Serializer,
-  renamed(protobufPeerInfo, USER_SERIALIZER_ID) as Serializer
-])
+/** Every built-in format as a [Block, PeerInfo] serializer pair, by serializer id. */
+export const BUILTIN_FORMATS: ReadonlyArray<readonly [Serializer<Block>, Serializer<PeerInfo>]> = createSerializerRegistry()
+  .list()
+  .filter((s) => s.type.id === BlockType.id)
+  .map((s) => [s as Serializer<Block>, serializers.get(PeerInfoType.id, s.id) as Serializer<PeerInfo>] as const)
 
 /** Deterministic bytes `0, k, 2k, ...` (mod 256) of length n. */
 export function pattern (n: number, k = 7): Uint8Array {
