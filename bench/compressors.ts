@@ -151,6 +151,13 @@ function defaultVsFastestDirect (format: CompressionName): (g: GroupResult) => [
 
 async function run (ctx: BenchContext): Promise<SuiteOutput> {
   const direct = await directCodecs()
+  const inputs = new Map<string, Uint8Array>()
+  const inputOf = (kind: DataKind, size: number): Uint8Array => {
+    const key = `${kind}-${size}`
+    let input = inputs.get(key)
+    if (input === undefined) inputs.set(key, input = compressorInput(kind, size))
+    return input
+  }
   const groups: GroupResult[] = []
   const measured: Measured[] = []
   const ratioRows: Array<Array<string | number>> = []
@@ -158,7 +165,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
 
   for (const kind of DATA_KINDS) {
     for (const size of COMPRESSOR_SIZES) {
-      const input = compressorInput(kind, size)
+      const input = inputOf(kind, size)
       const row: Array<string | number> = [kind, sizeLabel(size)]
       for (const format of FORMATS) {
         const ws = wiresealBackends(format)
@@ -210,7 +217,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   const expansions: string[] = []
   for (const kind of DATA_KINDS) {
     for (const size of COMPRESSOR_SIZES) {
-      const input = compressorInput(kind, size)
+      const input = inputOf(kind, size)
       const row: Array<string | number> = [kind, sizeLabel(size)]
       for (const p of policies) {
         const choice = p.policy.compress(input, { batch: p.batch })

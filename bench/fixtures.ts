@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Block, PeerInfo } from '../src/serialize/index.js'
 
 /** A seeded pseudo-random generator returning uint32 values. */
 export type Prng = () => number
@@ -96,25 +97,8 @@ export function transactionJson (size: number, seed = 1): Uint8Array {
   return bytes.subarray(0, size).slice()
 }
 
-/** A Block value in wireseal's value model (bytes as Uint8Array, uint64 as bigint). */
-export interface BlockFixture {
-  hash: Uint8Array
-  data: Uint8Array
-  timestamp: bigint
-  ttl: number
-  version: number
-  signature: Uint8Array
-}
-
-/** A PeerInfo value in wireseal's value model. */
-export interface PeerInfoFixture {
-  peerId: Uint8Array
-  multiaddrs: Uint8Array[]
-  metadata: Record<string, string>
-}
-
 /** A Block carrying `dataBytes` of payload, with a 32-byte hash and a 64-byte (Ed25519-sized) signature. */
-export function blockFixture (dataBytes: number, seed = 2): BlockFixture {
+export function blockFixture (dataBytes: number, seed = 2): Block {
   const rng = createPrng(seed)
   return {
     hash: randomBytes(rng, 32),
@@ -145,7 +129,7 @@ const ma = {
  * multiaddrs of 20-35 bytes (ip6/tcp, ip6/udp/quic-v1, ip6/tcp/ws, dns4/tcp,
  * dns6/udp/quic-v1, dnsaddr) and four metadata entries.
  */
-export function peerInfoFixture (seed = 3): PeerInfoFixture {
+export function peerInfoFixture (seed = 3): PeerInfo {
   const rng = createPrng(seed)
   const peerId = Uint8Array.from([0x00, 0x24, 0x08, 0x01, 0x12, 0x20, ...randomBytes(rng, 32)])
   const multiaddrs = [

@@ -6,8 +6,10 @@
  */
 import { compressorsSuite } from './compressors.js'
 import type { Suite } from './harness.js'
+import { serializersSuite } from './serializers.js'
 
 /** Every suite `npm run bench` knows, in run order. */
 export const SUITES: readonly Suite[] = Object.freeze([
+  serializersSuite,
   compressorsSuite
 ])

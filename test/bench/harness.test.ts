@@ -256,3 +256,42 @@ describe('compressors suite (smoke)', () => {
     assert.ok(Number(random64k?.[zstdCol]) < 1.01)
   })
 })
+
+describe('serializers suite (smoke)', () => {
+  it('measures every serializer for every message next to the direct calls, with every target', async () => {
+    const { serializersSuite, TARGET_FORMATS } = await import('../../bench/serializers.js')
+    const { BUILTIN_SERIALIZERS } = await import('../../src/serialize/index.js')
+    const r = await runSuites([serializersSuite], { settings: createSettings({ mode: 'smoke' }), log: () => {} })
+    const suite = r.suites[0]
+    assert.ok(suite !== undefined)
+    assert.equal(suite.error, null)
+    const messages = ['block-256', 'block-16k', 'peerinfo']
+    assert.deepEqual(suite.groups.map(g => g.id), messages.flatMap(m => [`${m}/encode`, `${m}/decode`]))
+    const formats = [...new Set(BUILTIN_SERIALIZERS.map(s => s.name))]
+    const refs: Record<string, string> = { protobuf: 'protobufjs direct', msgpack: 'msgpackr direct', msgpackStructured: 'msgpackr records direct', json: 'JSON direct' }
+    for (const g of suite.groups) {
+      for (const f of formats) {
+        const c = g.cases.find(x => x.name === `wireseal ${f}`)
+        assert.ok(c !== undefined, `${g.id}: wireseal ${f}`)
+        assert.equal(c.reference, refs[f] ?? null, `${g.id}: ${f} reference`)
+        assert.ok(c.bytes !== null && c.bytes > 0)
+      }
+      for (const d of Object.values(refs)) assert.ok(g.cases.some(c => c.name === d && c.baseline), `${g.id}: ${d}`)
+    }
+    const expected = messages.flatMap(m => TARGET_FORMATS.flatMap(f => ['encode', 'decode'].map(op => `serializers.${f}.${op}.${m}`)))
+    assert.deepEqual(r.targets.map(t => t.id).sort(), expected.sort())
+    for (const t of r.targets) {
+      assert.equal(t.threshold, 0.95)
+      assert.equal(t.op, '>=')
+      assert.equal(t.issue, 'Foundation')
+      assert.ok(Number.isFinite(t.measured))
+    }
+    // Sizes: protobuf is the same bytes as protobufjs called directly (it wraps the same code).
+    const sizes = suite.tables[0]
+    assert.ok(sizes !== undefined)
+    const block256 = sizes.rows.find(row => row[0] === 'Block 256 B')
+    const pbCol = sizes.columns.indexOf('protobuf')
+    assert.equal(block256?.[pbCol], '371')
+    assert.match(String(block256?.[sizes.columns.length - 1]), /protobufjs 371/)
+  })
+})
