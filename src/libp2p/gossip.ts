@@ -16,7 +16,7 @@
  * - `globalSignaturePolicy: StrictNoSign`: envelopes carry their own
  *   signature, seq and sender key; gossipsub's own signature would be a
  *   second Ed25519 verification per message for nothing.
- * - `fastMsgIdFn` / `msgIdFn` (./gossip-ids.ts): SHA-256 over the envelope,
+ * - `fastMsgIdFn` / `msgIdFn` (./gossip-ids.ts): SHA-256 over topic and envelope,
  *   computed once; duplicates are dropped before any parsing or verification.
  * - `dataTransform` (./gossip-transform.ts): a bounded envelope parse; no
  *   double compression.

@@ -16,7 +16,7 @@ import { InvalidConfigError, InvalidValueError, MalformedInputError, SizeLimitEr
 import { createLimits, DEFAULT_LIMITS } from '../../src/limits.js'
 import type { RejectReason } from '../../src/codec.js'
 import { SerializerId } from '../../src/serialize/types.js'
-import { createGossipMessageIds, gossipMessageId, GOSSIP_MSG_ID_BYTES, toHex } from '../../src/libp2p/gossip-ids.js'
+import { createGossipMessageIds, gossipMessageId, GOSSIP_MSG_ID_BYTES, toHex, topicPrefix } from '../../src/libp2p/gossip-ids.js'
 import { createGossipTransform } from '../../src/libp2p/gossip-transform.js'
 import { GOSSIP_VERDICTS, gossipVerdict } from '../../src/libp2p/gossip-verdict.js'
 import {
@@ -36,33 +36,41 @@ function unsigned (topic: string, data: Uint8Array): Message {
   return { type: 'unsigned', topic, data }
 }
 
-function sha256Reference (bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(bytes).digest())
-}
-
 describe('gossip message ids', () => {
-  it('msgIdFn is the first 20 bytes of SHA-256 over the whole envelope (cross-checked with node:crypto)', () => {
+  /** Independent reference: node:crypto over `uvarint(len(topic)) || topic || data` written out by hand. */
+  function referenceId (topic: string, data: Uint8Array): Uint8Array {
+    const t = Buffer.from(topic, 'utf8')
+    const len = t.length < 128 ? [t.length] : [(t.length & 0x7f) | 0x80, t.length >> 7]
+    return new Uint8Array(createHash('sha256').update(Uint8Array.from(len)).update(t).update(data).digest()).subarray(0, 20)
+  }
+
+  it('msgIdFn is SHA-256(uvarint(len(topic)) || topic || envelope)[0:20] (cross-checked with node:crypto)', () => {
     const ids = createGossipMessageIds()
     const id = ids.msgIdFn(unsigned('blocks', blockEnvelope))
     assert.equal(id.length, GOSSIP_MSG_ID_BYTES)
-    assert.deepEqual(id, sha256Reference(blockEnvelope).subarray(0, 20))
-    assert.deepEqual(gossipMessageId(blockEnvelope), id)
+    assert.deepEqual(id, referenceId('blocks', blockEnvelope))
+    assert.deepEqual(gossipMessageId('blocks', blockEnvelope), id)
+    const long = 'x'.repeat(300)
+    assert.deepEqual(topicPrefix(long).subarray(0, 2), Uint8Array.from([0xac, 0x02]))
+    assert.deepEqual(gossipMessageId(long, blockEnvelope), referenceId(long, blockEnvelope))
   })
 
   it('the same bytes in another buffer get the same id; the fast id is its hex', () => {
     const ids = createGossipMessageIds()
     const copy = blockEnvelope.slice()
     assert.deepEqual(ids.msgIdFn(unsigned('blocks', copy)), ids.msgIdFn(unsigned('blocks', blockEnvelope)))
-    assert.equal(ids.fastMsgIdFn({ topic: 'blocks', data: copy }), toHex(sha256Reference(blockEnvelope).subarray(0, 20)))
-    assert.equal(ids.fastMsgIdFn({ topic: 'blocks' }), toHex(sha256Reference(new Uint8Array(0)).subarray(0, 20)))
+    assert.equal(ids.fastMsgIdFn({ topic: 'blocks', data: copy }), toHex(referenceId('blocks', blockEnvelope)))
+    assert.equal(ids.fastMsgIdFn({ topic: 'blocks' }), toHex(referenceId('blocks', new Uint8Array(0))))
   })
 
-  it('a tampered signature or payload gets another id (no seen-cache poisoning with a genuine header)', () => {
+  it('a tampered signature or payload, or the same bytes on another topic, get another id (no seen-cache poisoning)', () => {
     const ids = createGossipMessageIds()
     const off = envelopeOffsets(blockEnvelope)
     const genuine = toHex(ids.msgIdFn(unsigned('blocks', blockEnvelope)))
     assert.notEqual(toHex(ids.msgIdFn(unsigned('blocks', flipByte(blockEnvelope, off.signature + 3)))), genuine)
     assert.notEqual(toHex(ids.msgIdFn(unsigned('blocks', flipByte(blockEnvelope, off.payload + 1)))), genuine)
+    assert.notEqual(toHex(ids.msgIdFn(unsigned('peers', blockEnvelope))), genuine)
+    assert.equal(toHex(ids.msgIdFn(unsigned('blocks', blockEnvelope))), genuine, 'the cache keeps the topic apart')
   })
 
   it('the hash is computed once per buffer: fastMsgIdFn fills the cache msgIdFn reads', () => {
@@ -70,15 +78,16 @@ describe('gossip message ids', () => {
     const data = blockEnvelope.slice()
     ids.fastMsgIdFn({ topic: 'blocks', data })
     data[0] = (data[0] as number) ^ 0xff // the cache is keyed by the buffer: a changed buffer keeps its id
-    assert.deepEqual(ids.msgIdFn(unsigned('blocks', data)), sha256Reference(blockEnvelope).subarray(0, 20))
+    assert.deepEqual(ids.msgIdFn(unsigned('blocks', data)), referenceId('blocks', blockEnvelope))
   })
 
-  it('distinct byte strings get distinct ids (property)', () => {
+  it('distinct (topic, bytes) pairs get distinct ids (property)', () => {
     const ids = createGossipMessageIds()
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), (a, b) => {
-      const same = a.length === b.length && a.every((v, i) => v === b[i])
-      assert.equal(ids.fastMsgIdFn({ topic: 't', data: a }) === ids.fastMsgIdFn({ topic: 't', data: b }), same)
-    }), { numRuns: 200 })
+    const pair = fc.tuple(fc.constantFrom('a', 'b', 'ab'), fc.uint8Array({ maxLength: 64 }))
+    fc.assert(fc.property(pair, pair, ([ta, a], [tb, b]) => {
+      const same = ta === tb && a.length === b.length && a.every((v, i) => v === b[i])
+      assert.equal(ids.fastMsgIdFn({ topic: ta, data: a }) === ids.fastMsgIdFn({ topic: tb, data: b }), same)
+    }), { numRuns: 300 })
   })
 })
 
