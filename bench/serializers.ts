@@ -70,12 +70,21 @@ function recordPackr (type: MessageSchema<unknown>): Packr {
   })
 }
 
+/**
+ * A fresh view of the same bytes, as each message from the network is a new
+ * buffer: msgpackr caches a DataView as a property of its input, which
+ * decoding one array over and over would unfairly reuse.
+ */
+function fresh (b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
+
 function msgpackDirect (type: MessageSchema<unknown>, value: object): Direct[] {
   const plain = plainPackr()
   const records = recordPackr(type)
   return [
-    { name: 'msgpackr direct', format: 'msgpack', encode: () => plain.pack(value), decode: b => plain.unpack(b) },
-    { name: 'msgpackr records direct', format: 'msgpackStructured', encode: () => records.pack(value), decode: b => records.unpack(b) }
+    { name: 'msgpackr direct', format: 'msgpack', encode: () => plain.pack(value), decode: b => plain.unpack(fresh(b)) },
+    { name: 'msgpackr records direct', format: 'msgpackStructured', encode: () => records.pack(value), decode: b => records.unpack(fresh(b)) }
   ]
 }
 

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { constants } from 'node:buffer'
 import { gunzipSync, gzipSync, type Gzip } from 'node:zlib'
 import { MalformedInputError, SizeLimitError } from '../errors.js'
 import { plain } from './bytes.js'
@@ -26,6 +27,8 @@ export interface GzipZlibInit {
   level?: number
 }
 
+const MAX_LENGTH = constants.MAX_LENGTH
+
 /** What the `*Sync` convenience methods return with `info: true`. */
 interface SyncInfo {
   buffer: Buffer
@@ -36,8 +39,9 @@ function decompress (input: Uint8Array, maxOutput: number): Uint8Array {
   assertCap(maxOutput)
   let result: SyncInfo
   try {
-    // maxOutputLength must be >= 1; a cap of 0 is enforced below.
-    result = gunzipSync(input, { maxOutputLength: Math.max(1, maxOutput), info: true }) as unknown as SyncInfo
+    // maxOutputLength must be in 1..buffer.constants.MAX_LENGTH; a cap of 0 is enforced below.
+    const maxOutputLength = Math.min(Math.max(1, maxOutput), MAX_LENGTH)
+    result = gunzipSync(input, { maxOutputLength, info: true }) as unknown as SyncInfo
   } catch (err) {
     if (err instanceof RangeError || (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new SizeLimitError('decompressed', maxOutput, maxOutput + 1)

@@ -7,7 +7,8 @@
  * Decoding first runs {@link scanMsgpack} (depth, counts, UTF-8, no
  * extensions, no trailing bytes) and then checks the shape field by field:
  * missing or mistyped fields are a MalformedInputError naming the field,
- * oversized lists/maps a SizeLimitError, unknown keys are ignored.
+ * oversized lists/maps a SizeLimitError, unknown keys are ignored (their
+ * values may nest one level, like a schema list or map, and no deeper).
  * Decoded `bytes` are views into the input (zero-copy).
  *
  * @module
@@ -23,11 +24,19 @@ import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
 
-/** Scan limits for a schema: top-level entries up to the field count plus as many unknown ones; nested containers up to the largest list/map limit. */
+/** Room for unknown (newer) fields: top-level entries and nested items the scan accepts beyond what the schema needs. */
+const UNKNOWN_FIELD_ROOM = 16
+
+/**
+ * Scan limits for a schema: top-level entries up to the field count plus room
+ * for unknown fields; nested containers up to the largest list/map limit (at
+ * least {@link UNKNOWN_FIELD_ROOM}, for unknown fields). The exact per-field
+ * limits are checked again on the decoded shape.
+ */
 export function msgpackScanLimits (type: MessageSchema<unknown>): MsgpackScanLimits {
-  let nested = 0
+  let nested = UNKNOWN_FIELD_ROOM
   for (const d of type.fields) if (d.max !== undefined && d.max > nested) nested = d.max
-  return Object.freeze({ maxTopEntries: Math.max(2 * type.fields.length, 16), maxNestedItems: nested })
+  return Object.freeze({ maxTopEntries: type.fields.length + UNKNOWN_FIELD_ROOM, maxNestedItems: nested })
 }
 
 /**

@@ -165,3 +165,10 @@ test('compressor sets: backend by name or instance, validated at creation', () =
   assert.throws(() => createCompressorSet({ gzip: snappyJs }), InvalidConfigError)
   assert.throws(() => createCompressorSet({ zstd: 'nope' }), UnknownCodecError)
 })
+
+test('a cap larger than any buffer is accepted', () => {
+  const data = jsonLike(3000)
+  for (const z of [...loaded('snappy'), ...loaded('gzip'), ...loaded('zstd')]) {
+    assert.deepEqual(z.decompress(z.compress(data), Number.MAX_SAFE_INTEGER), data, z.backend)
+  }
+})

@@ -78,9 +78,9 @@ describe('protobuf cross-check against protons (independent implementation)', ()
       const theirs = ProtonsBlock.decode(protobufBlock.encode(b))
       assert.deepStrictEqual({ ...theirs, hash: new Uint8Array(theirs.hash), data: new Uint8Array(theirs.data), signature: new Uint8Array(theirs.signature) }, b)
       if (protonsMisencodes(b.timestamp)) return
-      assert.deepStrictEqual(protobufBlock.decode(ProtonsBlock.encode(b)), b)
+      assert.deepStrictEqual(protobufBlock.decode(ProtonsBlock.encode(b as ProtonsBlock)), b)
       // Both implement the same canonical encoding.
-      assert.equal(toHex(ProtonsBlock.encode(b)), toHex(protobufBlock.encode(b)))
+      assert.equal(toHex(ProtonsBlock.encode(b as ProtonsBlock)), toHex(protobufBlock.encode(b)))
     }), { numRuns: 200 })
   })
 
@@ -96,7 +96,7 @@ describe('protobuf cross-check against protons (independent implementation)', ()
   it('protons decodes our PeerInfo bytes and we decode protons PeerInfo bytes', () => {
     fc.assert(fc.property(peerInfo, (p) => {
       assert.deepStrictEqual(fromProtonsPeerInfo(ProtonsPeerInfo.decode(protobufPeerInfo.encode(p))), p)
-      const theirs = ProtonsPeerInfo.encode({ ...p, metadata: new Map(Object.entries(p.metadata)) })
+      const theirs = ProtonsPeerInfo.encode({ ...p, metadata: new Map(Object.entries(p.metadata)) } as ProtonsPeerInfo)
       assert.deepStrictEqual(protobufPeerInfo.decode(theirs), p)
     }), { numRuns: 200 })
   })
