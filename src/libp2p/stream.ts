@@ -1,0 +1,526 @@
+/**
+ * A stream codec over libp2p v3 streams: every frame is
+ * `uvarint(length) || envelope` (unsigned LEB128 as in multiformats
+ * unsigned-varint, minimal encoding required), each envelope sealed and
+ * opened by a {@link Codec}.
+ *
+ * Limits: a length prefix over `limits.maxFrameBytes` is refused with
+ * {@link SizeLimitError} as soon as the prefix is read, BEFORE any byte of the
+ * body is buffered, and the stream is aborted (the framing is lost).
+ *
+ * Backpressure, both ends:
+ * - write: `stream.send()` returning false means the muxer's window or the
+ *   socket is full; the write then waits for the next `drain` event (a fresh
+ *   listener each time: in @libp2p/utils 7.4 `stream.onDrain()` keeps
+ *   returning its first, already-resolved promise, so it stops waiting after
+ *   the first drain).
+ * - read: the stream's async iterator pushes every chunk into an unbounded
+ *   queue and yamux grants window on receipt, not on consumption, so a slow
+ *   `for await` over a raw stream buffers without bound. This reader listens
+ *   to `message` events itself and calls `stream.pause()` once
+ *   `highWaterMark` bytes (or the current frame, if larger) are buffered:
+ *   yamux then stops granting window and the sender's `send()` returns false.
+ *   It resumes when the consumer has taken frames below the mark.
+ *
+ * @module
+ */
+import './polyfill.js'
+import type { AbortOptions, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import type { Codec, OpenAccepted, OpenRejected } from '../codec.js'
+import { AbortError, InvalidConfigError, MalformedInputError, RejectedMessageError, SizeLimitError, StreamClosedError, WiresealError } from '../errors.js'
+import type { WireLimits } from '../limits.js'
+import type { CompressionName } from '../compress/types.js'
+import type { MessageType } from '../serialize/types.js'
+import { tryParseProtocolId, type ProtocolNames } from './protocol-id.js'
+
+/**
+ * Bytes a reader buffers before it pauses the stream (1 MiB: 16 frames of 64
+ * KiB; a frame larger than this is still read whole). The remote may still
+ * deliver up to its remaining muxer window after the pause.
+ */
+export const DEFAULT_STREAM_HIGH_WATER_MARK = 1024 * 1024
+
+/** What a reader does with an envelope the codec refused. */
+export type RejectPolicy = 'throw' | 'skip' | ((rejection: StreamRejection) => void)
+
+/** An envelope refused on a stream, as given to an `onReject` callback. */
+export interface StreamRejection extends OpenRejected {
+  /** The channel it arrived on. */
+  readonly channel: string
+  /** Size of the refused frame body. */
+  readonly frameBytes: number
+}
+
+/** Options of {@link wiresealStream}. */
+export interface WiresealStreamInit {
+  /** Seals outgoing and opens incoming envelopes. */
+  codec: Codec
+  /**
+   * Channel bound into every envelope's signature; an envelope signed for
+   * another channel is refused as `wrong-channel`.
+   * @default stream.protocol (the negotiated protocol id)
+   */
+  channel?: string
+  /**
+   * Message type ids accepted on read.
+   * @default the type named by a wireseal protocol id, else any type the codec knows
+   */
+  types?: ReadonlyArray<number>
+  /**
+   * The size budget; `maxFrameBytes` is enforced on read and on write.
+   * @default codec.limits
+   */
+  limits?: WireLimits
+  /**
+   * Serializer id used by `write()`.
+   * @default the serializer of a wireseal protocol id, else protobuf
+   */
+  serializer?: number
+  /**
+   * Compression used by `write()`.
+   * @default the compression of a wireseal protocol id, else 'auto'
+   */
+  compression?: 'auto' | CompressionName
+  /**
+   * On a wireseal protocol id, refuse (as `unknown-codec`) envelopes whose
+   * serializer differs from the negotiated one or whose compression is
+   * neither the negotiated one nor `none`.
+   * @default true
+   */
+  strictCodecs?: boolean
+  /** Names for parsing the protocol id. @default DEFAULT_PROTOCOL_NAMES */
+  protocolNames?: ProtocolNames
+  /**
+   * Refused envelopes: `throw` a {@link RejectedMessageError} out of the read
+   * (the stream stays usable), `skip` them (counted in `stats.rejected`), or
+   * call a function and skip.
+   * @default 'throw'
+   */
+  onReject?: RejectPolicy
+  /** Aborts the stream (and every pending read and write) with an {@link AbortError}. */
+  signal?: AbortSignal
+  /**
+   * Read-side bytes buffered before the stream is paused.
+   * @default DEFAULT_STREAM_HIGH_WATER_MARK (1 MiB)
+   */
+  highWaterMark?: number
+}
+
+/** Counters of one {@link WiresealStream}. */
+export interface StreamStats {
+  /** Frames handed out by the reader. */
+  framesRead: number
+  /** Frames queued by the writer. */
+  framesWritten: number
+  /** Bytes received from the stream, prefixes included. */
+  bytesRead: number
+  /** Bytes queued on the stream, prefixes included. */
+  bytesWritten: number
+  /** Envelopes the codec refused. */
+  rejected: number
+  /** Times the reader paused the stream. */
+  pauses: number
+  /** Times a write waited for the stream to drain. */
+  drainWaits: number
+  /** Largest number of bytes the reader held at once. */
+  maxBufferedBytes: number
+}
+
+/** Options of {@link WiresealStream.write}. */
+export interface StreamWriteOptions extends AbortOptions {
+  /** Overrides the stream's serializer for this message. */
+  serializer?: number
+  /** Overrides the stream's compression for this message. */
+  compression?: 'auto' | CompressionName
+}
+
+/** A libp2p stream speaking wireseal frames. */
+export interface WiresealStream {
+  /** The underlying libp2p stream. */
+  readonly stream: Stream
+  /** The channel bound into envelopes. */
+  readonly channel: string
+  /** Counters (live object). */
+  readonly stats: Readonly<StreamStats>
+  /**
+   * Seals one value and writes its frame; resolves once the stream can take
+   * more. Rejects with {@link SizeLimitError}, {@link AbortError} or
+   * {@link StreamClosedError}.
+   */
+  write<T>(type: MessageType<T>, value: T, options?: StreamWriteOptions): Promise<void>
+  /** Writes one already-sealed envelope as a frame (no copy of `envelope`). */
+  writeSealed(envelope: Uint8Array, options?: AbortOptions): Promise<void>
+  /**
+   * Accepted envelopes, in order, until the remote closes its writable end.
+   * Pulls frames only as fast as the loop iterates. Throws
+   * {@link SizeLimitError} / {@link MalformedInputError} on bad framing (the
+   * stream is aborted), {@link RejectedMessageError} under `onReject: 'throw'`,
+   * {@link StreamClosedError} on a reset and {@link AbortError} on `signal`.
+   * A cancelled read leaves the stream usable.
+   */
+  read<T = unknown>(options?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined>
+  /** The next accepted envelope, or `undefined` once the remote closed. */
+  readOne<T = unknown>(options?: AbortOptions): Promise<OpenAccepted<T> | undefined>
+  /** The next raw frame body (an envelope, not opened), or `undefined` at the end. */
+  readFrame(options?: AbortOptions): Promise<Uint8Array | undefined>
+  /** Raw frame bodies until the end (for forwarding and benchmarks). */
+  frames(options?: AbortOptions): AsyncGenerator<Uint8Array, void, undefined>
+  /** Closes the writable end once queued frames are flushed; reading goes on. */
+  close(options?: AbortOptions): Promise<void>
+  /** Resets the stream: pending and later reads and writes fail with `err` (a wireseal error) or a {@link StreamClosedError}. */
+  abort(err: Error): void
+}
+
+/** Largest uvarint byte count read before giving up (2^56 > any frame limit). */
+const MAX_VARINT_BYTES = 8
+
+/** Bytes of the minimal uvarint of `n`. */
+function uvarintLength (n: number): number {
+  let len = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 128)
+    len++
+  }
+  return len
+}
+
+/** Minimal unsigned LEB128 of a safe integer. */
+export function encodeUvarint (n: number): Uint8Array {
+  const out = new Uint8Array(uvarintLength(n))
+  let i = 0
+  while (n >= 0x80) {
+    out[i++] = (n % 128) | 0x80
+    n = Math.floor(n / 128)
+  }
+  out[i] = n
+  return out
+}
+
+/** Frames one envelope: `uvarint(length) || envelope`, without copying the envelope. */
+export function frameEnvelope (envelope: Uint8Array): Uint8ArrayList {
+  return new Uint8ArrayList(encodeUvarint(envelope.length), envelope)
+}
+
+function isReadEnded (s: Stream): boolean {
+  return s.remoteWriteStatus === 'closed' || s.readStatus === 'closed' || s.status === 'closed' || s.status === 'aborted' || s.status === 'reset'
+}
+
+function isAborted (signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
+}
+
+function isBroken (s: Stream): boolean {
+  return s.status === 'aborted' || s.status === 'reset'
+}
+
+class StreamCodec implements WiresealStream {
+  readonly stream: Stream
+  readonly channel: string
+  readonly stats: StreamStats = { framesRead: 0, framesWritten: 0, bytesRead: 0, bytesWritten: 0, rejected: 0, pauses: 0, drainWaits: 0, maxBufferedBytes: 0 }
+  private readonly codec: Codec
+  private readonly maxFrameBytes: number
+  private readonly maxPrefixBytes: number
+  private readonly types: ReadonlyArray<number> | undefined
+  private readonly serializer: number | undefined
+  private readonly compression: 'auto' | CompressionName | undefined
+  private readonly expectSerializer: number | undefined
+  private readonly expectCompression: number | undefined
+  private readonly onReject: RejectPolicy
+  private readonly highWaterMark: number
+  private readonly buf = new Uint8ArrayList()
+  /** Bytes the frame at the head of `buf` needs in total (0: not known yet). */
+  private need = 0
+  private paused = false
+  private attached = false
+  /** Set when the stream ended abnormally; every later operation throws it. */
+  private failure: Error | undefined
+  private wake: (() => void) | undefined
+  private readChain: Promise<unknown> | undefined
+
+  constructor (stream: Stream, init: WiresealStreamInit) {
+    this.stream = stream
+    this.codec = init.codec
+    const limits = init.limits ?? init.codec.limits
+    this.maxFrameBytes = limits.maxFrameBytes
+    this.maxPrefixBytes = Math.min(uvarintLength(this.maxFrameBytes), MAX_VARINT_BYTES)
+    this.channel = init.channel ?? stream.protocol
+    if (this.channel === undefined || this.channel === '') throw new InvalidConfigError('channel', 'a channel, or a stream with a negotiated protocol')
+    const parsed = tryParseProtocolId(this.channel, init.protocolNames)
+    this.types = init.types ?? (parsed === undefined ? undefined : [parsed.messageTypeId])
+    this.serializer = init.serializer ?? parsed?.serializerId
+    this.compression = init.compression ?? parsed?.compression
+    const strict = init.strictCodecs !== false && parsed !== undefined
+    this.expectSerializer = strict ? parsed.serializerId : undefined
+    this.expectCompression = strict ? parsed.compressionId : undefined
+    this.onReject = init.onReject ?? 'throw'
+    this.highWaterMark = init.highWaterMark ?? DEFAULT_STREAM_HIGH_WATER_MARK
+    if (!Number.isSafeInteger(this.highWaterMark) || this.highWaterMark < 1) throw new InvalidConfigError('highWaterMark', 'a positive integer')
+    const signal = init.signal
+    if (signal !== undefined) {
+      const onAbort = (): void => { this.abort(new AbortError('read', { cause: signal.reason })) }
+      if (signal.aborted) onAbort()
+      else {
+        signal.addEventListener('abort', onAbort, { once: true })
+        stream.addEventListener('close', () => { signal.removeEventListener('abort', onAbort) }, { once: true })
+      }
+    }
+  }
+
+  // ---- write ----
+
+  async write<T>(type: MessageType<T>, value: T, options: StreamWriteOptions = {}): Promise<void> {
+    const envelope = this.codec.seal(type, value, {
+      channel: this.channel,
+      serializer: options.serializer ?? this.serializer,
+      compression: options.compression ?? this.compression
+    })
+    await this.writeSealed(envelope, options)
+  }
+
+  async writeSealed (envelope: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    if (envelope.length > this.maxFrameBytes) throw new SizeLimitError('frame', this.maxFrameBytes, envelope.length)
+    // Concurrent writers: each waits until the stream has room before queueing its frame.
+    if (this.stream.writableNeedsDrain) await this.waitForDrain(options.signal)
+    this.checkWritable(options.signal)
+    let more: boolean
+    try {
+      more = this.stream.send(frameEnvelope(envelope))
+    } catch (err) {
+      throw this.failure ?? new StreamClosedError('write', this.stream.status, { cause: err })
+    }
+    this.stats.framesWritten++
+    this.stats.bytesWritten += envelope.length + uvarintLength(envelope.length)
+    if (!more) await this.waitForDrain(options.signal)
+  }
+
+  private checkWritable (signal: AbortSignal | undefined): void {
+    if (signal?.aborted === true) throw new AbortError('write', { cause: signal.reason })
+    if (this.failure !== undefined) throw this.failure
+    const s = this.stream
+    if (s.writeStatus !== 'writable') throw new StreamClosedError('write', isBroken(s) ? s.status : `${s.writeStatus} for writing`)
+  }
+
+  /** Waits for `drain` events until the stream no longer needs one. */
+  private async waitForDrain (signal: AbortSignal | undefined): Promise<void> {
+    while (this.stream.writableNeedsDrain) {
+      this.checkWritable(signal)
+      this.stats.drainWaits++
+      await new Promise<void>((resolve, reject) => {
+        const s = this.stream
+        const done = (): void => {
+          s.removeEventListener('drain', onDrain)
+          s.removeEventListener('close', onClose)
+          signal?.removeEventListener('abort', onAbort)
+        }
+        const onDrain = (): void => { done(); resolve() }
+        const onClose = (evt: StreamCloseEvent): void => { done(); reject(this.failure ?? new StreamClosedError('write', s.status, { cause: evt.error })) }
+        const onAbort = (): void => { done(); reject(new AbortError('write', { cause: signal?.reason })) }
+        s.addEventListener('drain', onDrain)
+        s.addEventListener('close', onClose)
+        signal?.addEventListener('abort', onAbort)
+      })
+      // the 'drain' listener of the stream itself resumes sending in a microtask
+      // queued before ours, which may set writableNeedsDrain again: loop
+    }
+  }
+
+  async close (options: AbortOptions = {}): Promise<void> {
+    if (options.signal?.aborted === true) throw new AbortError('close', { cause: options.signal.reason })
+    if (this.failure !== undefined) throw this.failure
+    try {
+      await this.stream.close(options)
+    } catch (err) {
+      if (isAborted(options.signal)) throw new AbortError('close', { cause: options.signal?.reason })
+      throw this.failure ?? new StreamClosedError('close', this.stream.status, { cause: err })
+    }
+  }
+
+  abort (err: Error): void {
+    this.failure ??= err instanceof WiresealError ? err : new StreamClosedError('read', 'aborted', { cause: err })
+    this.buf.consume(this.buf.byteLength)
+    this.stream.abort(err)
+    this.notify()
+  }
+
+  // ---- read ----
+
+  private readonly onMessage = (evt: StreamMessageEvent): void => {
+    if (this.failure !== undefined) return
+    const data = evt.data
+    this.buf.append(data)
+    this.stats.bytesRead += data.byteLength
+    const held = this.buf.byteLength
+    if (held > this.stats.maxBufferedBytes) this.stats.maxBufferedBytes = held
+    if (!this.paused && held >= Math.max(this.highWaterMark, this.need)) this.pause()
+    this.notify()
+  }
+
+  private readonly onEnd = (): void => { this.notify() }
+
+  private notify (): void {
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+
+  private attach (): void {
+    if (this.attached) return
+    this.attached = true
+    // Adding a 'message' listener makes the stream dispatch what it buffered before.
+    this.stream.addEventListener('message', this.onMessage)
+    this.stream.addEventListener('remoteCloseWrite', this.onEnd)
+    this.stream.addEventListener('close', this.onEnd)
+  }
+
+  private pause (): void {
+    if (this.stream.readStatus !== 'readable') return
+    this.stream.pause()
+    this.paused = true
+    this.stats.pauses++
+  }
+
+  private resume (): void {
+    if (!this.paused) return
+    this.paused = false
+    if (this.stream.readStatus === 'paused') this.stream.resume()
+  }
+
+  /** Fails the stream on bad framing: abort it, drop what was buffered, throw. */
+  private fail (err: WiresealError<object>): never {
+    this.abort(err)
+    throw err
+  }
+
+  /** A complete frame body from `buf`, or undefined when more bytes are needed. */
+  private takeFrame (): Uint8Array | undefined {
+    const available = this.buf.byteLength
+    if (available === 0) return undefined
+    let length = 0
+    let prefix: number
+    for (let i = 0; ; i++) {
+      if (i >= available) return undefined
+      if (i >= this.maxPrefixBytes) this.fail(new MalformedInputError('stream-frame', `length prefix longer than ${this.maxPrefixBytes} bytes`))
+      const b = this.buf.get(i)
+      length += (b & 0x7f) * 2 ** (7 * i)
+      // Checked on every byte: later bytes only add, so the claim is refused before the body arrives.
+      if (length > this.maxFrameBytes) this.fail(new SizeLimitError('frame', this.maxFrameBytes, length))
+      if ((b & 0x80) === 0) {
+        if (b === 0 && i > 0) this.fail(new MalformedInputError('stream-frame', 'non-minimal length prefix'))
+        prefix = i + 1
+        break
+      }
+    }
+    const total = prefix + length
+    if (available < total) {
+      this.need = total
+      return undefined
+    }
+    // A view when the frame lies in one chunk; one copy when it spans chunks.
+    const body = this.buf.subarray(prefix, total)
+    this.buf.consume(total)
+    this.need = 0
+    this.stats.framesRead++
+    return body
+  }
+
+  readFrame (options: AbortOptions = {}): Promise<Uint8Array | undefined> {
+    // Reads run one after the other, so concurrent readers each get whole frames.
+    const previous = this.readChain
+    const next = previous === undefined ? this.nextFrame(options.signal) : previous.then(async () => this.nextFrame(options.signal))
+    const settled = next.then(() => undefined, () => undefined)
+    this.readChain = settled
+    void settled.then(() => { if (this.readChain === settled) this.readChain = undefined })
+    return next
+  }
+
+  private async nextFrame (signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    this.attach()
+    while (true) {
+      if (signal?.aborted === true) throw new AbortError('read', { cause: signal.reason })
+      if (this.failure !== undefined) throw this.failure
+      const frame = this.takeFrame()
+      if (frame !== undefined) {
+        if (this.buf.byteLength < this.highWaterMark) this.resume()
+        return frame
+      }
+      const s = this.stream
+      if (isReadEnded(s) && s.readBufferLength === 0) {
+        if (isBroken(s)) throw new StreamClosedError('read', s.status)
+        if (this.buf.byteLength > 0) this.fail(new MalformedInputError('stream-frame', `truncated: stream ended with ${this.buf.byteLength} of ${this.need > 0 ? this.need : '?'} frame bytes`))
+        return undefined
+      }
+      // Need more bytes: let the remote send (a frame bigger than the mark is read whole).
+      this.resume()
+      await this.waitForData(signal)
+    }
+  }
+
+  private async waitForData (signal: AbortSignal | undefined): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.wake = undefined
+        reject(new AbortError('read', { cause: signal?.reason }))
+      }
+      this.wake = () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  async * frames (options: AbortOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    while (true) {
+      const frame = await this.readFrame(options)
+      if (frame === undefined) return
+      yield frame
+    }
+  }
+
+  async readOne<T = unknown>(options: AbortOptions = {}): Promise<OpenAccepted<T> | undefined> {
+    while (true) {
+      const frame = await this.readFrame(options)
+      if (frame === undefined) return undefined
+      const accepted = this.open<T>(frame)
+      if (accepted !== undefined) return accepted
+    }
+  }
+
+  async * read<T = unknown>(options: AbortOptions = {}): AsyncGenerator<OpenAccepted<T>, void, undefined> {
+    while (true) {
+      const frame = await this.readFrame(options)
+      if (frame === undefined) return
+      const accepted = this.open<T>(frame)
+      if (accepted !== undefined) yield accepted
+    }
+  }
+
+  /** Opens one frame; a refusal is thrown, skipped or reported per `onReject`. */
+  private open<T>(frame: Uint8Array): OpenAccepted<T> | undefined {
+    const result = this.codec.open<T>(frame, { channel: this.channel, types: this.types })
+    if (result.ok) {
+      if (this.expectSerializer === undefined) return result
+      if (result.serializer === this.expectSerializer && (result.compression === this.expectCompression || result.compression === 0)) return result
+      return this.rejected({ ok: false, reason: 'unknown-codec', detail: `serializer ${result.serializer} / compression ${result.compression} on ${this.channel}` }, frame.length)
+    }
+    return this.rejected(result, frame.length)
+  }
+
+  private rejected (r: OpenRejected, frameBytes: number): undefined {
+    this.stats.rejected++
+    const policy = this.onReject
+    if (policy === 'throw') throw new RejectedMessageError(r.reason, r.detail, this.channel)
+    if (typeof policy === 'function') policy({ ...r, channel: this.channel, frameBytes })
+    return undefined
+  }
+}
+
+/**
+ * Wraps a libp2p stream in the wireseal frame codec. On a stream negotiated
+ * for a wireseal protocol id (see `protocolId`), the channel, message type,
+ * serializer and compression default to what the id names.
+ */
+export function wiresealStream (stream: Stream, init: WiresealStreamInit): WiresealStream {
+  return new StreamCodec(stream, init)
+}
