@@ -5,7 +5,7 @@
  * `Gunzip` in slices small enough that one step cannot produce more than
  * max(cap, 4 MiB) (DEFLATE expands at most ~1032:1), and it aborts with
  * {@link SizeLimitError} as soon as the output passes the cap. Peak memory is
- * thus a few times max(cap, 4 MiB): +13.6 MiB of ArrayBuffers on a 1 GiB
+ * thus a few times max(cap, 4 MiB): about +15 MiB of ArrayBuffers on a 1 GiB
  * bomb under a 1 MiB cap (test/compress/bomb-memory.test.ts), fflate's output
  * buffer doubling included. ISIZE is never trusted for allocation.
  *

@@ -98,7 +98,8 @@ function create (z: ZstdBinding, level: number): Compressor {
       if (src.length === 0) throw new MalformedInputError('zstd', 'truncated frame')
       if (produced === 0 && consumed === 0) throw new MalformedInputError('zstd', 'decoder made no progress')
     }
-    if (used > 0) chunks.push(buf.subarray(0, used))
+    // A mostly empty last chunk is copied out rather than kept alive whole.
+    if (used > 0) chunks.push(used < buf.length >>> 1 ? buf.slice(0, used) : buf.subarray(0, used))
     return chunks.length === 0 ? new Uint8Array(0) : concatChunks(chunks, total)
   }
 
