@@ -102,10 +102,13 @@ export function renderMarkdown (results: BenchResults): string {
   const passed = results.targets.filter(t => t.pass).length
   const lines: string[] = [
     '# wireseal benchmarks',
-    `Generated ${e.date} in \`${e.mode}\` mode (${e.settings.rounds} interleaved rounds of ~${e.settings.batchMs} ms batches per case, ` +
-      `${e.settings.warmupMs} ms warm-up). Rates are medians over rounds; "paired ratio" is the median over rounds of ` +
-      'the case\'s rate divided by its reference\'s rate in the same round (>1 is faster). MB = 10^6 bytes. ' +
-      'Allocation is an estimate (JS heap + ArrayBuffers growth per op after a full GC).',
+    `Generated ${e.date} in \`${e.mode}\` mode (${e.settings.minRounds}-${e.settings.rounds} interleaved rounds of ~${e.settings.batchMs} ms ` +
+      `batches per case, at most ~${e.settings.maxGroupMs} ms of rounds per group, after ${e.settings.warmupMs} ms of warm-up and ` +
+      `${e.settings.warmupRounds} unrecorded rounds). Rates are medians over rounds; "paired ratio" is the median over rounds of ` +
+      'the case\'s rate divided by its reference\'s rate in the same round, leaving out rounds where either ran under 0.8x its own ' +
+      'upper quartile (interference), >1 is faster. MB = 10^6 bytes. ' +
+      'Allocation is an estimate: JS heap + ArrayBuffers growth per op over a batch started after a minor GC; memory that native ' +
+      'addons allocate outside V8 (snappy-napi, zstd-napi buffers) is not seen.',
     '## Environment',
     renderTable(['', ''], [
       ['Node', `${e.node} (V8 ${e.v8})`],

@@ -7,7 +7,7 @@ import {
 } from '../../bench/harness.js'
 import { measurementTable, renderMarkdown, renderTable, renderText } from '../../bench/report.js'
 import { runSuites, selectSuites } from '../../bench/runner.js'
-import { median, pairedRatio, quantile, summarize } from '../../bench/stats.js'
+import { cleanPairedRatio, median, pairedRatio, quantile, summarize } from '../../bench/stats.js'
 
 describe('stats', () => {
   it('computes medians of odd and even samples, unsorted', () => {
@@ -52,6 +52,32 @@ describe('stats', () => {
     assert.equal(r.max, 2)
     // The ratio of medians would not be exactly 2 with unaligned drift; paired is.
     assert.equal(pairedRatio([1, 2, 3], [0, 1, 1]).n, 2)
+  })
+})
+
+describe('cleanPairedRatio', () => {
+  it('leaves out rounds where either side was slowed down by interference', () => {
+    // A runs at 10 when undisturbed and was hit in 4 of 7 rounds; B is steady at 5.
+    const a = [10, 1, 1, 1, 1, 10, 10]
+    const b = [5, 5, 5, 5, 5, 5, 5]
+    assert.equal(pairedRatio(a, b).median, 0.2)
+    const r = cleanPairedRatio(a, b)
+    assert.equal(r.median, 2)
+    assert.equal(r.n, 3)
+  })
+
+  it('falls back to every round when fewer than a third are clean', () => {
+    const a = [10, 1, 1, 1, 1, 1, 1]
+    const b = [5, 5, 5, 5, 5, 5, 5]
+    assert.deepEqual(cleanPairedRatio(a, b), pairedRatio(a, b))
+  })
+
+  it('equals the plain paired ratio on steady samples', () => {
+    fc.assert(fc.property(fc.array(fc.double({ min: 1, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.double({ min: 0.1, max: 10, noNaN: true }), (a, k) => {
+      const b = a.map(x => x * k)
+      const r = cleanPairedRatio(b, a)
+      assert.ok(Math.abs(r.median - k) <= 1e-9 * k)
+    }), { numRuns: 100 })
   })
 })
 
@@ -129,6 +155,15 @@ describe('measureGroup', () => {
       assert.equal(big?.allocBytesPerOp, null)
       assert.equal(none?.allocBytesPerOp, null)
     }
+  })
+
+  it('runs fewer rounds for slow groups, never fewer than minRounds', async () => {
+    const settings = createSettings({ mode: 'quick', warmupMs: 0, batchMs: 1, warmupRounds: 0, rounds: 10, minRounds: 3, maxGroupMs: 0.01, allocations: false })
+    const g = await measureGroup({ id: 'slow', title: 'slow', cases: [{ name: 'a', fn: () => spin(20_000) }] }, settings)
+    assert.equal(g.cases[0]?.samples.length, 3)
+    const roomy = createSettings({ mode: 'quick', warmupMs: 0, batchMs: 1, warmupRounds: 0, rounds: 10, minRounds: 3, maxGroupMs: 10_000, allocations: false })
+    const h = await measureGroup({ id: 'fast', title: 'fast', cases: [{ name: 'a', fn: () => spin(10) }] }, roomy)
+    assert.equal(h.cases[0]?.samples.length, 10)
   })
 
   it('rejects empty groups, duplicate names and dangling references', async () => {
