@@ -228,7 +228,7 @@ export function verifyInclusion (
     const p = proof[i]!
     // a. sn == 0 before the path is used up: the path is too long.
     if (sn === 0 || p.length !== HASH) return false
-    if (fn % 2 === 1) {
+    if (fn % 2 === 1 || fn === sn) {
       // b.i. r = HASH(0x01 || p || r)
       nodeScratch.set(p, 1)
       nodeScratch.set(running, 1 + HASH)
