@@ -232,6 +232,7 @@ class StreamCodec implements WiresealStream {
   /** Bytes the frame at the head of `buf` needs in total (0: not known yet). */
   private need = 0
   private paused = false
+  private resuming = false
   private attached = false
   /** Set when the stream ended abnormally; every later operation throws it. */
   private failure: Error | undefined
@@ -352,7 +353,7 @@ class StreamCodec implements WiresealStream {
     this.stats.bytesRead += data.byteLength
     const held = this.buf.byteLength
     if (held > this.stats.maxBufferedBytes) this.stats.maxBufferedBytes = held
-    if (!this.paused && held >= Math.max(this.highWaterMark, this.need)) this.pause()
+    if (!this.paused && !this.resuming && held >= Math.max(this.highWaterMark, this.need)) this.pause()
     this.notify()
   }
 
@@ -374,16 +375,35 @@ class StreamCodec implements WiresealStream {
   }
 
   private pause (): void {
-    if (this.stream.readStatus !== 'readable') return
-    this.stream.pause()
+    const s = this.stream
+    if (s.readStatus !== 'readable') return
+    s.pause()
     this.paused = true
     this.stats.pauses++
+    // While paused, the remote may still send the window it was granted. yamux
+    // grows a stream's window up to 16 MiB but resets a paused stream whose read
+    // buffer passes 4 MiB (its maxReadBufferLength): make room for that credit.
+    const credit = (s as unknown as { recvWindowCapacity?: unknown }).recvWindowCapacity
+    if (typeof credit === 'number' && Number.isFinite(credit) && credit > 0) {
+      const room = s.readBufferLength + credit
+      if (room > s.maxReadBufferLength) s.maxReadBufferLength = room
+    }
   }
 
   private resume (): void {
     if (!this.paused) return
     this.paused = false
-    if (this.stream.readStatus === 'paused') this.stream.resume()
+    if (this.stream.readStatus !== 'paused') return
+    // resume() dispatches buffered data synchronously and only then tells yamux
+    // to grant window again: pausing from inside that dispatch would be undone
+    // (yamux resumes while the stream reads as paused), so pause afterwards.
+    this.resuming = true
+    try {
+      this.stream.resume()
+    } finally {
+      this.resuming = false
+    }
+    if (this.buf.byteLength >= Math.max(this.highWaterMark, this.need)) this.pause()
   }
 
   /** Fails the stream on bad framing: abort it, drop what was buffered, throw. */

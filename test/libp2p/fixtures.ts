@@ -17,6 +17,9 @@ import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux, type YamuxMuxerInit } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { createCodec, type Codec, type CodecInit } from '../../src/codec.js'
+import { createSerializerRegistry, type Block, type PeerInfo } from '../../src/serialize/index.js'
 
 /** Services of a node started without gossipsub. */
 export type BaseServices = {
@@ -135,4 +138,45 @@ export async function withTimeout<T> (p: Promise<T>, what: string, ms: number = 
   } finally {
     clearTimeout(timer)
   }
+}
+
+// ---- stream codec helpers (used by test/libp2p/stream*.test.ts) ----
+
+/** Every built-in serializer, by wire id. */
+export const streamRegistry = createSerializerRegistry()
+
+/** Serializer names of the protocol ids, with their wire ids (every built-in format). */
+export const SERIALIZER_NAMES = ['protobuf', 'msgpack', 'flatbuffers', 'json', 'msgpack_structured'] as const
+
+/** Compression names of the protocol ids. */
+export const COMPRESSION_NAMES = ['none', 'snappy', 'gzip', 'zstd'] as const
+
+/** A codec over every built-in serializer, signing with the Ed25519 key whose seed bytes are all `seed`. */
+export async function streamCodec (seed: number, init: Partial<CodecInit> = {}): Promise<Codec> {
+  const privateKey = await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(seed))
+  return createCodec({ serializers: streamRegistry, privateKey, ...init })
+}
+
+/** A Block whose `ttl` carries `i`, with `dataBytes` of text-like (compressible) data. */
+export function testBlock (i: number, dataBytes = 1024): Block {
+  const text = new TextEncoder().encode(`{"n":${i},"from":"0xabc","to":"0xdef","value":"1000000000000000000"},`)
+  const data = new Uint8Array(dataBytes)
+  for (let o = 0; o < dataBytes; o++) data[o] = text[o % text.length] as number
+  const hash = new Uint8Array(32)
+  for (let o = 0; o < 32; o++) hash[o] = (i * 31 + o) & 0xff
+  return { hash, data, timestamp: 1_700_000_000_000n + BigInt(i), ttl: i, version: 1, signature: hash.slice().reverse() }
+}
+
+/** A PeerInfo whose metadata `i` carries `i`. */
+export function testPeerInfo (i: number): PeerInfo {
+  return {
+    peerId: Uint8Array.from({ length: 38 }, (_, o) => (i + o) & 0xff),
+    multiaddrs: [Uint8Array.from([4, 127, 0, 0, 1, 6, 0x0f, 0xa1]), Uint8Array.from([4, 10, 0, (i >> 8) & 0xff, i & 0xff, 6, 0x10, 0x00])],
+    metadata: { agent: 'wireseal-stream-test', i: String(i) }
+  }
+}
+
+/** Resolves after `ms`. */
+export async function sleep (ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms))
 }
