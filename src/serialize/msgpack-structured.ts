@@ -17,7 +17,7 @@
  */
 import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { InvalidConfigError, MalformedInputError, UnknownCodecError } from '../errors.js'
-import { inputBytes, toDecodeError } from './decoding.js'
+import { inputBytes, plainBytes, toDecodeError } from './decoding.js'
 import { msgpackScanLimits } from './msgpack.js'
 import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
@@ -86,7 +86,7 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
       const out = packr.pack(toMsgpackShape(type, value, true), RESERVE_START_SPACE | HEADER_BYTES)
       out[0] = hi
       out[1] = lo
-      return out
+      return plainBytes(out)
     },
     decode (bytes: Uint8Array): T {
       let raw: unknown

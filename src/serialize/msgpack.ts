@@ -16,7 +16,7 @@
 import { Packr } from 'msgpackr'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
-import { inputBytes, toDecodeError } from './decoding.js'
+import { inputBytes, plainBytes, toDecodeError } from './decoding.js'
 import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
 import { fromMsgpackShape, toMsgpackShape } from './msgpack-values.js'
@@ -54,7 +54,8 @@ export function createMsgpackSerializer<T> (type: MessageSchema<T>, id: number =
     type,
     encode (value: T): Uint8Array {
       type.assert(value)
-      return packr.pack(toMsgpackShape(type, value, false))
+      // msgpackr returns a Buffer slice of its reused buffer: hand out a plain Uint8Array view of it.
+      return plainBytes(packr.pack(toMsgpackShape(type, value, false)))
     },
     decode (bytes: Uint8Array): T {
       let raw: unknown

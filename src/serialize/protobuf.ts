@@ -3,7 +3,9 @@
  * code generated from `proto/*.proto` (see `scripts/generate.sh`).
  *
  * - uint64 is exact over 0..2^64-1: encoded from `bigint` through a safe
- *   `number` or a `{ low, high }` pair, decoded from protobufjs' `Long`.
+ *   `number` or a `{ low, high }` pair; decoded straight to `bigint` by a
+ *   Reader whose `uint64()` replaces protobufjs' `Long` (whose precision
+ *   depends on long.js being installed, and costs two allocations).
  * - Decoding rejects truncation, bad varints, invalid UTF-8, field number 0,
  *   groups and a known field arriving with the wrong wire type (the generated
  *   code is patched to throw instead of skipping it). Unknown field numbers are
@@ -16,7 +18,6 @@
  * @module
  */
 import protobuf from 'protobufjs/minimal.js'
-import type Long from 'long'
 import { p2p } from './generated/protobuf/messages.js'
 import type { p2p as pb } from './generated/protobuf/messages.types.js'
 import { BlockType, PeerInfoType } from './messages.js'
@@ -29,6 +30,8 @@ import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.
 
 // The generated module is `@ts-nocheck` JavaScript; its typings come from pbts.
 const generated = p2p as unknown as typeof pb
+/** The 64-bit value type (long.js `Long`) the generated typings use for uint64 fields. */
+type Long = pb.message.Block['timestamp']
 const PbBlock = generated.message.Block
 const PbPeerInfo = generated.message.PeerInfo
 
