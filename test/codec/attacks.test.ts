@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { createLimits, DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS } from '../../src/limits.js'
-import type { OpenAccepted, OpenResult, RejectReason } from '../../src/codec.js'
+import type { ChunkedReceiver, OpenAccepted, OpenRejected, OpenResult, RejectReason } from '../../src/codec.js'
 import { createReplayGuard } from '../../src/replay/index.js'
 import { createCompressorSet, defaultCompressors, snappyJs } from '../../src/compress/index.js'
 import { CompressionId } from '../../src/compress/types.js'
@@ -518,6 +518,36 @@ describe('nothing is committed for rejected envelopes', () => {
     for (const e of [envs[4]!, envs[0]!, envs[1]!, envs[2]!, envs[3]!]) accepted(receiver.open(e, { channel: CH }))
   })
 
+  it('verify() refuses a forwarded item whose payload is not in the signed batch (no replay checks, no state)', () => {
+    const f = fixtures()
+    const forged = reframe(f.items[1]!, { payload: parse(f.items[2]!).payload })
+    const anything = reframe(f.items[1]!, { payload: new TextEncoder().encode('anything at all'), item: { index: 1, proof: new Uint8Array(0) } })
+    const receiver = codec()
+    assert.equal(reasonOf(receiver.verify(forged, { channel: CH })), 'digest-mismatch')
+    assert.equal(reasonOf(receiver.verify(anything, { channel: CH })), 'digest-mismatch')
+    assert.equal(reasonOf(receiver.verify(f.items[1]!, { channel: CH })), 'ok')
+    // verify() does no replay checks: an opened envelope still verifies, and opening after verify works
+    accepted(receiver.open(f.items[1]!, { channel: CH }))
+    assert.equal(reasonOf(receiver.verify(f.items[1]!, { channel: CH })), 'ok')
+    assert.equal(reasonOf(receiver.open(f.items[1]!, { channel: CH })), 'replayed')
+  })
+
+  it('a validly signed envelope that fails to decode is committed: its replay costs no second decode', () => {
+    // RFC 4303 3.4.3: the window is updated once integrity is verified. A sender
+    // that signs garbage gets 'malformed' once; replays of it stop at the precheck.
+    // (OpenRejected's doc, "nothing was committed", holds for unauthenticated rejections only.)
+    let decodes = 0
+    const counting = { ...protobufBlock, decode: (b: Uint8Array) => { decodes++; return protobufBlock.decode(b) } }
+    const receiver = codec({ serializers: { get: () => counting } })
+    const template = codec({ privateKey: mallory }).seal(BlockType, block(0), { channel: CH, compression: 'none' })
+    const garbage = Uint8Array.from([0xff, 0xff, 0xff])
+    const bad = reframe(template, { payload: garbage, signer: mallorySigner, header: (h) => { h.uncompressedLength = 3; h.payloadLength = 3; h.digest = sha256(garbage) } })
+    assert.equal(reasonOf(receiver.open(bad, { channel: CH })), 'malformed')
+    assert.equal(decodes, 1)
+    assert.equal(reasonOf(receiver.open(bad, { channel: CH })), 'replayed')
+    assert.equal(decodes, 1)
+  })
+
   it('verify() commits nothing', () => {
     const e = codec({ privateKey: alice }).seal(BlockType, block(0), { channel: CH })
     const receiver = codec()
@@ -573,7 +603,7 @@ describe('restart with a persisted replay guard', () => {
 })
 
 describe('every key type seals and opens end to end', () => {
-  for (const type of ['Ed25519', 'secp256k1', 'ECDSA'] as const) {
+  for (const type of ['Ed25519', 'secp256k1', 'ECDSA P-256', 'ECDSA P-384', 'ECDSA P-521'] as const) {
     it(type, async () => {
       const key = await freshKey(type)
       const sender = codec({ privateKey: key })
@@ -581,7 +611,7 @@ describe('every key type seals and opens end to end', () => {
       const single = accepted<Block>(receiver.open(sender.seal(BlockType, block(0, 3000), { channel: CH }), { channel: CH }))
       assert.equal(single.from, key.publicKey.toString())
       assert.equal(single.from, sender.id)
-      assert.equal(single.peerId?.toString(), type === 'ECDSA' ? undefined : key.publicKey.toString())
+      assert.equal(single.peerId?.toString(), type.startsWith('ECDSA') ? undefined : key.publicKey.toString())
       assert.deepEqual(single.value, block(0, 3000))
       const batch = accepted<Block>(receiver.open(sender.sealBatch(BlockType, [block(1), block(2), block(3)], { channel: CH }), { channel: CH }))
       assert.deepEqual(batch.messages.map((m) => m.value), [block(1), block(2), block(3)])
@@ -595,4 +625,64 @@ describe('every key type seals and opens end to end', () => {
       accepted(receiver.open(e, { channel: CH }))
     })
   }
+})
+
+describe('chunked payloads', () => {
+  // 1 KiB chunks on both ends (the chunk size is part of the shared budget)
+  const limits = createLimits({ chunkBytes: 1024 })
+  const big = (i: number): Block => ({ ...block(i), data: noise(5000, 100 + i) })
+
+  function receiverOf (head: Uint8Array, c = codec({ limits })): ChunkedReceiver<Block> {
+    const r = c.openChunked<Block>(head, { channel: CH })
+    assert.equal(r.ok, true, r.ok ? '' : (r as OpenRejected).reason)
+    return r as ChunkedReceiver<Block>
+  }
+
+  it('chunks in any order reassemble to the value; forged, foreign and duplicate chunks are refused and not kept', () => {
+    const sender = codec({ privateKey: alice, limits })
+    const [head, ...chunks] = sender.sealChunked(BlockType, big(0), { channel: CH, compression: 'none' })
+    const [, ...otherChunks] = sender.sealChunked(BlockType, big(1), { channel: CH, compression: 'none' })
+    assert.equal(chunks.length, 5)
+    const rx = receiverOf(head!)
+    assert.equal(rx.chunkCount, 5)
+    assert.equal(reasonOf(rx.finish()), 'malformed', 'incomplete')
+    // a chunk of another message, with its valid proof for the other root
+    for (const c of otherChunks) assert.equal(rx.accept(c).ok, false)
+    // every byte of a chunk frame, one bit each (a bit per byte keeps this fast)
+    for (const c of [chunks[0]!, chunks[4]!]) {
+      for (let pos = 0; pos < c.length; pos++) assert.equal(rx.accept(flipBit(c, pos, pos % 8)).ok, false, `flip at ${pos}`)
+    }
+    assert.equal(rx.complete, false)
+    for (const c of shuffle(chunks, 3)) assert.deepEqual(rx.accept(c), { ok: true })
+    assert.deepEqual(rx.accept(chunks[2]!), { ok: false, reason: 'duplicate' })
+    assert.equal(rx.complete, true)
+    assert.deepEqual(accepted(rx.finish()).value, big(0))
+  })
+
+  it('a head is not a single envelope, and a head replayed is replayed', () => {
+    const sender = codec({ privateKey: alice, limits })
+    const [head] = sender.sealChunked(BlockType, { ...block(0), data: block(0, 40_000).data }, { channel: CH, compression: 'zstd' })
+    const c = codec({ limits })
+    assert.equal(reasonOf(c.open(head!, { channel: CH })), 'malformed')
+    receiverOf(head!, c)
+    assert.equal(reasonOf(c.openChunked(head!, { channel: CH }) as OpenRejected), 'replayed')
+    assert.equal(reasonOf(c.openChunked(head!, { channel: 'elsewhere' }) as OpenRejected), 'wrong-channel')
+    assert.equal(reasonOf(c.openChunked(sender.seal(BlockType, block(1), { channel: CH }), { channel: CH }) as OpenRejected), 'malformed')
+  })
+
+  it('a tampered or over-budget head is refused before any chunk is taken', () => {
+    const sender = codec({ privateKey: alice, limits })
+    const [head] = sender.sealChunked(BlockType, big(2), { channel: CH, compression: 'none' })
+    const c = codec({ limits })
+    const tampered = reframe(head!, { limits, header: (h) => { h.digest = sha256(noise(3)) } })
+    assert.equal(reasonOf(c.openChunked(tampered, { channel: CH }) as OpenRejected), 'invalid-signature')
+    const huge = reframe(head!, { limits, header: (h) => { h.uncompressedLength = limits.maxPayloadBytes + 1 } })
+    assert.equal(reasonOf(c.openChunked(huge, { channel: CH }) as OpenRejected), 'too-large')
+    // the chunk count must match the declared length at the receiver's chunk size
+    const count = reframe(head!, { limits, header: (h) => { h.count += 1 } })
+    assert.equal(reasonOf(c.openChunked(count, { channel: CH }) as OpenRejected), 'malformed')
+    for (let n = 0; n < head!.length; n++) assert.equal(reasonOf(c.openChunked(head!.subarray(0, n), { channel: CH }) as OpenRejected), 'malformed')
+    // none of it was committed
+    receiverOf(head!, c)
+  })
 })

@@ -94,9 +94,18 @@ export async function seededKey (n: number): Promise<PrivateKey> {
   return generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(n))
 }
 
+/** Key kinds a sender may use. */
+export type KeyKind = 'Ed25519' | 'secp256k1' | 'ECDSA P-256' | 'ECDSA P-384' | 'ECDSA P-521'
+
 /** A fresh key of any supported type. */
-export async function freshKey (type: 'Ed25519' | 'secp256k1' | 'ECDSA' = 'Ed25519'): Promise<PrivateKey> {
-  return type === 'ECDSA' ? generateKeyPair('ECDSA') : type === 'secp256k1' ? generateKeyPair('secp256k1') : generateKeyPair('Ed25519')
+export async function freshKey (kind: KeyKind = 'Ed25519'): Promise<PrivateKey> {
+  switch (kind) {
+    case 'Ed25519': return generateKeyPair('Ed25519')
+    case 'secp256k1': return generateKeyPair('secp256k1')
+    case 'ECDSA P-256': return generateKeyPair('ECDSA', 'P-256')
+    case 'ECDSA P-384': return generateKeyPair('ECDSA', 'P-384')
+    case 'ECDSA P-521': return generateKeyPair('ECDSA', 'P-521')
+  }
 }
 
 /** A codec with the test lookup and the fixed clock; `init` overrides. */
@@ -116,8 +125,8 @@ export const ATTACKER_LIMITS: WireLimits = createLimits({ maxPayloadBytes: 64 * 
 export const DEFAULT_PREFIX = domainPrefix(DEFAULT_SIGNATURE_DOMAIN)
 
 /** Parses an envelope without verifying anything (the attacker reads the bytes). */
-export function parse (bytes: Uint8Array): ParsedEnvelope {
-  return parseEnvelope(bytes, ATTACKER_LIMITS)
+export function parse (bytes: Uint8Array, limits: WireLimits = ATTACKER_LIMITS): ParsedEnvelope {
+  return parseEnvelope(bytes, limits)
 }
 
 /** Header fields of a parsed envelope, as writable parts. */
@@ -144,6 +153,8 @@ export interface Reframe {
   signer?: EnvelopeSigner
   /** Domain prefix for `signer`. */
   prefix?: Uint8Array
+  /** Limits to parse the original with (chunked heads need the sender's chunk size). */
+  limits?: WireLimits
 }
 
 /**
@@ -152,7 +163,7 @@ export interface Reframe {
  * set by `header`).
  */
 export function reframe (bytes: Uint8Array, change: Reframe): Uint8Array {
-  const env = parse(bytes)
+  const env = parse(bytes, change.limits)
   const parts = headerParts(env)
   change.header?.(parts)
   const payload = change.payload ?? env.payload
