@@ -11,6 +11,7 @@ import { CompressionId } from '../../src/compress/types.js'
 import { BlockType, PeerInfoType, type Block, type PeerInfo } from '../../src/serialize/index.js'
 import { dialWireseal, handleWireseal, parseProtocolId, protocolId, type ParsedProtocolId } from '../../src/libp2p/protocols.js'
 import { request, requestHandler } from '../../src/libp2p/stream-request.js'
+import { withResolvers, type PromiseWithResolvers } from '../../src/libp2p/polyfill.js'
 import {
   COMPRESSION_NAMES, SERIALIZER_NAMES, startNodes, stopNodes, streamCodec, testBlock, testPeerInfo, withTimeout, type TestNode
 } from './fixtures.js'
@@ -32,7 +33,7 @@ describe('stream codec round trip over real nodes', () => {
   function slot (id: string): { values: unknown[], accepted: OpenAccepted[], done: PromiseWithResolvers<void> } {
     let s = received.get(id)
     if (s === undefined) {
-      s = { values: [], accepted: [], done: Promise.withResolvers<void>() }
+      s = { values: [], accepted: [], done: withResolvers<void>() }
       received.set(id, s)
     }
     return s
