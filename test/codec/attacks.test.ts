@@ -20,7 +20,7 @@ import { EnvelopeKind } from '../../src/envelope/header.js'
 import { domainPrefix } from '../../src/envelope/envelope.js'
 import { protobufBlock } from '../../src/serialize/protobuf.js'
 import {
-  BlockType, PeerInfoType, NOW, USER_SERIALIZER_ID, block, codec, flipBit, freshKey, headerParts, noise,
+  BlockType, PeerInfoType, NOW, USER_SERIALIZER_ID, block, codec, ecdsaTwin, flipBit, freshKey, headerParts, noise,
   parse, peerInfo, reasonOf, reframe, seededKey, shuffle, signerOf, spyOn, type Block
 } from './helpers.js'
 
@@ -623,6 +623,10 @@ describe('every key type seals and opens end to end', () => {
       assert.equal(reasonOf(receiver.open(flipBit(e, sigStart + 8, 0), { channel: CH })), 'invalid-signature')
       assert.equal(reasonOf(receiver.open(reframe(e, { signer: mallorySigner }), { channel: CH })), 'invalid-signature')
       accepted(receiver.open(e, { channel: CH }))
+      if (type.startsWith('ECDSA')) {
+        // the other valid encoding of an ECDSA signature (r, n - s) carries the same seq: replayed
+        assert.equal(reasonOf(receiver.open(ecdsaTwin(e), { channel: CH })), 'replayed')
+      }
     })
   }
 })

@@ -225,3 +225,26 @@ export function shuffle<T> (items: readonly T[], seed = 42): T[] {
   }
   return out
 }
+
+/** Group orders of the ECDSA curves (SEC 2 / FIPS 186-4 D.1.2). */
+const CURVE_ORDER: Readonly<Record<number, bigint>> = {
+  32: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  48: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  66: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n
+}
+
+/**
+ * The other valid ECDSA signature of the same message: `r || (n - s)` for an
+ * IEEE P1363 signature (what an attacker can compute without the key).
+ */
+export function ecdsaTwin (envelope: Uint8Array): Uint8Array {
+  const sig = parse(envelope).signature
+  const half = sig.length / 2
+  const n = CURVE_ORDER[half]
+  if (n === undefined) throw new RangeError(`no curve with ${half}-byte scalars`)
+  const s = BigInt('0x' + Buffer.from(sig.subarray(half)).toString('hex'))
+  const twin = Buffer.from((n - s).toString(16).padStart(half * 2, '0'), 'hex')
+  const out = envelope.slice()
+  out.set(twin, sig.byteOffset - envelope.byteOffset + half)
+  return out
+}
