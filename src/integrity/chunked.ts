@@ -13,7 +13,7 @@
  */
 import { MalformedInputError, SizeLimitError, InvalidConfigError } from '../errors.js'
 import { DEFAULT_LIMITS, type WireLimits } from '../limits.js'
-import { EMPTY_TREE_ROOT, buildMerkleTree, hashLeaf, verifyInclusion } from './merkle.js'
+import { buildMerkleTree, hashLeaf, isEmptyTreeRoot, verifyInclusion } from './merkle.js'
 import { SHA256_BYTES } from './sha256.js'
 
 /** What a receiver must know, from an authenticated source, to assemble a chunked payload. */
@@ -150,7 +150,7 @@ export class ChunkAssembler {
     const chunkCount = countChunks(totalLength, chunkBytes)
     const depth = treeDepth(chunkCount)
     if (depth > limits.maxProofDepth) throw new SizeLimitError('proof-depth', limits.maxProofDepth, depth)
-    if (chunkCount === 0 && !equalBytes(root, EMPTY_TREE_ROOT)) {
+    if (chunkCount === 0 && !isEmptyTreeRoot(root)) {
       throw new MalformedInputError('chunked-header', 'an empty payload must carry the empty-tree root SHA-256("")')
     }
 
@@ -213,10 +213,4 @@ export class ChunkAssembler {
     this.#buffer ??= new Uint8Array(this.totalLength)
     return this.#buffer
   }
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -18,6 +18,7 @@ export {
 } from './sha256.js'
 export {
   EMPTY_TREE_ROOT,
+  isEmptyTreeRoot,
   hashLeaf,
   hashChildren,
   merkleRoot,

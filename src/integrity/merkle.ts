@@ -34,8 +34,21 @@ const nodeScratch = new Uint8Array(1 + 2 * HASH)
 nodeScratch[0] = NODE_PREFIX
 const running = new Uint8Array(HASH)
 
-/** Root of the empty tree, `SHA-256("")` (RFC 9162 section 2.1.1). */
-export const EMPTY_TREE_ROOT: Uint8Array = sha256Backend.hash(new Uint8Array(0))
+/** Private copy of the empty-tree root: the exported one is mutable by callers. */
+const EMPTY_ROOT = sha256Backend.hash(new Uint8Array(0))
+
+/**
+ * Root of the empty tree, `SHA-256("")` (RFC 9162 section 2.1.1). A copy:
+ * mutating it changes nothing inside this module.
+ */
+export const EMPTY_TREE_ROOT: Uint8Array = EMPTY_ROOT.slice()
+
+/** Whether `root` is the empty-tree root `SHA-256("")`. */
+export function isEmptyTreeRoot (root: Uint8Array): boolean {
+  if (root.length !== HASH) return false
+  for (let i = 0; i < HASH; i++) if (root[i] !== EMPTY_ROOT[i]) return false
+  return true
+}
 
 /** Leaf hash `SHA-256(0x00 || leaf)` (RFC 9162 section 2.1.1). */
 export function hashLeaf (leaf: Uint8Array): Uint8Array {
@@ -92,7 +105,7 @@ function reduceLevel (src: Uint8Array, width: number, dst: Uint8Array): void {
 
 /** Root of a level array of `n` hashes, reduced in place (destroys `level`). */
 function rootInPlace (level: Uint8Array, n: number): Uint8Array {
-  if (n === 0) return EMPTY_TREE_ROOT.slice()
+  if (n === 0) return EMPTY_ROOT.slice()
   let width = n
   while (width > 1) {
     reduceLevel(level, width, level)
@@ -149,7 +162,7 @@ class LevelTree implements MerkleTree {
       width = Math.ceil(width / 2)
     }
     this.#levels = levels
-    this.root = size === 0 ? EMPTY_TREE_ROOT.slice() : cur.slice(0, HASH)
+    this.root = size === 0 ? EMPTY_ROOT.slice() : cur.slice(0, HASH)
   }
 
   #checkIndex (index: number): void {

@@ -8,10 +8,11 @@
  * - `noble`: `@noble/hashes`, pure JS, available everywhere.
  *
  * The default ({@link sha256Backend}) is `node` whenever it is present: it won
- * at every size measured (Node 20, 2 cores, one process, ops/s or MB/s):
- * 65 B (a Merkle node) ~0.99M/s vs 0.35M/s, 1 KiB ~580k/s vs 71k/s,
- * 1 MiB ~1,800 MB/s vs ~95 MB/s. There is no size where `noble` is faster, so
- * there is no per-size switch.
+ * at every size measured (Node 20.20, 2 shared cores, both in one process,
+ * node vs noble): 65 B (a Merkle node) 0.99M/s vs 0.35M/s, 1 KiB 578k/s vs
+ * 71k/s, 64 KiB 1,510 vs 68 MB/s, 1 MiB 1,130 vs 83 MB/s (loaded machine;
+ * ANCHORS: 1,790 vs 93 MB/s). No size favours `noble`, so there is no
+ * per-size switch.
  *
  * Every digest returned is a plain `Uint8Array` (never a Node `Buffer`, whose
  * `slice` shares memory), so results of both backends compare deep-equal.
@@ -42,8 +43,9 @@ export interface Sha256Backend {
   /** One-shot digest of `data` (32 fresh bytes). */
   hash(data: Uint8Array): Uint8Array
   /**
-   * Writes the digest of `data` into `out[offset .. offset + 32)`. `out` may
-   * overlap `data`: the input is fully read before the output is written.
+   * Writes the digest of `data` into `out[offset .. offset + 32)`, which the
+   * caller guarantees exists. `out` may overlap `data`: the input is fully
+   * read before the output is written.
    */
   hashInto(data: Uint8Array, out: Uint8Array, offset: number): void
   /** Digest of `a || b` without the caller concatenating (e.g. a prefix byte and a payload). */
@@ -55,7 +57,7 @@ export interface Sha256Backend {
 /**
  * Inputs of {@link Sha256Backend.hashConcat} up to this many bytes in total are
  * copied into a scratch buffer and hashed in one call (a memcpy of 4 KiB costs
- * ~0.1 us; an incremental node:crypto hash costs ~1 us more than a one-shot).
+ * ~0.1 us; an incremental node:crypto hash costs ~0.7 us more than a one-shot).
  */
 const CONCAT_SCRATCH_BYTES = 4096
 

@@ -6,7 +6,7 @@ import { InvalidValueError, MalformedInputError, SizeLimitError } from '../../sr
 import { DEFAULT_LIMITS } from '../../src/limits.js'
 import {
   EMPTY_TREE_ROOT, buildMerkleTree, buildMerkleTreeFromLeafHashes, decodeProof, encodeProof, hashChildren, hashLeaf,
-  merkleRoot, merkleRootFromLeafHashes, verifyInclusion
+  isEmptyTreeRoot, merkleRoot, merkleRootFromLeafHashes, verifyInclusion
 } from '../../src/integrity/merkle.js'
 
 // Bound every property, shrinking included, so a failing run still ends quickly on a shared machine.
@@ -96,6 +96,20 @@ describe('merkle: RFC 6962 known answers', () => {
       assert.equal(hex(buildMerkleTreeFromLeafHashes(leaves.map(hashLeaf)).root), CT_ROOTS[n])
     }
     assert.equal(hex(EMPTY_TREE_ROOT), CT_ROOTS[0])
+  })
+
+  it('the exported empty root is a copy: mutating it changes nothing inside', () => {
+    const saved = EMPTY_TREE_ROOT.slice()
+    try {
+      EMPTY_TREE_ROOT.fill(0)
+      assert.equal(hex(merkleRoot([])), CT_ROOTS[0])
+      assert.equal(isEmptyTreeRoot(unhex(CT_ROOTS[0]!)), true)
+      assert.equal(isEmptyTreeRoot(new Uint8Array(32)), false)
+      assert.equal(isEmptyTreeRoot(unhex(CT_ROOTS[1]!)), false)
+      assert.equal(isEmptyTreeRoot(unhex(CT_ROOTS[0]!).subarray(0, 31)), false)
+    } finally {
+      EMPTY_TREE_ROOT.set(saved)
+    }
   })
 
   it('leaf and node hashes use the 0x00 / 0x01 prefixes', () => {
