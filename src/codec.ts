@@ -49,7 +49,11 @@ export type RejectReason =
   | 'unknown-codec'
   | 'clock-skew'
 
-/** A refused envelope. Nothing about it was committed to replay state. */
+/**
+ * A refused envelope. Nothing is committed to replay state for an envelope
+ * refused before its signature and digest verified; an authenticated one that
+ * fails to decompress or decode consumes its seq (so its replays cost nothing).
+ */
 export interface OpenRejected {
   readonly ok: false
   readonly reason: RejectReason
@@ -526,16 +530,25 @@ class PipelineCodec implements Codec {
     }
     // The signer vouched for both digests; a batch whose items do not match its root is refused whole.
     if (!equalBytes(tree.root, h.itemsRoot)) return reject('digest-mismatch', 'items root differs from the signed one')
+    // Decode every fresh item first, then commit them all: a batch is accepted
+    // or refused whole, never half-committed and half-delivered.
     const messages: Array<OpenedMessage<T>> = []
-    try {
-      for (let i = 0; i < items.length; i++) {
-        const seq = h.seq + i
-        if (this.replay !== undefined && !this.replay.commit(sender.id, h.channel, seq, h.timestamp, nowMs).ok) continue
+    let failure: OpenRejected | undefined
+    for (let i = 0; i < items.length; i++) {
+      const seq = h.seq + i
+      if (this.replay !== undefined && !this.replay.precheck(sender.id, h.channel, seq, h.timestamp, nowMs).ok) continue
+      try {
         messages.push({ value: serializer.decode(items[i] as Uint8Array), seq, index: i })
+      } catch (err) {
+        failure = rejectFromError(err)
+        break
       }
-    } catch (err) {
-      return rejectFromError(err)
     }
+    if (this.replay !== undefined) {
+      // An authenticated batch consumes its seqs even when an item does not decode (as a single envelope does).
+      for (let i = 0; i < items.length; i++) this.replay.commit(sender.id, h.channel, h.seq + i, h.timestamp, nowMs)
+    }
+    if (failure !== undefined) return failure
     if (messages.length === 0) return reject('replayed', `every item of batch seq ${h.seq}..${h.seq + h.count - 1}`)
     const signed = { headerBytes: env.headerBytes, signature: env.signature }
     const itemEnvelope = (index: number): Uint8Array => {

@@ -87,7 +87,8 @@ for (const [name, n] of Object.entries(F)) {
 }
 
 const textEncoder = new TextEncoder()
-const textDecoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of the channel name, never silently stripped (it would let "\uFEFFB" pass as "B")
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Header fields plus the channel already encoded as UTF-8. */
 export interface HeaderParts extends EnvelopeHeader {

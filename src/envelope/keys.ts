@@ -8,7 +8,8 @@
  * - secp256k1: ECDSA over SHA-256(message), DER, normalised to low S
  *   (OpenSSL may emit high S, which noble — and so @libp2p/crypto — rejects);
  *   verification refuses high S too, so signatures are not malleable.
- * - ECDSA (P-256/384/521): ECDSA with SHA-256, IEEE P1363 `r || s`, as WebCrypto.
+ * - ECDSA (P-256/384/521): ECDSA with SHA-256, IEEE P1363 `r || s`, as WebCrypto,
+ *   normalised to low S on signing and refused with high S on verifying.
  *
  * @module
  */
@@ -114,6 +115,43 @@ export function normaliseLowS (der: Uint8Array): Uint8Array {
   return concat(Uint8Array.of(0x30, 4 + r.length + lowS.length, 0x02, r.length), r, Uint8Array.of(0x02, lowS.length), lowS)
 }
 
+/** Group orders of the NIST curves (FIPS 186-5 / SEC 2), for low-S normalisation of P1363 signatures. */
+const NIST_ORDERS: Record<string, bigint> = {
+  'P-256': 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  'P-384': 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  'P-521': 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n
+}
+
+function nistOrder (crv: unknown): bigint {
+  const n = typeof crv === 'string' ? NIST_ORDERS[crv] : undefined
+  if (n === undefined) throw new MalformedInputError('public key', `unsupported ECDSA curve ${String(crv)}`)
+  return n
+}
+
+/**
+ * ECDSA signatures are malleable: `(r, n - s)` verifies whenever `(r, s)` does.
+ * Like secp256k1 (BIP 62), wireseal signs and accepts only S <= n/2 for
+ * P-256/384/521 too, so every message has exactly one valid signature.
+ * `sig` is IEEE P1363 `r || s`; returns it with S normalised (a copy if changed).
+ */
+export function normaliseP1363LowS (sig: Uint8Array, n: bigint): Uint8Array {
+  const half = sig.length / 2
+  const s = toBigInt(sig.subarray(half))
+  if (s <= n >> 1n) return sig
+  const out = sig.slice()
+  let low = n - s
+  for (let i = sig.length - 1; i >= half; i--) {
+    out[i] = Number(low & 0xffn)
+    low >>= 8n
+  }
+  return out
+}
+
+function isP1363LowS (sig: Uint8Array, n: bigint): boolean {
+  const s = toBigInt(sig.subarray(sig.length / 2))
+  return s > 0n && s <= n >> 1n
+}
+
 function isLowS (der: Uint8Array): boolean {
   const parsed = parseDerSignature(der)
   return parsed !== undefined && toBigInt(parsed.s) <= SECP256K1_HALF_N && toBigInt(parsed.s) > 0n
@@ -160,8 +198,10 @@ export function createSigner (key: PrivateKey): EnvelopeSigner {
     case 'secp256k1':
       sign = (data) => normaliseLowS(nodeSign('sha256', data, keyObject))
       break
-    default:
-      sign = (data) => nodeSign('sha256', data, { key: keyObject, dsaEncoding: 'ieee-p1363' })
+    default: {
+      const n = nistOrder((key.publicKey as { jwk?: { crv?: string } }).jwk?.crv)
+      sign = (data) => normaliseP1363LowS(nodeSign('sha256', data, { key: keyObject, dsaEncoding: 'ieee-p1363' }), n)
+    }
   }
   return Object.freeze({ keyType: key.type, publicKey, peerId, id, sign })
 }
@@ -189,14 +229,18 @@ function makeSenderKey (publicKeyBytes: Uint8Array): SenderKey {
     case 'secp256k1':
       verify = (data, sig) => isLowS(sig) && nodeVerify('sha256', data, keyObject, sig)
       break
-    default:
+    default: {
+      const n = nistOrder((key as { jwk?: { crv?: string } }).jwk?.crv)
+      const sigBytes = 2 * Math.ceil(n.toString(16).length / 2)
       verify = (data, sig) => {
+        if (sig.length !== sigBytes || !isP1363LowS(sig, n)) return false
         try {
           return nodeVerify('sha256', data, { key: keyObject, dsaEncoding: 'ieee-p1363' }, sig)
         } catch {
           return false
         }
       }
+    }
   }
   return Object.freeze({ keyType: key.type, peerId, id: key.toString(), verify })
 }

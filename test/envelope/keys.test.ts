@@ -1,8 +1,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { createSigner, SenderKeyCache, normaliseLowS, parseDerSignature } from '../../src/envelope/keys.js'
+import { createSigner, SenderKeyCache, normaliseLowS, normaliseP1363LowS, parseDerSignature } from '../../src/envelope/keys.js'
 import { MalformedInputError } from '../../src/errors.js'
+
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+
+/** `r || (n - s)` of a P-256 P1363 signature. */
+function highTwin (sig: Uint8Array): Uint8Array {
+  const s = BigInt('0x' + Buffer.from(sig.subarray(32)).toString('hex'))
+  return Uint8Array.from([...sig.subarray(0, 32), ...Buffer.from((P256_N - s).toString(16).padStart(64, '0'), 'hex')])
+}
 
 const msg = new TextEncoder().encode('wireseal keys cross-check')
 
@@ -22,7 +30,16 @@ for (const type of ['Ed25519', 'secp256k1', 'ECDSA'] as const) {
       assert.equal(await key.publicKey.verify(data, ours), true, 'libp2p verifies ours')
       assert.equal(sender.verify(data, ours), true, 'we verify ours')
       const theirs = await key.sign(data)
-      assert.equal(sender.verify(data, theirs), true, 'we verify libp2p')
+      if (type === 'ECDSA') {
+        // WebCrypto may emit either S; we accept exactly the low-S form of it.
+        const low = normaliseP1363LowS(theirs, P256_N)
+        assert.equal(sender.verify(data, low), true, 'we verify libp2p (low S)')
+        const high = normaliseP1363LowS(low, P256_N) === low ? highTwin(low) : low
+        assert.equal(sender.verify(data, high), false, 'the high-S twin is refused')
+        assert.equal(await key.publicKey.verify(data, high), true, 'WebCrypto accepts the twin: the malleability is real')
+      } else {
+        assert.equal(sender.verify(data, theirs), true, 'we verify libp2p')
+      }
       const flipped = ours.slice()
       flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1
       assert.equal(sender.verify(data, flipped), false, 'flipped signature')

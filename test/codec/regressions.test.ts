@@ -1,7 +1,7 @@
 /**
- * Bugs found in src/ while writing the attack suite. Each test states the
- * contract and FAILS until the bug is fixed (see the report of the
- * "Security layer" test task). Move a test into attacks.test.ts once it passes.
+ * Regression tests for bugs the attack suite found in src/: a byte-order mark
+ * stripped from channel names (cross-channel acceptance) and malleable ECDSA
+ * signatures (a high-S twin accepted as a distinct message).
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -9,7 +9,7 @@ import { BlockType, block, codec, ecdsaTwin, freshKey, reasonOf, seededKey } fro
 
 const alice = await seededKey(1)
 
-describe('found bugs', () => {
+describe('regressions found by the attack suite', () => {
   // src/envelope/header.ts, `textDecoder = new TextDecoder('utf-8', { fatal: true })`:
   // without `ignoreBOM: true` a leading U+FEFF of the channel is stripped on
   // decode, so the channel compared in open() is not the one that was signed.
