@@ -420,7 +420,8 @@ class StreamCodec implements WiresealStream {
     let prefix: number
     for (let i = 0; ; i++) {
       if (i >= available) return undefined
-      if (i >= this.maxPrefixBytes) this.fail(new MalformedInputError('stream-frame', `length prefix longer than ${this.maxPrefixBytes} bytes`))
+      // A longer (minimal) prefix encodes at least 2^(7i) > maxFrameBytes: an oversized claim.
+      if (i >= this.maxPrefixBytes) this.fail(new SizeLimitError('frame', this.maxFrameBytes, 2 ** (7 * i)))
       const b = this.buf.get(i)
       length += (b & 0x7f) * 2 ** (7 * i)
       // Checked on every byte: later bytes only add, so the claim is refused before the body arrives.
