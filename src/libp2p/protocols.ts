@@ -89,6 +89,8 @@ export async function dialWireseal (node: ProtocolNode, peer: DialTarget, protoc
 /**
  * Registers `handler` for every id of `protocols` (a listener's preference
  * order does not matter to multistream-select: it accepts any id it handles).
+ * When the handler returns, the stream's writable end is closed; when it
+ * throws, the stream is aborted.
  */
 export async function handleWireseal (node: ProtocolNode, protocols: readonly string[], handler: WiresealHandler, init: HandleWiresealInit): Promise<void> {
   const parsed = new Map<string, ParsedProtocolId>()
@@ -100,6 +102,8 @@ export async function handleWireseal (node: ProtocolNode, protocols: readonly st
     const ws = wiresealStream(stream, streamInit)
     try {
       await handler(ws, context)
+      // a handler that returns has nothing more to send: close our end cleanly
+      if (ws.stream.writeStatus === 'writable') await ws.close()
     } catch (err) {
       onError?.(err, context)
       ws.abort(err instanceof Error ? err : new AbortError('read', { cause: err }))

@@ -448,10 +448,12 @@ class StreamCodec implements WiresealStream {
   readFrame (options: AbortOptions = {}): Promise<Uint8Array | undefined> {
     // Reads run one after the other, so concurrent readers each get whole frames.
     const previous = this.readChain
-    const next = previous === undefined ? this.nextFrame(options.signal) : previous.then(async () => this.nextFrame(options.signal))
-    const settled = next.then(() => undefined, () => undefined)
-    this.readChain = settled
-    void settled.then(() => { if (this.readChain === settled) this.readChain = undefined })
+    const next = previous === undefined
+      ? this.nextFrame(options.signal)
+      : previous.then(async () => this.nextFrame(options.signal), async () => this.nextFrame(options.signal))
+    this.readChain = next
+    const clear = (): void => { if (this.readChain === next) this.readChain = undefined }
+    next.then(clear, clear)
     return next
   }
 
