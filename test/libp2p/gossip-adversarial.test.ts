@@ -24,7 +24,7 @@ const SEEN_TTL_MS = 500
 const HEARTBEAT_MS = 250
 
 describe('gossip under attack', () => {
-  it('rejects a malicious node\'s forged, cross-topic, wrong-type, oversized and garbage messages, ignores its replays, and scores it below 0', { timeout: 60_000 }, async () => {
+  it('rejects a malicious node\'s forged, cross-topic, wrong-type, oversized and garbage messages, ignores its replays, and scores it below 0', { timeout: 60_000 }, async (t) => {
     const net = await startGossipNet({
       honest: HONEST,
       plain: 1,
@@ -107,6 +107,7 @@ describe('gossip under attack', () => {
       await waitFor(() => honest.every((_, n) => judged(n)), 'every attack judged by every honest node')
         .catch((err: unknown) => { throw new assert.AssertionError({ message: `${String(err)}: ${JSON.stringify(net.gossips.map((g) => g.stats()))}` }) })
       await waitFor(() => honest.every((node) => scoreOf(node.services.pubsub, mallory.peerId) < 0), 'attacker score below 0 on every honest node')
+      t.diagnostic(`attacker score on honest nodes: ${honest.map((node) => scoreOf(node.services.pubsub, mallory.peerId).toFixed(1)).join(', ')}`)
       for (let n = 0; n < HONEST; n++) {
         const ps = (honest[n] as GossipNode).services.pubsub
         for (let m = 0; m < HONEST; m++) {
