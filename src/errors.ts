@@ -149,7 +149,7 @@ export class StorageError extends WiresealError<StorageDetails> {
 }
 
 /** What a stream was doing when it failed (see {@link StreamClosedError}, {@link AbortError}). */
-export type StreamOperation = 'read' | 'write' | 'close' | 'dial' | 'request'
+export type StreamOperation = 'read' | 'write' | 'close' | 'dial' | 'request' | 'stream'
 
 /** Details of a {@link StreamClosedError}. */
 export interface StreamClosedDetails {

@@ -259,7 +259,7 @@ class StreamCodec implements WiresealStream {
     if (!Number.isSafeInteger(this.highWaterMark) || this.highWaterMark < 1) throw new InvalidConfigError('highWaterMark', 'a positive integer')
     const signal = init.signal
     if (signal !== undefined) {
-      const onAbort = (): void => { this.abort(new AbortError('read', { cause: signal.reason })) }
+      const onAbort = (): void => { this.abort(new AbortError('stream', { cause: signal.reason })) }
       if (signal.aborted) onAbort()
       else {
         signal.addEventListener('abort', onAbort, { once: true })
