@@ -22,7 +22,7 @@ import {
 } from '../src/compress/index.js'
 import { InvalidConfigError } from '../src/errors.js'
 import { createPrng, randomBytes, transactionJson } from './fixtures.js'
-import { ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
+import { freshSite, ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
 
 /** Input sizes measured. */
 export const COMPRESSOR_SIZES: readonly number[] = Object.freeze([512, 4096, 65_536, 1_048_576])
@@ -183,17 +183,18 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
         for (const l of libs) {
           if (!equalBytes(l.decompress(frame), input)) throw new InvalidConfigError(`${format}/${l.backend} direct`, 'a library that reads wireseal output')
         }
+        // Each case gets its own call site (see freshSite): one loop-built closure would be megamorphic over the backends.
         const compressCases: CaseInit[] = []
         const decompressCases: CaseInit[] = []
         for (const c of ws) {
           const hasDirect = libs.some(l => l.backend === c.backend)
           const reference = hasDirect ? directName(c.backend) : undefined
-          compressCases.push({ name: wsName(c.backend), fn: () => c.compress(input), ...(reference === undefined ? {} : { reference }) })
-          decompressCases.push({ name: wsName(c.backend), fn: () => c.decompress(frame, size), ...(reference === undefined ? {} : { reference }) })
+          compressCases.push({ name: wsName(c.backend), fn: freshSite('c.compress(i)', { c, i: input }), ...(reference === undefined ? {} : { reference }) })
+          decompressCases.push({ name: wsName(c.backend), fn: freshSite('c.decompress(f, n)', { c, f: frame, n: size }), ...(reference === undefined ? {} : { reference }) })
         }
         for (const l of libs) {
-          compressCases.push({ name: directName(l.backend), fn: () => l.compress(input), baseline: true })
-          decompressCases.push({ name: directName(l.backend), fn: () => l.decompress(frame), baseline: true })
+          compressCases.push({ name: directName(l.backend), fn: freshSite('l.compress(i)', { l, i: input }), baseline: true })
+          decompressCases.push({ name: directName(l.backend), fn: freshSite('l.decompress(f)', { l, f: frame }), baseline: true })
         }
         const id = `${kind}-${size}/${format}`
         const title = `${format} ${kind} ${sizeLabel(size)}`

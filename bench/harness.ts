@@ -236,6 +236,23 @@ function makeLoop (): Loop {
   return new Function('fn', 'n', 'let r\nfor (let i = 0; i < n; i++) r = fn()\nreturn r') as Loop
 }
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * Compiles `() => <expression>` as its own script, with `bindings` in scope.
+ * Closures written at one place in the source share their type feedback: a
+ * `() => s.encode(v)` built in a loop over five serializers has a five-way
+ * megamorphic `s.encode` call site, which slows every case down in a way no
+ * application that uses one serializer sees. A fresh site per case keeps each
+ * case's calls monomorphic. `expression` must be trusted source text.
+ */
+export function freshSite (expression: string, bindings: Record<string, unknown>): () => unknown {
+  const names = Object.keys(bindings)
+  for (const n of names) if (!IDENTIFIER.test(n)) throw new InvalidConfigError('bindings', `identifiers, got ${n}`)
+  const factory = new Function(...names, `return () => ${expression}`) as (...args: unknown[]) => () => unknown
+  return factory(...names.map(n => bindings[n]))
+}
+
 /** Results land here, so no engine can prove them dead. */
 let sink: unknown
 
@@ -268,25 +285,32 @@ interface Calibration {
   batchMs: number
 }
 
+/** Extra batches timed at the final size during calibration; the fastest one sets the batch size. */
+const CALIBRATION_BATCHES = 3
+
 /**
  * Warms a case up and finds the number of ops whose batch lasts about
  * `batchMs`. Batches double until one lasts at least half the target and the
- * warm-up time has passed.
+ * warm-up time has passed; then a few more batches of that size are timed and
+ * the fastest sets the size (one batch slowed by a GC or preemption would
+ * otherwise make every later batch far too short to time well).
  */
 function calibrate (loop: Loop, fn: () => unknown, settings: BenchSettings): Calibration {
   let n = 1
   let spent = 0
+  let t: number
   while (true) {
-    const t = timeBatch(loop, fn, n)
+    t = timeBatch(loop, fn, n)
     spent += t
     const longEnough = t >= settings.batchMs / 2 || n >= MAX_OPS_PER_BATCH
-    if (longEnough && spent >= settings.warmupMs) {
-      if (settings.batchMs === 0 || t <= 0) return { ops: 1, batchMs: t }
-      const ops = Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(n * settings.batchMs / t)))
-      return { ops, batchMs: ops * t / n }
-    }
+    if (longEnough && spent >= settings.warmupMs) break
     if (!longEnough) n = Math.min(MAX_OPS_PER_BATCH, n * 2)
   }
+  if (settings.batchMs === 0) return { ops: 1, batchMs: t }
+  for (let i = 0; i < CALIBRATION_BATCHES; i++) t = Math.min(t, timeBatch(loop, fn, n))
+  if (t <= 0) return { ops: n, batchMs: 0 }
+  const ops = Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(n * settings.batchMs / t)))
+  return { ops, batchMs: ops * t / n }
 }
 
 /** Allocation of one batch must stay well under V8's young generation, so no scavenge hides it. */

@@ -23,7 +23,7 @@ import { p2p } from '../src/serialize/generated/protobuf/messages.js'
 import type { p2p as pb } from '../src/serialize/generated/protobuf/messages.types.js'
 import { InvalidConfigError } from '../src/errors.js'
 import { blockFixture, peerInfoFixture } from './fixtures.js'
-import { ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Target } from './harness.js'
+import { freshSite, ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Target } from './harness.js'
 
 // The generated module is `@ts-nocheck` JavaScript; its typings come from pbts (as in src/serialize/protobuf.ts).
 const generated = (p2p as unknown as typeof pb).message
@@ -166,6 +166,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
 
   for (const m of messages) {
     const serializers = BUILTIN_SERIALIZERS.filter(s => s.type.id === m.type.id) as Array<Serializer<unknown>>
+    // Each case gets its own call site (see freshSite): one loop-built closure would be megamorphic over the formats.
     const encodeCases: CaseInit[] = []
     const decodeCases: CaseInit[] = []
     const sizes = new Map<string, number>()
@@ -176,14 +177,14 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
       sizes.set(s.name, bytes.length)
       const direct = m.direct.find(d => d.format === s.name)
       const reference = direct === undefined ? {} : { reference: direct.name }
-      encodeCases.push({ name: wsName(s.name), fn: () => s.encode(m.value), bytes: bytes.length, ...reference })
-      decodeCases.push({ name: wsName(s.name), fn: () => s.decode(bytes), bytes: bytes.length, ...reference })
+      encodeCases.push({ name: wsName(s.name), fn: freshSite('s.encode(v)', { s, v: m.value }), bytes: bytes.length, ...reference })
+      decodeCases.push({ name: wsName(s.name), fn: freshSite('s.decode(b)', { s, b: bytes }), bytes: bytes.length, ...reference })
     }
     for (const d of m.direct) {
       const bytes = d.encode()
       sizes.set(d.name, bytes.length)
-      encodeCases.push({ name: d.name, fn: () => d.encode(), bytes: bytes.length, baseline: true })
-      decodeCases.push({ name: d.name, fn: () => d.decode(bytes), bytes: bytes.length, baseline: true })
+      encodeCases.push({ name: d.name, fn: freshSite('d.encode()', { d }), bytes: bytes.length, baseline: true })
+      decodeCases.push({ name: d.name, fn: freshSite('d.decode(b)', { d, b: bytes }), bytes: bytes.length, baseline: true })
     }
     const enc = await ctx.measure({ id: `${m.id}/encode`, title: `${m.label} encode`, cases: encodeCases })
     const dec = await ctx.measure({ id: `${m.id}/decode`, title: `${m.label} decode`, cases: decodeCases })

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { InvalidConfigError } from '../../src/errors.js'
 import {
-  createContext, createSettings, lastResult, measureGroup, ratioOf, target, type Suite
+  createContext, createSettings, freshSite, lastResult, measureGroup, ratioOf, target, type Suite
 } from '../../bench/harness.js'
 import { measurementTable, renderMarkdown, renderTable, renderText } from '../../bench/report.js'
 import { runSuites, selectSuites } from '../../bench/runner.js'
@@ -111,6 +111,21 @@ function spin (n: number): number {
   for (let i = 0; i < n; i++) x = (x * 31 + i) | 0
   return x
 }
+
+describe('freshSite', () => {
+  it('compiles a closure over the bindings, each call evaluating the expression again', () => {
+    const counter = { n: 0, bump (by: number) { this.n += by; return this.n } }
+    const f = freshSite('c.bump(k)', { c: counter, k: 2 })
+    assert.equal(f(), 2)
+    assert.equal(f(), 4)
+    assert.notEqual(freshSite('c.bump(k)', { c: counter, k: 2 }), f)
+  })
+
+  it('refuses binding names that are not identifiers', () => {
+    assert.throws(() => freshSite('1', { 'a-b': 1 }), InvalidConfigError)
+    assert.throws(() => freshSite('1', { 'a){': 1 }), InvalidConfigError)
+  })
+})
 
 describe('measureGroup', () => {
   it('measures every case each round and pairs it with its reference', async () => {
