@@ -172,8 +172,6 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     const sizes = new Map<string, number>()
     for (const s of serializers) {
       const bytes = s.encode(m.value)
-      // A serializer that does not round-trip would make its figures meaningless.
-      if (!equalBytes(s.encode(s.decode(bytes)), bytes)) throw new InvalidConfigError(`${s.name}/${m.label}`, 'a serializer that round-trips')
       sizes.set(s.name, bytes.length)
       const direct = m.direct.find(d => d.format === s.name)
       const reference = direct === undefined ? {} : { reference: direct.name }
@@ -189,6 +187,12 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     const enc = await ctx.measure({ id: `${m.id}/encode`, title: `${m.label} encode`, cases: encodeCases })
     const dec = await ctx.measure({ id: `${m.id}/decode`, title: `${m.label} decode`, cases: decodeCases })
     groups.push(enc, dec)
+    // A serializer that does not round-trip would make its figures meaningless. Checked after measuring: encoding the
+    // decoded objects (other hidden classes) first would make the encoders' property accesses polymorphic.
+    for (const s of serializers) {
+      const bytes = s.encode(m.value)
+      if (!equalBytes(s.encode(s.decode(bytes)), bytes)) throw new InvalidConfigError(`${s.name}/${m.label}`, 'a serializer that round-trips')
+    }
     sizeRows.push([m.label, ...formats.map(f => String(sizes.get(f) ?? '')), ...m.direct.map(d => `${d.name.replace(' direct', '')} ${sizes.get(d.name) ?? ''}`)])
 
     for (const s of serializers) {
