@@ -289,28 +289,37 @@ interface Calibration {
 const CALIBRATION_BATCHES = 3
 
 /**
- * Warms a case up and finds the number of ops whose batch lasts about
- * `batchMs`. Batches double until one lasts at least half the target and the
- * warm-up time has passed; then a few more batches of that size are timed and
- * the fastest sets the size (one batch slowed by a GC or preemption would
- * otherwise make every later batch far too short to time well).
+ * Warms the cases of a group up and finds, for each, the number of ops whose
+ * batch lasts about `batchMs`. Cases take turns, so code they share (a
+ * library's writer, a validator) collects type feedback from all of them
+ * before V8 optimizes it, instead of being optimized for whichever case came
+ * first and deoptimized by the next. Each case's batches double until one
+ * lasts at least half the target and its warm-up time has passed; then a few
+ * more batches of that size are timed and the fastest sets the size (one
+ * batch slowed by a GC or preemption would otherwise make every later batch
+ * far too short to time well).
  */
-function calibrate (loop: Loop, fn: () => unknown, settings: BenchSettings): Calibration {
-  let n = 1
-  let spent = 0
-  let t: number
-  while (true) {
-    t = timeBatch(loop, fn, n)
-    spent += t
-    const longEnough = t >= settings.batchMs / 2 || n >= MAX_OPS_PER_BATCH
-    if (longEnough && spent >= settings.warmupMs) break
-    if (!longEnough) n = Math.min(MAX_OPS_PER_BATCH, n * 2)
+function calibrate (loops: readonly Loop[], cases: readonly CaseInit[], settings: BenchSettings): Calibration[] {
+  const state = cases.map(() => ({ n: 1, spent: 0, t: Infinity, warm: false }))
+  while (state.some(x => !x.warm)) {
+    state.forEach((x, i) => {
+      if (x.warm) return
+      x.t = timeBatch(loops[i] as Loop, (cases[i] as CaseInit).fn, x.n)
+      x.spent += x.t
+      const longEnough = x.t >= settings.batchMs / 2 || x.n >= MAX_OPS_PER_BATCH
+      if (longEnough && x.spent >= settings.warmupMs) x.warm = true
+      else if (!longEnough) x.n = Math.min(MAX_OPS_PER_BATCH, x.n * 2)
+    })
   }
-  if (settings.batchMs === 0) return { ops: 1, batchMs: t }
-  for (let i = 0; i < CALIBRATION_BATCHES; i++) t = Math.min(t, timeBatch(loop, fn, n))
-  if (t <= 0) return { ops: n, batchMs: 0 }
-  const ops = Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(n * settings.batchMs / t)))
-  return { ops, batchMs: ops * t / n }
+  if (settings.batchMs === 0) return state.map(x => ({ ops: 1, batchMs: x.t }))
+  for (let k = 0; k < CALIBRATION_BATCHES; k++) {
+    state.forEach((x, i) => { x.t = Math.min(x.t, timeBatch(loops[i] as Loop, (cases[i] as CaseInit).fn, x.n)) })
+  }
+  return state.map(x => {
+    if (x.t <= 0) return { ops: x.n, batchMs: 0 }
+    const ops = Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(x.n * settings.batchMs / x.t)))
+    return { ops, batchMs: ops * x.t / x.n }
+  })
 }
 
 /** Allocation of one batch must stay well under V8's young generation, so no scavenge hides it. */
@@ -381,7 +390,7 @@ export async function measureGroup (group: GroupInit, settings: BenchSettings): 
   const cases = group.cases
   const gc = exposedGc()
   const loops = cases.map(() => makeLoop())
-  const calibrations = cases.map((c, i) => calibrate(loops[i] as Loop, c.fn, settings))
+  const calibrations = calibrate(loops, cases, settings)
   const opsPerBatch = calibrations.map(c => c.ops)
   const roundMs = calibrations.reduce((sum, c) => sum + c.batchMs, 0)
   const rounds = Math.max(settings.minRounds, Math.min(settings.rounds, Math.floor(settings.maxGroupMs / Math.max(roundMs, 1e-3))))
