@@ -21,21 +21,11 @@
 import './polyfill.js'
 import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score'
 import { InvalidConfigError } from '../errors.js'
+import { DEFAULT_GOSSIP_INVALID_MESSAGE_WEIGHT, DEFAULT_GOSSIP_INVALID_MESSAGE_HALF_LIFE_MS, DEFAULT_GOSSIP_FIRST_DELIVERY_HALF_LIFE_MS } from '../limits.js'
+export { DEFAULT_GOSSIP_INVALID_MESSAGE_WEIGHT, DEFAULT_GOSSIP_INVALID_MESSAGE_HALF_LIFE_MS, DEFAULT_GOSSIP_FIRST_DELIVERY_HALF_LIFE_MS }
 
 /** Gossipsub's default score decay interval (ms); decays below are per interval. */
 export const GOSSIP_DECAY_INTERVAL_MS = 1000
-
-/**
- * P4 weight of one invalid message delivery (squared count). Twice the
- * default `topicScoreCap`, so one invalid message outweighs any positive score.
- */
-export const DEFAULT_GOSSIP_INVALID_MESSAGE_WEIGHT = -20
-
-/** Half-life of the invalid-delivery counter: one hour (a count of 1 reaches `decayToZero` 0.1 after ~3.3 h). */
-export const DEFAULT_GOSSIP_INVALID_MESSAGE_HALF_LIFE_MS = 3_600_000
-
-/** Half-life of the first-message-deliveries counter (P2): one minute. */
-export const DEFAULT_GOSSIP_FIRST_DELIVERY_HALF_LIFE_MS = 60_000
 
 /**
  * Per-interval decay factor that halves a counter every `halfLifeMs`:

@@ -59,16 +59,8 @@ import { createGossipMessageIds } from './gossip-ids.js'
 import { wiresealScoreParams } from './gossip-score.js'
 import { createGossipTransform } from './gossip-transform.js'
 import { GOSSIP_VERDICTS } from './gossip-verdict.js'
-
-/**
- * Room allowed in a gossipsub RPC around one envelope (1 MiB): the topic,
- * protobuf framing, and control messages gossipsub piggybacks on the same RPC
- * (an IHAVE of 5,000 20-byte ids is ~110 KB per topic). An RPC over
- * `maxFrameBytes + this` makes gossipsub drop the stream, so it must not be
- * tight; envelopes between `maxFrameBytes` and this bound are refused by the
- * transform, which costs the sender score.
- */
-export const DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES = 1024 * 1024
+import { DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES } from '../limits.js'
+export { DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES }
 
 /** One topic carried by {@link wiresealGossip}. */
 export interface GossipTopicInit<T = unknown> {

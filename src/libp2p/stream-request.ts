@@ -12,9 +12,8 @@ import type { OpenAccepted } from '../codec.js'
 import { AbortError, StreamClosedError } from '../errors.js'
 import type { MessageType } from '../serialize/types.js'
 import { wiresealStream, type WiresealStreamInit } from './stream.js'
-
-/** Default bound on a whole request or a handler's exchange (ms). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../limits.js'
+export { DEFAULT_REQUEST_TIMEOUT_MS }
 
 /** Options of {@link request}. */
 export interface RequestInit extends Omit<WiresealStreamInit, 'onReject'> {

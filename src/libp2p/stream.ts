@@ -33,13 +33,8 @@ import type { WireLimits } from '../limits.js'
 import type { CompressionName } from '../compress/types.js'
 import type { MessageType } from '../serialize/types.js'
 import { tryParseProtocolId, type ProtocolNames } from './protocol-id.js'
-
-/**
- * Bytes a reader buffers before it pauses the stream (1 MiB: 16 frames of 64
- * KiB; a frame larger than this is still read whole). The remote may still
- * deliver up to its remaining muxer window after the pause.
- */
-export const DEFAULT_STREAM_HIGH_WATER_MARK = 1024 * 1024
+import { DEFAULT_STREAM_HIGH_WATER_MARK } from '../limits.js'
+export { DEFAULT_STREAM_HIGH_WATER_MARK }
 
 /** What a reader does with an envelope the codec refused. */
 export type RejectPolicy = 'throw' | 'skip' | ((rejection: StreamRejection) => void)
