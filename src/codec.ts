@@ -29,7 +29,7 @@ import { buildMerkleTree, decodeProof, encodeProof, hashLeaf, verifyInclusion, t
 import { createReplayGuard, type ReplayGuard } from './replay/guard.js'
 import { createSequencer, type Sequencer } from './replay/sequencer.js'
 import { createSigner, SenderKeyCache, type EnvelopeSigner, type SenderKey } from './envelope/keys.js'
-import { ENVELOPE_VERSION, EnvelopeKind, encodeChannel, type EnvelopeHeader } from './envelope/header.js'
+import { ENVELOPE_VERSION, EnvelopeKind, encodeChannel, type EnvelopeHeader, type EnvelopeKindId } from './envelope/header.js'
 import { domainPrefix, encodeEnvelope, parseEnvelope, verifyEnvelopeSignature, type ParsedEnvelope } from './envelope/envelope.js'
 import { joinBatchItems, splitBatchItems } from './envelope/batch.js'
 import { encodeChunkFrame, parseChunkFrame } from './envelope/chunk-frame.js'
@@ -254,6 +254,18 @@ function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** A serialized, bounded, compressed payload ready to be signed. */
+interface Packed {
+  signer: EnvelopeSigner
+  typeId: number
+  serializerId: number
+  channel: string
+  channelBytes: Uint8Array
+  uncompressedLength: number
+  compressor: Compressor
+  bytes: Uint8Array
+}
+
 /** Header checks shared by open() and verify(), before any signature work. */
 interface Prechecked {
   env: ParsedEnvelope
@@ -311,89 +323,61 @@ class PipelineCodec implements Codec {
     return { compressor, bytes: compressor.compress(payload) }
   }
 
-  seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array {
+  /** What every seal shares: serialize, bound, compress. */
+  private pack<T>(type: MessageType<T>, options: SealOptions, batch: boolean, encode: (serializer: Serializer<T>) => Uint8Array): Packed {
     const signer = this.requireSigner()
     const serializer = this.serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
-    const serialized = serializer.encode(value)
+    const serialized = encode(serializer)
     if (serialized.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, serialized.length)
     const channelBytes = this.channelBytes(options.channel)
-    const { compressor, bytes } = this.compress(serialized, options, false)
-    return encodeEnvelope(signer, this.prefix, {
+    const { compressor, bytes } = this.compress(serialized, options, batch)
+    return { signer, typeId: type.id, serializerId: serializer.id, channel: options.channel, channelBytes, uncompressedLength: serialized.length, compressor, bytes }
+  }
+
+  /** Signs the header of a packed payload and lays out the envelope around `inline`. */
+  private sign (p: Packed, kind: EnvelopeKindId, seq: number, digest: Uint8Array, count: number, itemsRoot: Uint8Array, inline: Uint8Array): Uint8Array {
+    return encodeEnvelope(p.signer, this.prefix, {
       version: ENVELOPE_VERSION,
-      kind: EnvelopeKind.single,
-      type: type.id,
-      serializer: serializer.id,
-      compression: compressor.id,
-      channel: options.channel,
-      channelBytes,
-      seq: this.sequencer.next(options.channel),
+      kind,
+      type: p.typeId,
+      serializer: p.serializerId,
+      compression: p.compressor.id,
+      channel: p.channel,
+      channelBytes: p.channelBytes,
+      seq,
       timestamp: this.now(),
-      uncompressedLength: serialized.length,
-      payloadLength: bytes.length,
-      digest: sha256(bytes),
-      count: 1,
-      itemsRoot: EMPTY,
-      publicKey: signer.publicKey
-    }, bytes)
+      uncompressedLength: p.uncompressedLength,
+      payloadLength: p.bytes.length,
+      digest,
+      count,
+      itemsRoot,
+      publicKey: p.signer.publicKey
+    }, inline)
+  }
+
+  seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array {
+    const p = this.pack(type, options, false, (s) => s.encode(value))
+    return this.sign(p, EnvelopeKind.single, this.sequencer.next(options.channel), sha256(p.bytes), 1, EMPTY, p.bytes)
   }
 
   sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array {
-    const signer = this.requireSigner()
     if (values.length === 0) throw new InvalidConfigError('values', 'at least one value')
     if (values.length > this.limits.maxBatchItems) throw new SizeLimitError('batch-items', this.limits.maxBatchItems, values.length)
-    const serializer = this.serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
-    const items = values.map((v) => serializer.encode(v))
-    const joined = joinBatchItems(items)
-    if (joined.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, joined.length)
-    const channelBytes = this.channelBytes(options.channel)
-    const { compressor, bytes } = this.compress(joined, options, true)
+    let items: Uint8Array[] = []
+    const p = this.pack(type, options, true, (s) => {
+      items = values.map((v) => s.encode(v))
+      return joinBatchItems(items)
+    })
     // a batch consumes one seq per item: seq .. seq + n - 1
     const seq = this.sequencer.next(options.channel)
     for (let i = 1; i < values.length; i++) this.sequencer.next(options.channel)
-    return encodeEnvelope(signer, this.prefix, {
-      version: ENVELOPE_VERSION,
-      kind: EnvelopeKind.batch,
-      type: type.id,
-      serializer: serializer.id,
-      compression: compressor.id,
-      channel: options.channel,
-      channelBytes,
-      seq,
-      timestamp: this.now(),
-      uncompressedLength: joined.length,
-      payloadLength: bytes.length,
-      digest: sha256(bytes),
-      count: values.length,
-      itemsRoot: buildMerkleTree(items).root,
-      publicKey: signer.publicKey
-    }, bytes)
+    return this.sign(p, EnvelopeKind.batch, seq, sha256(p.bytes), values.length, buildMerkleTree(items).root, p.bytes)
   }
 
   sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[] {
-    const signer = this.requireSigner()
-    const serializer = this.serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
-    const serialized = serializer.encode(value)
-    if (serialized.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, serialized.length)
-    const channelBytes = this.channelBytes(options.channel)
-    const { compressor, bytes } = this.compress(serialized, options, false)
-    const chunked = splitIntoChunks(bytes, this.limits.chunkBytes, this.limits)
-    const head = encodeEnvelope(signer, this.prefix, {
-      version: ENVELOPE_VERSION,
-      kind: EnvelopeKind.chunked,
-      type: type.id,
-      serializer: serializer.id,
-      compression: compressor.id,
-      channel: options.channel,
-      channelBytes,
-      seq: this.sequencer.next(options.channel),
-      timestamp: this.now(),
-      uncompressedLength: serialized.length,
-      payloadLength: bytes.length,
-      digest: chunked.root,
-      count: chunked.chunkCount,
-      itemsRoot: EMPTY,
-      publicKey: signer.publicKey
-    }, EMPTY)
+    const p = this.pack(type, options, false, (s) => s.encode(value))
+    const chunked = splitIntoChunks(p.bytes, this.limits.chunkBytes, this.limits)
+    const head = this.sign(p, EnvelopeKind.chunked, this.sequencer.next(options.channel), chunked.root, chunked.chunkCount, EMPTY, EMPTY)
     return [head, ...chunked.chunks.map((c) => encodeChunkFrame(c.index, encodeProof(c.proof), c.bytes))]
   }
 
