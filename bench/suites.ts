@@ -4,12 +4,18 @@
  *
  * @module
  */
+import { batchSuite } from './batch.js'
 import { compressorsSuite } from './compressors.js'
 import type { Suite } from './harness.js'
+import { pipelineSuite } from './pipeline.js'
+import { replaySuite } from './replay.js'
 import { serializersSuite } from './serializers.js'
 
 /** Every suite `npm run bench` knows, in run order. */
 export const SUITES: readonly Suite[] = Object.freeze([
   serializersSuite,
-  compressorsSuite
+  compressorsSuite,
+  pipelineSuite,
+  batchSuite,
+  replaySuite
 ])
