@@ -30,6 +30,12 @@ export function inputBytes (bytes: unknown): Uint8Array {
   return plainBytes(bytes)
 }
 
+/** Checks the argument of `decode()` and returns a new plain `Uint8Array` view of it (never the caller's object). */
+export function freshView (bytes: unknown): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidValueError('input', 'Uint8Array')
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
 /**
  * Turns anything a third-party decoder threw (RangeError, TypeError, plain
  * Error, stack overflow) into a {@link MalformedInputError}; wireseal errors

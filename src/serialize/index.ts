@@ -14,14 +14,19 @@ export type {
   FieldDescriptor, FieldSpec, FieldValue, InferMessage, ListFieldSpec, MapFieldSpec,
   MessageSchema, MessageTypeInit, MessageValue, ScalarKind, ScalarTypes
 } from './schema.js'
-export { protobufBlock, protobufPeerInfo } from './protobuf.js'
+export { createProtobufBlockSerializer, createProtobufPeerInfoSerializer, protobufBlock, protobufPeerInfo } from './protobuf.js'
 export { createMsgpackSerializer, msgpackBlock, msgpackPeerInfo } from './msgpack.js'
+export type { MsgpackSerializerInit } from './msgpack.js'
+export { genericMsgpackShapes } from './msgpack-values.js'
+export type { MsgpackShapes } from './msgpack-values.js'
 export { createMsgpackStructuredSerializer } from './msgpack-structured.js'
 export type { MsgpackStructuredInit, MsgpackStructuredSerializer } from './msgpack-structured.js'
 export { createFlatbuffersBlockSerializer, createFlatbuffersPeerInfoSerializer, flatbuffersBlock, flatbuffersPeerInfo } from './flatbuffers.js'
 export { createJsonSerializer, jsonBlock, jsonPeerInfo } from './json.js'
+export type { JsonSerializerInit } from './json.js'
 export {
   BUILTIN_SERIALIZERS, BUILTIN_STRUCTURE_VERSION, SerializerRegistry, createSerializerRegistry,
-  defaultSerializerRegistry, msgpackStructuredBlock, msgpackStructuredPeerInfo
+  createMsgpackStructuredBlock, createMsgpackStructuredPeerInfo, defaultSerializerRegistry, msgpackStructuredBlock,
+  msgpackStructuredPeerInfo
 } from './registry.js'
 export type { SerializerRegistryInit } from './registry.js'

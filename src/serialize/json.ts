@@ -101,11 +101,20 @@ function fromJsonField (format: string, d: FieldDescriptor, x: unknown): unknown
   return fromJsonScalar(format, d.path, -1, d.kind, x)
 }
 
-/** Creates the JSON serializer of a schema message type (wire id 4 unless `id` says otherwise). */
-export function createJsonSerializer<T> (type: MessageSchema<T>, id: number = SerializerId.json): Serializer<T> {
+/** Options of {@link createJsonSerializer}. */
+export interface JsonSerializerInit {
+  /**
+   * Wire id of the serializer.
+   * @default SerializerId.json (4)
+   */
+  id?: number
+}
+
+/** Creates the JSON serializer of a schema message type. */
+export function createJsonSerializer<T> (type: MessageSchema<T>, init: JsonSerializerInit = {}): Serializer<T> {
   const format = `json/${type.name}`
   return Object.freeze({
-    id,
+    id: init.id ?? SerializerId.json,
     name: 'json',
     type,
     encode (value: T): Uint8Array {

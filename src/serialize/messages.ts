@@ -6,7 +6,7 @@
  * @module
  */
 import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
-import { defineMessageType, isUint32, isUint64, withFastCheck } from './schema.js'
+import { RESERVED_KEYS, defineMessageType, isPlainObject, isUint32, isUint64, isWellFormed, withFastCheck } from './schema.js'
 import type { MessageSchema } from './schema.js'
 import { MessageTypeId } from './types.js'
 
@@ -68,8 +68,7 @@ function isBlock (value: unknown): boolean {
 /** The Block message type: `assert()` checks every field, throwing InvalidValueError naming it. */
 export const BlockType: MessageSchema<Block> = withFastCheck(blockSchema, isBlock)
 
-/** The PeerInfo message type; list and map sizes are bounded by the limits in `src/limits.ts`. */
-export const PeerInfoType: MessageSchema<PeerInfo> = defineMessageType({
+const peerInfoSchema: MessageSchema<PeerInfo> = defineMessageType({
   id: MessageTypeId.PeerInfo,
   name: 'PeerInfo',
   fields: {
@@ -78,3 +77,22 @@ export const PeerInfoType: MessageSchema<PeerInfo> = defineMessageType({
     metadata: { kind: 'map', maxEntries: DEFAULT_MAX_METADATA_ENTRIES }
   }
 })
+
+/** The success path of `PeerInfoType.assert()`, without computed keys on the message itself. */
+function isPeerInfo (value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  const { peerId, multiaddrs, metadata } = value as Partial<PeerInfo>
+  if (!(peerId instanceof Uint8Array) || !Array.isArray(multiaddrs) || multiaddrs.length > DEFAULT_MAX_MULTIADDRS || !isPlainObject(metadata)) return false
+  for (let i = 0; i < multiaddrs.length; i++) if (!(multiaddrs[i] instanceof Uint8Array)) return false
+  const keys = Object.keys(metadata)
+  if (keys.length > DEFAULT_MAX_METADATA_ENTRIES) return false
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string
+    const v = metadata[key]
+    if (RESERVED_KEYS.has(key) || typeof v !== 'string' || !isWellFormed(key) || !isWellFormed(v)) return false
+  }
+  return true
+}
+
+/** The PeerInfo message type; list and map sizes are bounded by the limits in `src/limits.ts`. */
+export const PeerInfoType: MessageSchema<PeerInfo> = withFastCheck(peerInfoSchema, isPeerInfo)

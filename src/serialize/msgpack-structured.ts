@@ -16,12 +16,13 @@
  * @module
  */
 import { Packr, RESERVE_START_SPACE } from 'msgpackr'
-import { InvalidConfigError, MalformedInputError, UnknownCodecError } from '../errors.js'
-import { inputBytes, plainBytes, toDecodeError } from './decoding.js'
+import { InvalidConfigError, InvalidValueError, MalformedInputError, UnknownCodecError } from '../errors.js'
+import { toDecodeError } from './decoding.js'
 import { msgpackScanLimits } from './msgpack.js'
 import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
-import { fromMsgpackShape, toMsgpackShape } from './msgpack-values.js'
+import { genericMsgpackShapes } from './msgpack-values.js'
+import type { MsgpackShapes } from './msgpack-values.js'
 import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -32,7 +33,7 @@ const HEADER_BYTES = 2
 const RECORD_0 = 0x40
 
 /** Options of {@link createMsgpackStructuredSerializer}. */
-export interface MsgpackStructuredInit {
+export interface MsgpackStructuredInit<T = unknown> {
   /**
    * Structure version, 0..65535, written in front of every message and
    * required to match on decode. Both peers must agree on it (e.g. by protocol
@@ -44,6 +45,12 @@ export interface MsgpackStructuredInit {
    * @default SerializerId.msgpackStructured (5)
    */
   id?: number
+  /**
+   * Hand-written conversion to and from msgpackr's shapes; map fields must be
+   * packed from a JS `Map` (see `genericMsgpackShapes(type, format, true)`).
+   * @default the generic, schema-driven conversion
+   */
+  shapes?: MsgpackShapes<T>
 }
 
 /** A serializer created by {@link createMsgpackStructuredSerializer}; exposes its structure version. */
@@ -59,18 +66,20 @@ export interface MsgpackStructuredSerializer<T> extends Serializer<T> {
  *
  * @throws {@link InvalidConfigError} when `version` is not an integer in 0..65535.
  */
-export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, init: MsgpackStructuredInit): MsgpackStructuredSerializer<T> {
+export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, init: MsgpackStructuredInit<T>): MsgpackStructuredSerializer<T> {
   const version = init.version
   if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw new InvalidConfigError('version', `an integer in 0..65535, got ${String(version)}`)
   const format = `msgpackStructured/${type.name}`
   const keys = type.fields.map((d) => d.name)
   const limits: MsgpackScanLimits = Object.freeze({ ...msgpackScanLimits(type as MessageSchema<unknown>), recordToken: RECORD_0, recordFields: keys.length })
+  const shapes = init.shapes ?? genericMsgpackShapes(type, format, true)
   const packr = new Packr({
     useRecords: true,
     structures: [keys],
     maxSharedStructures: 1,
     shouldShareStructure: () => false,
-    mapsAsObjects: false,
+    // Safe: the scan refuses non-string and reserved keys.
+    mapsAsObjects: true,
     int64AsType: 'bigint'
   })
   const hi = version >> 8
@@ -83,26 +92,26 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
     encode (value: T): Uint8Array {
       type.assert(value)
       // Map fields go as msgpack maps (a JS Map), never as records of their own.
-      const out = packr.pack(toMsgpackShape(type, value, true), RESERVE_START_SPACE | HEADER_BYTES)
+      const out = packr.pack(shapes.toShape(value), RESERVE_START_SPACE | HEADER_BYTES)
       out[0] = hi
       out[1] = lo
-      return plainBytes(out)
+      return out
     },
     decode (bytes: Uint8Array): T {
       let raw: unknown
       try {
-        const input = inputBytes(bytes)
-        if (input.length < HEADER_BYTES + 1) throw new MalformedInputError(format, 'truncated')
-        const got = ((input[0] as number) << 8) | (input[1] as number)
+        if (!(bytes instanceof Uint8Array)) throw new InvalidValueError('input', 'Uint8Array')
+        if (bytes.length < HEADER_BYTES + 1) throw new MalformedInputError(format, 'truncated')
+        const got = ((bytes[0] as number) << 8) | (bytes[1] as number)
         if (got !== version) throw new UnknownCodecError('serializer', `msgpackStructured/v${got}`)
-        // A fresh view past the header (msgpackr caches a DataView on its input).
-        const view = new Uint8Array(input.buffer, input.byteOffset + HEADER_BYTES, input.byteLength - HEADER_BYTES)
+        // A fresh plain view past the header (msgpackr caches a DataView on its input; see msgpack.ts).
+        const view = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, bytes.byteLength - HEADER_BYTES)
         scanMsgpack(format, view, 0, limits)
         raw = packr.unpack(view)
       } catch (err) {
         throw toDecodeError(format, err)
       }
-      return fromMsgpackShape(type, format, raw)
+      return shapes.fromShape(raw)
     }
   })
 }

@@ -16,10 +16,11 @@
 import { Packr } from 'msgpackr'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
-import { inputBytes, plainBytes, toDecodeError } from './decoding.js'
+import { freshView, toDecodeError } from './decoding.js'
 import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
-import { fromMsgpackShape, toMsgpackShape } from './msgpack-values.js'
+import { blockMsgpackShapes, genericMsgpackShapes, peerInfoMsgpackShapes } from './msgpack-values.js'
+import type { MsgpackShapes } from './msgpack-values.js'
 import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -39,42 +40,60 @@ export function msgpackScanLimits (type: MessageSchema<unknown>): MsgpackScanLim
   return Object.freeze({ maxTopEntries: type.fields.length + UNKNOWN_FIELD_ROOM, maxNestedItems: nested })
 }
 
+/** Options of {@link createMsgpackSerializer}. */
+export interface MsgpackSerializerInit<T> {
+  /**
+   * Wire id of the serializer.
+   * @default SerializerId.msgpack (2)
+   */
+  id?: number
+  /**
+   * Hand-written conversion to and from msgpackr's shapes (what Block and
+   * PeerInfo use for speed); must accept and reject exactly what the generic
+   * conversion does.
+   * @default the generic, schema-driven conversion
+   */
+  shapes?: MsgpackShapes<T>
+}
+
 /**
- * Creates the plain msgpack serializer of a schema message type (wire id 2
- * unless `id` says otherwise). Each serializer owns one reused `Packr`.
+ * Creates the plain msgpack serializer of a schema message type. Each
+ * serializer owns one reused `Packr`.
  */
-export function createMsgpackSerializer<T> (type: MessageSchema<T>, id: number = SerializerId.msgpack): Serializer<T> {
+export function createMsgpackSerializer<T> (type: MessageSchema<T>, init: MsgpackSerializerInit<T> = {}): Serializer<T> {
   const format = `msgpack/${type.name}`
   const limits = msgpackScanLimits(type as MessageSchema<unknown>)
+  const shapes = init.shapes ?? genericMsgpackShapes(type, format, false)
   // variableMapSize: fixmap headers for small maps (msgpackr otherwise always writes map 16).
-  const packr = new Packr({ useRecords: false, mapsAsObjects: false, variableMapSize: true, int64AsType: 'bigint' })
+  // mapsAsObjects: safe because the scan refuses non-string and reserved keys.
+  const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, int64AsType: 'bigint' })
   return Object.freeze({
-    id,
+    id: init.id ?? SerializerId.msgpack,
     name: 'msgpack',
     type,
     encode (value: T): Uint8Array {
       type.assert(value)
-      // msgpackr returns a Buffer slice of its reused buffer: hand out a plain Uint8Array view of it.
-      return plainBytes(packr.pack(toMsgpackShape(type, value, false)))
+      // A Buffer (a Uint8Array) slice of the Packr's reused buffer; later packs write after it, never over it.
+      return packr.pack(shapes.toShape(value))
     },
     decode (bytes: Uint8Array): T {
       let raw: unknown
       try {
-        // A fresh view: msgpackr caches a DataView as a property of its input, which must not be the caller's array.
-        const input = inputBytes(bytes)
-        const view = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+        // A fresh plain view: msgpackr caches a DataView as a property of its input, which must not be the
+        // caller's array, and a Buffer input would make every decoded `bin` a Buffer.
+        const view = freshView(bytes)
         scanMsgpack(format, view, 0, limits)
         raw = packr.unpack(view)
       } catch (err) {
         throw toDecodeError(format, err)
       }
-      return fromMsgpackShape(type, format, raw)
+      return shapes.fromShape(raw)
     }
   })
 }
 
 /** Block in plain msgpack. */
-export const msgpackBlock: Serializer<Block> = createMsgpackSerializer(BlockType)
+export const msgpackBlock: Serializer<Block> = createMsgpackSerializer(BlockType, { shapes: blockMsgpackShapes('msgpack/Block') })
 
 /** PeerInfo in plain msgpack. */
-export const msgpackPeerInfo: Serializer<PeerInfo> = createMsgpackSerializer(PeerInfoType)
+export const msgpackPeerInfo: Serializer<PeerInfo> = createMsgpackSerializer(PeerInfoType, { shapes: peerInfoMsgpackShapes('msgpack/PeerInfo', false) })

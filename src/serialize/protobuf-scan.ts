@@ -13,52 +13,65 @@
 import { MalformedInputError, SizeLimitError } from '../errors.js'
 
 /**
- * Scans the top-level fields of `buf`. For each `[field, limit]` in `limits`,
- * throws {@link SizeLimitError} (`quantity: 'field'`) as soon as the field
- * occurs more than `limit` times. Throws {@link MalformedInputError} on
+ * Scans the top-level fields of `buf`. For each `fields[i]`, throws
+ * {@link SizeLimitError} (`quantity: 'field'`) as soon as it occurs more than
+ * `limits[i]` times. Throws {@link MalformedInputError} on
  * truncation, field number 0, a group or an unknown wire type.
  */
-export function checkRepeatedCounts (format: string, buf: Uint8Array, limits: ReadonlyArray<readonly [field: number, limit: number]>): void {
-  const counts = new Array<number>(limits.length).fill(0)
+export function checkRepeatedCounts (format: string, buf: Uint8Array, fields: readonly number[], limits: readonly number[]): void {
+  const counts = new Array<number>(fields.length).fill(0)
+  const end = buf.length
   let pos = 0
-  // Reads a varint of at most `maxBytes` bytes at `pos` and advances `pos`.
-  // Values above 2^53 lose precision: only used for tags, lengths and skipping.
-  const varint = (maxBytes: number): number => {
-    let value = 0
+  while (pos < end) {
+    // Tag varint (at most 5 bytes for a uint32). Values are accumulated in a
+    // double: exact, since only tags and lengths below 2^35 are read here.
+    let tag = 0
     let scale = 1
-    for (let i = 0; i < maxBytes; i++) {
-      if (pos >= buf.length) throw new MalformedInputError(format, 'truncated varint')
+    let i = 0
+    for (; i < 5 && pos < end; i++) {
       const b = buf[pos++] as number
-      value += (b & 0x7f) * scale
-      if (b < 0x80) return value
+      tag += (b & 0x7f) * scale
       scale *= 128
+      if (b < 0x80) break
     }
-    throw new MalformedInputError(format, 'varint too long')
-  }
-  while (pos < buf.length) {
-    const tag = varint(5)
+    if (i === 5 || (i < 5 && (buf[pos - 1] as number) >= 0x80)) throw new MalformedInputError(format, 'bad or truncated tag')
     if (tag > 0xffff_ffff) throw new MalformedInputError(format, 'tag out of range')
     const field = Math.floor(tag / 8)
     const wireType = tag % 8
     if (field === 0) throw new MalformedInputError(format, 'field number 0')
+    if (pos >= end) throw new MalformedInputError(format, 'truncated field')
     switch (wireType) {
-      case 0: varint(10); break
+      case 0: {
+        let j = 0
+        while (j < 10 && pos < end && (buf[pos++] as number) >= 0x80) j++
+        if (j === 10 || (buf[pos - 1] as number) >= 0x80) throw new MalformedInputError(format, 'bad or truncated varint')
+        break
+      }
       case 1: pos += 8; break
       case 2: {
-        const length = varint(5)
+        let length = 0
+        let lscale = 1
+        let j = 0
+        for (; j < 5 && pos < end; j++) {
+          const b = buf[pos++] as number
+          length += (b & 0x7f) * lscale
+          lscale *= 128
+          if (b < 0x80) break
+        }
+        if (j === 5 || (j < 5 && (buf[pos - 1] as number) >= 0x80)) throw new MalformedInputError(format, 'bad or truncated length')
         pos += length
         break
       }
       case 5: pos += 4; break
       default: throw new MalformedInputError(format, `wire type ${wireType}`)
     }
-    if (pos > buf.length) throw new MalformedInputError(format, 'truncated field')
-    for (let i = 0; i < limits.length; i++) {
-      const [f, limit] = limits[i] as readonly [number, number]
-      if (f === field) {
-        const n = (counts[i] as number) + 1
+    if (pos > end) throw new MalformedInputError(format, 'truncated field')
+    for (let k = 0; k < fields.length; k++) {
+      if (fields[k] === field) {
+        const n = (counts[k] as number) + 1
+        const limit = limits[k] as number
         if (n > limit) throw new SizeLimitError('field', limit, n)
-        counts[i] = n
+        counts[k] = n
       }
     }
   }

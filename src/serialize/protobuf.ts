@@ -22,7 +22,9 @@ import { p2p } from './generated/protobuf/messages.js'
 import type { p2p as pb } from './generated/protobuf/messages.types.js'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
-import { EMPTY_BYTES, checkDecodedKey, inputBytes, toDecodeError } from './decoding.js'
+import { EMPTY_BYTES, checkCount, inputBytes, toDecodeError } from './decoding.js'
+import { RESERVED_KEYS } from './schema.js'
+import { MalformedInputError } from '../errors.js'
 import { checkRepeatedCounts } from './protobuf-scan.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -42,11 +44,11 @@ const PbPeerInfo = generated.message.PeerInfo
  */
 type DecodeInto<T> = (reader: protobuf.Reader, length: undefined, end: undefined, depth: number, target: T) => T
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
-
 /** bigint -> what protobufjs' `Writer.uint64` takes exactly: a safe number, else a `{ low, high }` pair. */
 function toPbUint64 (v: bigint): Long {
-  if (v <= MAX_SAFE) return Number(v) as unknown as Long
+  // Rounding is monotonic and 2^53-1 is exact, so every v above it converts to >= 2^53.
+  const n = Number(v)
+  if (n <= Number.MAX_SAFE_INTEGER) return n as unknown as Long
   return { low: Number(v & 0xffff_ffffn) | 0, high: Number(v >> 32n) | 0 } as unknown as Long
 }
 
@@ -111,86 +113,142 @@ function uint64Reader (bytes: Uint8Array): protobuf.Reader {
   return reader
 }
 
-const BLOCK_FORMAT = 'protobuf/Block'
-
-/** Block in protobuf (`proto/block.proto`). */
-export const protobufBlock: Serializer<Block> = Object.freeze({
-  id: SerializerId.protobuf,
-  name: 'protobuf',
-  type: BlockType,
-  encode (value: Block): Uint8Array {
-    BlockType.assert(value)
-    return PbBlock.encode({
-      hash: value.hash,
-      data: value.data,
-      timestamp: toPbUint64(value.timestamp),
-      ttl: value.ttl,
-      version: value.version,
-      signature: value.signature
-    }).finish()
-  },
-  decode (bytes: Uint8Array): Block {
-    const out: Block = { hash: EMPTY_BYTES, data: EMPTY_BYTES, timestamp: 0n, ttl: 0, version: 0, signature: EMPTY_BYTES }
-    try {
-      (PbBlock.decode as unknown as DecodeInto<Block>)(uint64Reader(inputBytes(bytes)), undefined, undefined, 0, out)
-    } catch (err) {
-      throw toDecodeError(BLOCK_FORMAT, err)
-    }
-    // The generated code `delete`s a field that is present with its default
-    // value (legal, though canonical encoders omit it): rebuild with defaults.
-    if (out.hash === undefined || out.data === undefined || out.timestamp === undefined ||
-        out.ttl === undefined || out.version === undefined || out.signature === undefined) {
-      return {
-        hash: out.hash ?? EMPTY_BYTES,
-        data: out.data ?? EMPTY_BYTES,
-        timestamp: out.timestamp ?? 0n,
-        ttl: out.ttl ?? 0,
-        version: out.version ?? 0,
-        signature: out.signature ?? EMPTY_BYTES
-      }
-    }
-    return out
-  }
-})
-
-const PEER_INFO_FORMAT = 'protobuf/PeerInfo'
-/** Field numbers of the repeated fields in `proto/peer_info.proto`, with their limits. */
-const PEER_INFO_REPEATED = Object.freeze([
-  Object.freeze([2, DEFAULT_MAX_MULTIADDRS] as const),
-  Object.freeze([3, DEFAULT_MAX_METADATA_ENTRIES] as const)
-])
+/** A Writer grown beyond this by one large message is dropped rather than kept for the next one. */
+const MAX_RETAINED_WRITER_BYTES = 1024 * 1024
 
 /**
- * PeerInfo in protobuf (`proto/peer_info.proto`). Counts of `multiaddrs` and
- * `metadata` entries are checked by a scan of the top level before anything is
- * materialised (SizeLimitError); duplicate map keys keep the last value, as the
- * protobuf spec requires.
+ * One reused protobufjs `Writer` (the plain Uint8Array one, not Node's
+ * BufferWriter): its backing buffer keeps the size it grew to, so encoding
+ * does not start from 128 bytes and double its way up for every message;
+ * `finish()` then copies the message out into an exact-size Uint8Array (from
+ * protobufjs' small-buffer pool). Encoding is synchronous, so one Writer per
+ * serializer is never shared between two messages at once.
  */
-export const protobufPeerInfo: Serializer<PeerInfo> = Object.freeze({
-  id: SerializerId.protobuf,
-  name: 'protobuf',
-  type: PeerInfoType,
-  encode (value: PeerInfo): Uint8Array {
-    PeerInfoType.assert(value)
-    return PbPeerInfo.encode({
-      peerId: value.peerId,
-      multiaddrs: value.multiaddrs,
-      metadata: value.metadata
-    }).finish()
-  },
-  decode (bytes: Uint8Array): PeerInfo {
-    const out: PeerInfo = { peerId: EMPTY_BYTES, multiaddrs: [], metadata: {} }
+class ReusedWriter {
+  private writer = new protobuf.Writer()
+
+  /** Runs a generated `encode(message, writer)` on the reused Writer and returns a copy of the bytes. */
+  write<M> (encode: (message: M, writer: protobuf.Writer) => unknown, message: M): Uint8Array {
+    const w = this.writer
+    w.reset()
     try {
-      const input = inputBytes(bytes)
-      checkRepeatedCounts(PEER_INFO_FORMAT, input, PEER_INFO_REPEATED)
-      ;(PbPeerInfo.decode as unknown as DecodeInto<PeerInfo>)(uint64Reader(input), undefined, undefined, 0, out)
+      encode(message, w)
     } catch (err) {
-      throw toDecodeError(PEER_INFO_FORMAT, err)
+      // Never reuse a Writer left mid-message (e.g. with an open fork).
+      this.writer = new protobuf.Writer()
+      throw err
     }
-    // The generated code stores `__proto__` as an own property; refuse every reserved key.
-    for (const key of Object.keys(out.metadata)) checkDecodedKey(PEER_INFO_FORMAT, 'PeerInfo.metadata', key)
-    // A present-but-empty peer_id was `delete`d (see Block): rebuild with the default.
-    if (out.peerId === undefined) return { peerId: EMPTY_BYTES, multiaddrs: out.multiaddrs, metadata: out.metadata }
+    const out = w.finish()
+    if (w.buf.length > MAX_RETAINED_WRITER_BYTES) this.writer = new protobuf.Writer()
     return out
   }
-})
+}
+
+const BLOCK_FORMAT = 'protobuf/Block'
+
+/** Creates a Block serializer (`proto/block.proto`) with its own reused Writer. */
+export function createProtobufBlockSerializer (): Serializer<Block> {
+  const writer = new ReusedWriter()
+  return Object.freeze({
+    id: SerializerId.protobuf,
+    name: 'protobuf',
+    type: BlockType,
+    encode (value: Block): Uint8Array {
+      BlockType.assert(value)
+      const message = {
+        hash: value.hash,
+        data: value.data,
+        timestamp: toPbUint64(value.timestamp),
+        ttl: value.ttl,
+        version: value.version,
+        signature: value.signature
+      }
+      return writer.write(PbBlock.encode, message)
+    },
+    decode (bytes: Uint8Array): Block {
+      const out: Block = { hash: EMPTY_BYTES, data: EMPTY_BYTES, timestamp: 0n, ttl: 0, version: 0, signature: EMPTY_BYTES }
+      try {
+        (PbBlock.decode as unknown as DecodeInto<Block>)(uint64Reader(inputBytes(bytes)), undefined, undefined, 0, out)
+      } catch (err) {
+        throw toDecodeError(BLOCK_FORMAT, err)
+      }
+      // The generated code `delete`s a field that is present with its default
+      // value (legal, though canonical encoders omit it): rebuild with defaults.
+      if (out.hash === undefined || out.data === undefined || out.timestamp === undefined ||
+          out.ttl === undefined || out.version === undefined || out.signature === undefined) {
+        return {
+          hash: out.hash ?? EMPTY_BYTES,
+          data: out.data ?? EMPTY_BYTES,
+          timestamp: out.timestamp ?? 0n,
+          ttl: out.ttl ?? 0,
+          version: out.version ?? 0,
+          signature: out.signature ?? EMPTY_BYTES
+        }
+      }
+      return out
+    }
+  })
+}
+
+const PEER_INFO_FORMAT = 'protobuf/PeerInfo'
+/** Field numbers of the repeated fields in `proto/peer_info.proto` (multiaddrs, metadata) and their limits. */
+const PEER_INFO_REPEATED_FIELDS: readonly number[] = Object.freeze([2, 3])
+const PEER_INFO_REPEATED_LIMITS: readonly number[] = Object.freeze([DEFAULT_MAX_MULTIADDRS, DEFAULT_MAX_METADATA_ENTRIES])
+/**
+ * Inputs up to this size are decoded without the counting pre-scan: they
+ * cannot hold enough entries (each takes at least 2 bytes) for
+ * materialising them before the count check to matter (at most ~2,000 small
+ * views). Larger inputs are scanned first, so a 10 MiB PeerInfo of empty
+ * entries is refused without creating millions of objects.
+ */
+const PRESCAN_ABOVE_BYTES = 4096
+
+/**
+ * Creates a PeerInfo serializer (`proto/peer_info.proto`) with its own reused
+ * Writer. Counts of `multiaddrs` and `metadata` entries are limited
+ * (SizeLimitError); inputs above 4 KiB are pre-scanned so that the limit holds
+ * before anything is materialised. Duplicate map keys keep the last value, as
+ * the protobuf spec requires.
+ */
+export function createProtobufPeerInfoSerializer (): Serializer<PeerInfo> {
+  const writer = new ReusedWriter()
+  return Object.freeze({
+    id: SerializerId.protobuf,
+    name: 'protobuf',
+    type: PeerInfoType,
+    encode (value: PeerInfo): Uint8Array {
+      PeerInfoType.assert(value)
+      const message = { peerId: value.peerId, multiaddrs: value.multiaddrs, metadata: value.metadata }
+      return writer.write(PbPeerInfo.encode, message)
+    },
+    decode (bytes: Uint8Array): PeerInfo {
+      const out: PeerInfo = { peerId: EMPTY_BYTES, multiaddrs: [], metadata: {} }
+      try {
+        const input = inputBytes(bytes)
+        if (input.length > PRESCAN_ABOVE_BYTES) checkRepeatedCounts(PEER_INFO_FORMAT, input, PEER_INFO_REPEATED_FIELDS, PEER_INFO_REPEATED_LIMITS)
+        ;(PbPeerInfo.decode as unknown as DecodeInto<PeerInfo>)(uint64Reader(input), undefined, undefined, 0, out)
+      } catch (err) {
+        throw toDecodeError(PEER_INFO_FORMAT, err)
+      }
+      checkCount(DEFAULT_MAX_MULTIADDRS, out.multiaddrs.length)
+      let entries = 0
+      // The generated code stores `__proto__` as an own property; refuse every reserved key.
+      // (Keys are well-formed: `stringVerify` refused invalid UTF-8.)
+      for (const key in out.metadata) {
+        if (RESERVED_KEYS.has(key)) throw new MalformedInputError(PEER_INFO_FORMAT, `PeerInfo.metadata: reserved key ${JSON.stringify(key)}`)
+        entries++
+      }
+      // Distinct keys; the pre-scan (large inputs) counted entries, duplicates included.
+      checkCount(DEFAULT_MAX_METADATA_ENTRIES, entries)
+      // A present-but-empty peer_id was `delete`d (see Block): rebuild with the default.
+      if (out.peerId === undefined) return { peerId: EMPTY_BYTES, multiaddrs: out.multiaddrs, metadata: out.metadata }
+      return out
+    }
+  })
+}
+
+/** Block in protobuf (shared instance). */
+export const protobufBlock: Serializer<Block> = createProtobufBlockSerializer()
+
+/** PeerInfo in protobuf (shared instance). */
+export const protobufPeerInfo: Serializer<PeerInfo> = createProtobufPeerInfoSerializer()

@@ -17,17 +17,28 @@ import type { Block, PeerInfo } from './messages.js'
 import { msgpackBlock, msgpackPeerInfo } from './msgpack.js'
 import { createMsgpackStructuredSerializer } from './msgpack-structured.js'
 import type { MsgpackStructuredSerializer } from './msgpack-structured.js'
+import { blockMsgpackShapes, peerInfoMsgpackShapes } from './msgpack-values.js'
 import { protobufBlock, protobufPeerInfo } from './protobuf.js'
 import type { MessageType, Serializer } from './types.js'
+
+/** Block with shared structures at a given structure version (hand-written shapes). */
+export function createMsgpackStructuredBlock (version: number): MsgpackStructuredSerializer<Block> {
+  return createMsgpackStructuredSerializer(BlockType, { version, shapes: blockMsgpackShapes('msgpackStructured/Block') })
+}
+
+/** PeerInfo with shared structures at a given structure version (hand-written shapes). */
+export function createMsgpackStructuredPeerInfo (version: number): MsgpackStructuredSerializer<PeerInfo> {
+  return createMsgpackStructuredSerializer(PeerInfoType, { version, shapes: peerInfoMsgpackShapes('msgpackStructured/PeerInfo', true) })
+}
 
 /** Structure version of the built-in shared-structure msgpack serializers (the schemas' first field lists). */
 export const BUILTIN_STRUCTURE_VERSION = 1
 
 /** Block with msgpackr shared structures, structure version 1. */
-export const msgpackStructuredBlock: MsgpackStructuredSerializer<Block> = createMsgpackStructuredSerializer(BlockType, { version: BUILTIN_STRUCTURE_VERSION })
+export const msgpackStructuredBlock: MsgpackStructuredSerializer<Block> = createMsgpackStructuredBlock(BUILTIN_STRUCTURE_VERSION)
 
 /** PeerInfo with msgpackr shared structures, structure version 1. */
-export const msgpackStructuredPeerInfo: MsgpackStructuredSerializer<PeerInfo> = createMsgpackStructuredSerializer(PeerInfoType, { version: BUILTIN_STRUCTURE_VERSION })
+export const msgpackStructuredPeerInfo: MsgpackStructuredSerializer<PeerInfo> = createMsgpackStructuredPeerInfo(BUILTIN_STRUCTURE_VERSION)
 
 /** Every built-in serializer, in (message type id, serializer id) order. */
 export const BUILTIN_SERIALIZERS: ReadonlyArray<Serializer<Block> | Serializer<PeerInfo>> = Object.freeze([
@@ -154,9 +165,9 @@ export function createSerializerRegistry (init: SerializerRegistryInit = {}): Se
   const version = init.structureVersion ?? BUILTIN_STRUCTURE_VERSION
   for (const s of BUILTIN_SERIALIZERS) {
     if (version !== BUILTIN_STRUCTURE_VERSION && s === msgpackStructuredBlock) {
-      registry.register(createMsgpackStructuredSerializer(BlockType, { version }))
+      registry.register(createMsgpackStructuredBlock(version))
     } else if (version !== BUILTIN_STRUCTURE_VERSION && s === msgpackStructuredPeerInfo) {
-      registry.register(createMsgpackStructuredSerializer(PeerInfoType, { version }))
+      registry.register(createMsgpackStructuredPeerInfo(version))
     } else {
       registry.register<Block | PeerInfo>(s as Serializer<Block | PeerInfo>)
     }

@@ -103,7 +103,7 @@ describe('json', () => {
 
   it('createJsonSerializer handles bool, string and list fields of user types', () => {
     const Ping = defineMessageType({ id: 1000, name: 'Ping', fields: { ok: 'bool', note: 'string', nonces: { kind: 'list', of: 'uint64', maxItems: 4 } } })
-    const s = createJsonSerializer(Ping, 130)
+    const s = createJsonSerializer(Ping, { id: 130 })
     const v = { ok: true, note: 'hi', nonces: [0n, 2n ** 64n - 1n] }
     assert.equal(new TextDecoder().decode(s.encode(v)), '{"ok":true,"note":"hi","nonces":["0","18446744073709551615"]}')
     assert.deepStrictEqual(s.decode(s.encode(v)), v)

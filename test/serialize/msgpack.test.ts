@@ -135,7 +135,7 @@ describe('msgpack (plain, interoperable)', () => {
   })
 
   it('createMsgpackSerializer works for any schema type', () => {
-    const s = createMsgpackSerializer(BlockType, 200)
+    const s = createMsgpackSerializer(BlockType, { id: 200 })
     assert.equal(s.id, 200)
     assert.deepStrictEqual(s.decode(s.encode(sampleBlock())), sampleBlock())
   })

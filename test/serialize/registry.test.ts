@@ -52,12 +52,12 @@ describe('SerializerRegistry', () => {
     assert.throws(() => r.register(createJsonSerializer(BlockType)), DuplicateCodecError)
     // format id 1 is protobuf: a different name under id 1 is refused, as is 'json' under another id
     assert.throws(() => r.register({ ...createJsonSerializer(BlockType), id: 1, name: 'proto' }), (e: unknown) => e instanceof DuplicateCodecError && e.details.id === 1)
-    assert.throws(() => r.register(createJsonSerializer(BlockType, 200)), (e: unknown) => e instanceof DuplicateCodecError && e.details.id === 'json')
+    assert.throws(() => r.register(createJsonSerializer(BlockType, { id: 200 })), (e: unknown) => e instanceof DuplicateCodecError && e.details.id === 'json')
     // another type object under Block's id or name
     const Impostor = defineMessageType({ id: 1, name: 'Impostor', fields: { a: 'bytes' } })
-    assert.throws(() => r.register(createJsonSerializer(Impostor, 201)), (e: unknown) => e instanceof DuplicateCodecError && e.details.kind === 'message-type')
+    assert.throws(() => r.register(createJsonSerializer(Impostor, { id: 201 })), (e: unknown) => e instanceof DuplicateCodecError && e.details.kind === 'message-type')
     const SameName = defineMessageType({ id: 3000, name: 'Block', fields: { a: 'bytes' } })
-    assert.throws(() => r.register(createMsgpackSerializer(SameName, 202)), (e: unknown) => e instanceof DuplicateCodecError && e.details.id === 'Block')
+    assert.throws(() => r.register(createMsgpackSerializer(SameName, { id: 202 })), (e: unknown) => e instanceof DuplicateCodecError && e.details.id === 'Block')
     // nothing of the refused registrations leaked in
     assert.equal(r.list().length, 10)
     assert.equal(r.has(3000, 202), false)
