@@ -140,7 +140,9 @@ export function scanMsgpack (format: string, buf: Uint8Array, start: number, lim
       }
       if (pos + n > end) throw new MalformedInputError(format, 'truncated')
       if ((n === 9 || n === 11) && isReservedKey(buf, pos, n)) throw new MalformedInputError(format, 'reserved map key')
-      if (!validUtf8(buf, pos, n)) throw new MalformedInputError(format, 'invalid UTF-8 in str')
+      // Message-level keys only select fields (a key that is not valid UTF-8 matches none and is
+      // ignored); keys of nested maps become values, so they must be valid.
+      if (depth === 2 && !validUtf8(buf, pos, n)) throw new MalformedInputError(format, 'invalid UTF-8 in str')
       pos += n
       continue
     }

@@ -32,6 +32,13 @@ const HEADER_BYTES = 2
 /** msgpackr's one-byte reference to shared structure 0. */
 const RECORD_0 = 0x40
 
+/** Marks the object to pack as a record (a symbol key: msgpackr's for-in never sees it). */
+const MESSAGE_SHAPE = Symbol('wireseal.msgpackStructured.message')
+
+function isMessageShape (o: unknown): boolean {
+  return (o as Record<symbol, unknown>)[MESSAGE_SHAPE] === true
+}
+
 /** Options of {@link createMsgpackStructuredSerializer}. */
 export interface MsgpackStructuredInit<T = unknown> {
   /**
@@ -46,8 +53,7 @@ export interface MsgpackStructuredInit<T = unknown> {
    */
   id?: number
   /**
-   * Hand-written conversion to and from msgpackr's shapes; map fields must be
-   * packed from a JS `Map` (see `genericMsgpackShapes(type, format, true)`).
+   * Hand-written conversion to and from msgpackr's shapes.
    * @default the generic, schema-driven conversion
    */
   shapes?: MsgpackShapes<T>
@@ -72,9 +78,11 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
   const format = `msgpackStructured/${type.name}`
   const keys = type.fields.map((d) => d.name)
   const limits: MsgpackScanLimits = Object.freeze({ ...msgpackScanLimits(type as MessageSchema<unknown>), recordToken: RECORD_0, recordFields: keys.length })
-  const shapes = init.shapes ?? genericMsgpackShapes(type, format, true)
+  const shapes = init.shapes ?? genericMsgpackShapes(type, format)
   const packr = new Packr({
-    useRecords: true,
+    // Only the message itself is a record; map fields stay msgpack maps.
+    useRecords: isMessageShape,
+    variableMapSize: true,
     structures: [keys],
     maxSharedStructures: 1,
     shouldShareStructure: () => false,
@@ -91,8 +99,9 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
     structureVersion: version,
     encode (value: T): Uint8Array {
       type.assert(value)
-      // Map fields go as msgpack maps (a JS Map), never as records of their own.
-      const out = packr.pack(shapes.toShape(value), RESERVE_START_SPACE | HEADER_BYTES)
+      const shape = shapes.toShape(value) as Record<symbol, unknown>
+      shape[MESSAGE_SHAPE] = true
+      const out = packr.pack(shape, RESERVE_START_SPACE | HEADER_BYTES)
       out[0] = hi
       out[1] = lo
       return out

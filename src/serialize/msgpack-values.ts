@@ -103,11 +103,8 @@ function field (format: string, d: FieldDescriptor, x: unknown): unknown {
   return scalar(format, d.path, -1, d.kind, x)
 }
 
-/**
- * Shapes for any schema type. `mapsAsMap` packs map fields from a JS `Map`
- * (written as a msgpack map, never turned into a shared-structure record).
- */
-export function genericMsgpackShapes<T> (type: MessageSchema<T>, format: string, mapsAsMap: boolean): MsgpackShapes<T> {
+/** Shapes for any schema type. */
+export function genericMsgpackShapes<T> (type: MessageSchema<T>, format: string): MsgpackShapes<T> {
   return {
     toShape (value: T): object {
       const v = value as Record<string, unknown>
@@ -116,7 +113,6 @@ export function genericMsgpackShapes<T> (type: MessageSchema<T>, format: string,
         const x = v[d.name]
         if (d.kind === 'uint64') out[d.name] = packUint64(x as bigint)
         else if (d.kind === 'list' && d.of === 'uint64') out[d.name] = (x as bigint[]).map(packUint64)
-        else if (d.kind === 'map' && mapsAsMap) out[d.name] = new Map(Object.entries(x as Record<string, string>))
         else out[d.name] = x
       }
       return out
@@ -135,7 +131,7 @@ export function genericMsgpackShapes<T> (type: MessageSchema<T>, format: string,
 
 /** Hand-written Block shapes (the hot path); the generic ones report errors. */
 export function blockMsgpackShapes (format: string): MsgpackShapes<Block> {
-  const generic = genericMsgpackShapes(BlockType, format, false)
+  const generic = genericMsgpackShapes(BlockType, format)
   return {
     toShape (v: Block): object {
       return { hash: v.hash, data: v.data, timestamp: packUint64(v.timestamp), ttl: v.ttl, version: v.version, signature: v.signature }
@@ -156,13 +152,13 @@ export function blockMsgpackShapes (format: string): MsgpackShapes<Block> {
 }
 
 /** Hand-written PeerInfo shapes; the generic ones report errors. */
-export function peerInfoMsgpackShapes (format: string, mapsAsMap: boolean): MsgpackShapes<PeerInfo> {
-  const generic = genericMsgpackShapes(PeerInfoType, format, mapsAsMap)
+export function peerInfoMsgpackShapes (format: string): MsgpackShapes<PeerInfo> {
+  const generic = genericMsgpackShapes(PeerInfoType, format)
   const maxAddrs = (PeerInfoType.fields[1] as FieldDescriptor).max as number
   const maxEntries = (PeerInfoType.fields[2] as FieldDescriptor).max as number
   return {
     toShape (v: PeerInfo): object {
-      return { peerId: v.peerId, multiaddrs: v.multiaddrs, metadata: mapsAsMap ? new Map(Object.entries(v.metadata)) : v.metadata }
+      return { peerId: v.peerId, multiaddrs: v.multiaddrs, metadata: v.metadata }
     },
     fromShape (raw: unknown): PeerInfo {
       const o = raw as Partial<Record<keyof PeerInfo, unknown>> | null

@@ -63,7 +63,7 @@ export interface MsgpackSerializerInit<T> {
 export function createMsgpackSerializer<T> (type: MessageSchema<T>, init: MsgpackSerializerInit<T> = {}): Serializer<T> {
   const format = `msgpack/${type.name}`
   const limits = msgpackScanLimits(type as MessageSchema<unknown>)
-  const shapes = init.shapes ?? genericMsgpackShapes(type, format, false)
+  const shapes = init.shapes ?? genericMsgpackShapes(type, format)
   // variableMapSize: fixmap headers for small maps (msgpackr otherwise always writes map 16).
   // mapsAsObjects: safe because the scan refuses non-string and reserved keys.
   const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, int64AsType: 'bigint' })
@@ -96,4 +96,4 @@ export function createMsgpackSerializer<T> (type: MessageSchema<T>, init: Msgpac
 export const msgpackBlock: Serializer<Block> = createMsgpackSerializer(BlockType, { shapes: blockMsgpackShapes('msgpack/Block') })
 
 /** PeerInfo in plain msgpack. */
-export const msgpackPeerInfo: Serializer<PeerInfo> = createMsgpackSerializer(PeerInfoType, { shapes: peerInfoMsgpackShapes('msgpack/PeerInfo', false) })
+export const msgpackPeerInfo: Serializer<PeerInfo> = createMsgpackSerializer(PeerInfoType, { shapes: peerInfoMsgpackShapes('msgpack/PeerInfo') })

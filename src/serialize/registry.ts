@@ -28,7 +28,7 @@ export function createMsgpackStructuredBlock (version: number): MsgpackStructure
 
 /** PeerInfo with shared structures at a given structure version (hand-written shapes). */
 export function createMsgpackStructuredPeerInfo (version: number): MsgpackStructuredSerializer<PeerInfo> {
-  return createMsgpackStructuredSerializer(PeerInfoType, { version, shapes: peerInfoMsgpackShapes('msgpackStructured/PeerInfo', true) })
+  return createMsgpackStructuredSerializer(PeerInfoType, { version, shapes: peerInfoMsgpackShapes('msgpackStructured/PeerInfo') })
 }
 
 /** Structure version of the built-in shared-structure msgpack serializers (the schemas' first field lists). */

@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { Packr, pack } from 'msgpackr'
 import { createMsgpackSerializer, msgpackBlock, msgpackPeerInfo } from '../../src/serialize/msgpack.js'
 import { createMsgpackStructuredSerializer } from '../../src/serialize/msgpack-structured.js'
+import { blockMsgpackShapes, genericMsgpackShapes, peerInfoMsgpackShapes } from '../../src/serialize/msgpack-values.js'
 import { BlockType, PeerInfoType } from '../../src/serialize/messages.js'
 import { InvalidConfigError, MalformedInputError, SizeLimitError, UnknownCodecError } from '../../src/errors.js'
 import { block, peerInfo, sampleBlock, samplePeerInfo, typedFailure } from './arbitraries.js'
@@ -17,6 +18,10 @@ function foreignBlock (over: Record<string, unknown> = {}, drop: string[] = []):
   const b: Record<string, unknown> = { ...sampleBlock(), timestamp: Number(sampleBlock().timestamp), ...over }
   for (const k of drop) Reflect.deleteProperty(b, k)
   return pack(b)
+}
+
+function naming (text: string) {
+  return (err: unknown): boolean => err instanceof MalformedInputError && err.details.reason.includes(text)
 }
 
 function malformedNaming (field: string) {
@@ -90,7 +95,7 @@ describe('msgpack (plain, interoperable)', () => {
     ['timestamp extension (ext -1)', '81' + str('timestamp') + 'd6ff00000000'],
     ['reserved byte 0xc1', '81' + str('hash') + 'c1'],
     ['nesting deeper than two levels', '81' + str('multiaddrs') + '919190'],
-    ['invalid UTF-8 in a str', '81a2c328c0'],
+    ['a map key that is not a str', '810102'],
     ['trailing data', '80' + '00']
   ]
   for (const [name, h] of malformed) {
@@ -98,6 +103,14 @@ describe('msgpack (plain, interoperable)', () => {
       assert.throws(() => msgpackBlock.decode(hex(h)), MalformedInputError)
     })
   }
+
+  it('rejects invalid UTF-8 in str values and in metadata keys', () => {
+    const peer = (meta: string): Uint8Array => hex('83' + str('peerId') + 'c400' + str('multiaddrs') + '90' + str('metadata') + meta)
+    assert.doesNotThrow(() => msgpackPeerInfo.decode(peer('81a161a162')))
+    assert.throws(() => msgpackPeerInfo.decode(peer('81a2c328a162')), naming('invalid UTF-8'))
+    assert.throws(() => msgpackPeerInfo.decode(peer('81a161a2c328')), naming('invalid UTF-8'))
+    assert.throws(() => msgpackPeerInfo.decode(peer('8101a162')), naming('not a string'))
+  })
 
   it('rejects an array 32 claim beyond the input with MalformedInputError', () => {
     assert.throws(() => msgpackPeerInfo.decode(hex('81' + str('multiaddrs') + 'dd0000003f00')), MalformedInputError)
@@ -151,6 +164,10 @@ describe('msgpackStructured (shared structures, versioned)', () => {
     assert.equal(toHex(bytes.subarray(0, 3)), '000140')
     assert.ok(!Buffer.from(bytes).includes(Buffer.from('timestamp')))
     assert.ok(bytes.length < msgpackBlock.encode(sampleBlock()).length)
+    // Map fields stay plain msgpack maps inside the record (no second structure).
+    const p = createMsgpackStructuredSerializer(PeerInfoType, { version: 1 })
+    const pBytes = p.encode({ peerId: new Uint8Array([9]), multiaddrs: [], metadata: { a: 'b' } })
+    assert.equal(toHex(pBytes), '000140' + 'c40109' + '90' + '81' + str('a') + str('b'))
   })
 
   it('a peer with a different structure version gets UnknownCodecError, never a misread', () => {
@@ -188,5 +205,35 @@ describe('msgpackStructured (shared structures, versioned)', () => {
       assert.throws(() => createMsgpackStructuredSerializer(BlockType, { version }), InvalidConfigError)
     }
     assert.equal(createMsgpackStructuredSerializer(BlockType, { version: 65_535 }).structureVersion, 65_535)
+  })
+})
+
+describe('msgpack hand-written shapes', () => {
+  it('accept and reject exactly what the generic shapes do', () => {
+    const blockFast = blockMsgpackShapes('f')
+    const blockGeneric = genericMsgpackShapes(BlockType, 'f')
+    const peerFast = peerInfoMsgpackShapes('f')
+    const peerGeneric = genericMsgpackShapes(PeerInfoType, 'f')
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return { value: f() }
+      } catch (err) {
+        return { error: (err as Error).constructor.name, message: (err as Error).message }
+      }
+    }
+    const anyValue = fc.oneof(
+      fc.uint8Array({ maxLength: 2 }), fc.bigInt({ min: -1n, max: 2n ** 64n }), fc.integer({ min: -1, max: 2 ** 32 }),
+      fc.constantFrom(-0, 0.5, 2 ** 60, null, 'x', true), fc.array(fc.uint8Array({ maxLength: 1 }), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 2 }), fc.oneof(fc.string({ maxLength: 2 }), fc.integer()), { maxKeys: 2, noNullPrototype: true })
+    )
+    const shape = (keys: string[]): fc.Arbitrary<Record<string, unknown>> =>
+      fc.dictionary(fc.constantFrom(...keys, 'extra'), anyValue, { maxKeys: keys.length + 1, noNullPrototype: true })
+    fc.assert(fc.property(fc.oneof(block, shape(['hash', 'data', 'timestamp', 'ttl', 'version', 'signature'])), (raw) => {
+      assert.deepStrictEqual(outcome(() => blockFast.fromShape(raw)), outcome(() => blockGeneric.fromShape(raw)))
+    }), { numRuns: 1500 })
+    const tooMany = Array.from({ length: 65 }, () => new Uint8Array(0))
+    fc.assert(fc.property(fc.oneof(peerInfo, shape(['peerId', 'multiaddrs', 'metadata']), fc.constant({ peerId: new Uint8Array(0), multiaddrs: tooMany, metadata: {} })), (raw) => {
+      assert.deepStrictEqual(outcome(() => peerFast.fromShape(raw)), outcome(() => peerGeneric.fromShape(raw)))
+    }), { numRuns: 1500 })
   })
 })

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { protobufBlock, protobufPeerInfo } from '../../src/serialize/protobuf.js'
+import { createProtobufBlockSerializer, protobufBlock, protobufPeerInfo } from '../../src/serialize/protobuf.js'
 import type { Block, PeerInfo } from '../../src/serialize/messages.js'
 import { InvalidValueError, MalformedInputError, SizeLimitError } from '../../src/errors.js'
 import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../../src/limits.js'
@@ -185,6 +185,35 @@ describe('protobuf decoder rejects bad input with typed errors', () => {
 
     const entries = Buffer.concat(Array.from({ length: DEFAULT_MAX_METADATA_ENTRIES + 1 }, (_, i) => hex(`1a060a0278${(i % 256).toString(16).padStart(2, '0')}1200`)))
     assert.throws(() => protobufPeerInfo.decode(entries), SizeLimitError)
+  })
+
+  it('PeerInfo: too many entries in a small input are caught after decoding (no pre-scan below 4 KiB)', () => {
+    const small = Buffer.concat(Array.from({ length: DEFAULT_MAX_MULTIADDRS + 1 }, () => hex('1200')))
+    assert.ok(small.length < 4096)
+    const err = typedFailure(() => protobufPeerInfo.decode(small))
+    assert.ok(err instanceof SizeLimitError)
+    assert.equal(err.details.actual, DEFAULT_MAX_MULTIADDRS + 1)
+    // Duplicate keys collapse (last value wins) and count once.
+    const dup = Buffer.concat(Array.from({ length: 100 }, (_, i) => hex(`1a060a01611201${(0x30 + (i % 10)).toString(16)}`)))
+    assert.deepStrictEqual(protobufPeerInfo.decode(dup).metadata, { a: '9' })
+  })
+
+  it('PeerInfo pre-scan (inputs above 4 KiB) reports malformed structure', () => {
+    const big = new Uint8Array(5000)
+    big.set(protobufPeerInfo.encode({ peerId: new Uint8Array(4990), multiaddrs: [], metadata: {} }))
+    assert.throws(() => protobufPeerInfo.decode(big), MalformedInputError)
+  })
+
+  it('the reused Writer never changes bytes it already returned, and survives a failed encode', () => {
+    const s = createProtobufBlockSerializer()
+    const first = s.encode(sampleBlock())
+    const copy = Uint8Array.from(first)
+    s.encode({ ...sampleBlock(), data: new Uint8Array(3 * 1024 * 1024).fill(1) })
+    s.encode({ ...sampleBlock(), data: new Uint8Array(100).fill(2) })
+    assert.deepEqual(first, copy)
+    assert.throws(() => s.encode({ ...sampleBlock(), ttl: -1 }), InvalidValueError)
+    assert.deepStrictEqual(s.decode(s.encode(sampleBlock())), sampleBlock())
+    assert.equal(Object.getPrototypeOf(first), Uint8Array.prototype)
   })
 
   it('encode rejects invalid values with InvalidValueError naming the field', () => {
