@@ -53,8 +53,16 @@ export function messageBlock (i: number, dataBytes: number): Block {
   return { ...blockFixture(0, 1000 + i), data: transactionJson(dataBytes, 2000 + i) }
 }
 
-/** The bytes an envelope's signature covers: `uvarint(len(domain)) || domain || header` (see src/envelope/envelope.ts). */
-export function signedBytesOf (envelope: Uint8Array, domain: string = DEFAULT_SIGNATURE_DOMAIN): { data: Uint8Array, signature: Uint8Array } {
+/** What an envelope's signature covers, and the signature. */
+export interface SignedBytes {
+  /** `uvarint(len(domain)) || domain || header`. */
+  readonly data: Uint8Array
+  /** A copy of the envelope's signature. */
+  readonly signature: Uint8Array
+}
+
+/** The bytes an envelope's signature covers (see src/envelope/envelope.ts), and its signature. */
+export function signedBytesOf (envelope: Uint8Array, domain: string = DEFAULT_SIGNATURE_DOMAIN): SignedBytes {
   const env = parseEnvelope(envelope, DEFAULT_LIMITS)
   const prefix = domainPrefix(domain)
   const data = new Uint8Array(prefix.length + env.headerBytes.length)
