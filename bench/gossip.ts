@@ -1,0 +1,329 @@
+/**
+ * Gossip benchmark over loopback (issue 4, "libp2p integration", Benchmarks):
+ * wireseal gossip against plain gossipsub 17 on real libp2p nodes (TCP +
+ * Noise + Yamux on 127.0.0.1), each node in its own process
+ * (./net-gossip-node.ts), every process hosting one node of each network it
+ * belongs to. Messages are Blocks of transaction JSON, 2 KB in protobuf.
+ *
+ * - Latency, publish -> deliver: 3-node stars (the publisher connected to two
+ *   receivers), one message at a time, flavours interleaved and rotated per
+ *   sample. From just before the publisher serializes (plain) or seals
+ *   (wireseal) to the receiver's application holding the decoded value, on
+ *   one monotonic clock shared by the processes. Compared with gossipsub's
+ *   default StrictSign without a transform (what users run without
+ *   wireseal: every message signed and verified) and, as an extra without a
+ *   threshold, StrictNoSign without a transform (nothing authenticated).
+ * - Validated messages/s: bursts of messages from the publisher, timed until
+ *   every receiver delivered the last one, against StrictSign with a snappyjs
+ *   DataTransform; in the 3-node star (each message arrives once) and in a
+ *   full mesh of 5 nodes (each message arrives several times: wireseal drops
+ *   the copies in fastMsgIdFn, before any verification; gossipsub StrictSign
+ *   verifies every copy's signature before its seen-cache check).
+ *
+ * @module
+ */
+import { createCodec } from '../src/codec.js'
+import { CompressionId } from '../src/compress/types.js'
+import { InvalidConfigError } from '../src/errors.js'
+import { BlockType } from '../src/serialize/index.js'
+import { benchKeys } from './codec-fixtures.js'
+import { ratioOf, target, type BenchContext, type BenchMode, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
+import { createMessages, FLAVOUR_NAMES, GOSSIP_MESSAGE_BYTES, GOSSIP_TOPIC, type GossipFlavour, type NodeSpec } from './net-gossip-protocol.js'
+import { forkNodeProcesses, stopNodeProcesses, type NodeProcess } from './net-gossip-peers.js'
+import { waitUntil } from './net-nodes.js'
+import { measureAsyncGroup, type AsyncCaseInit, type RoundPlan, type RoundSample } from './net-rounds.js'
+import { quantile, summarize } from './stats.js'
+
+/** Case names (flavours), shared with the test. */
+export const GOSSIP_CASES = FLAVOUR_NAMES
+
+/** Group ids, shared with the test. */
+export const GOSSIP_GROUPS = Object.freeze({
+  star: 'star-3/validated-msgs',
+  mesh: 'mesh/validated-msgs'
+})
+
+/** Latency table title, shared with the test. */
+export const LATENCY_TABLE = 'Publish -> deliver latency, 3-node star (ms, one message at a time)'
+
+/** Samples, bursts and rounds of each mode. */
+export interface GossipPlan extends RoundPlan {
+  /** Nodes of the full mesh (each a process). */
+  meshNodes: number
+  /** Measured latency samples per flavour (each gives one latency per receiver). */
+  latencySamples: number
+  /** Unrecorded latency samples per flavour first. */
+  latencyWarmup: number
+  /** Messages per throughput round. */
+  burst: number
+}
+
+/** The plan of each mode. */
+export const GOSSIP_PLANS: Readonly<Record<BenchMode, GossipPlan>> = Object.freeze({
+  full: Object.freeze({ meshNodes: 5, latencySamples: 500, latencyWarmup: 40, burst: 500, warmupRounds: 2, rounds: 21, minRounds: 9, budgetMs: 40_000 }),
+  quick: Object.freeze({ meshNodes: 5, latencySamples: 150, latencyWarmup: 15, burst: 200, warmupRounds: 1, rounds: 9, minRounds: 5, budgetMs: 8_000 }),
+  // 3 processes: each one costs ~2 s of CPU to load libp2p through tsx.
+  smoke: Object.freeze({ meshNodes: 3, latencySamples: 4, latencyWarmup: 1, burst: 10, warmupRounds: 0, rounds: 2, minRounds: 2, budgetMs: 30_000 })
+})
+
+/** Upper bound of one delivery wait (ms). */
+const DELIVERY_TIMEOUT_MS = 30_000
+
+const STAR_FLAVOURS: readonly GossipFlavour[] = ['wireseal', 'strictSign', 'strictNoSign', 'strictSignSnappy']
+const MESH_FLAVOURS: readonly GossipFlavour[] = ['wireseal', 'strictSignSnappy']
+const LATENCY_FLAVOURS: readonly GossipFlavour[] = ['wireseal', 'strictSign', 'strictNoSign']
+const THROUGHPUT_BASELINE: GossipFlavour = 'strictSignSnappy'
+
+/** One network: its nodes (process indices; the first publishes) and its connections. */
+interface Net {
+  name: string
+  flavour: GossipFlavour
+  members: NodeProcess[]
+  edges: Array<[number, number]>
+  /** Index of the next message to publish (= messages each receiver has been handed so far). */
+  next: number
+}
+
+function starNet (flavour: GossipFlavour, procs: NodeProcess[]): Net {
+  return { name: `star-${flavour}`, flavour, members: procs.slice(0, 3), edges: [[0, 1], [0, 2]], next: 0 }
+}
+
+function meshNet (flavour: GossipFlavour, procs: NodeProcess[], n: number): Net {
+  const edges: Array<[number, number]> = []
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) edges.push([i, j])
+  return { name: `mesh-${flavour}`, flavour, members: procs.slice(0, n), edges, next: 0 }
+}
+
+/** Starts every network's nodes, connects them and waits until each node's mesh holds all its peers. */
+async function setUp (nets: readonly Net[], procs: readonly NodeProcess[]): Promise<void> {
+  const specs = new Map<NodeProcess, NodeSpec[]>(procs.map(p => [p, []]))
+  nets.forEach((net, k) => net.members.forEach((p, m) => specs.get(p)?.push({ net: net.name, flavour: net.flavour, seed: 1 + 16 * k + m })))
+  const addrs = new Map<NodeProcess, Record<string, string[]>>()
+  await Promise.all(procs.map(async p => { addrs.set(p, (await p.ask('init', { nodes: specs.get(p) ?? [] })).addrs) }))
+  for (const net of nets) {
+    for (const [i, j] of net.edges) {
+      const to = addrs.get(net.members[j] as NodeProcess)?.[net.name]
+      if (to === undefined || to.length === 0) throw new InvalidConfigError(net.name, `listen addresses of node ${j}`)
+      await (net.members[i] as NodeProcess).ask('dial', { net: net.name, addrs: to.slice(0, 1) })
+    }
+  }
+  const degree = (net: Net, m: number): number => net.edges.filter(([i, j]) => i === m || j === m).length
+  await waitUntil(async () => {
+    const ready = await Promise.all(nets.flatMap(net => net.members.map(async (p, m) => {
+      const s = await p.ask('status', { net: net.name })
+      return s.subscribers === degree(net, m) && s.mesh === degree(net, m)
+    })))
+    return ready.every(Boolean)
+  }, 'gossip meshes formed', 30_000, 100)
+}
+
+/** Publishes `count` messages on `net` and returns when every receiver delivered them: the publish time and the receivers' times. */
+async function burst (net: Net, count: number): Promise<{ t0: number, delivered: number[] }> {
+  const from = net.next
+  net.next += count
+  const [publisher, ...receivers] = net.members as [NodeProcess, ...NodeProcess[]]
+  const pub = await publisher.ask('publish', { net: net.name, from, count }, DELIVERY_TIMEOUT_MS)
+  const delivered = await Promise.all(receivers.map(async p =>
+    (await p.ask('delivered', { net: net.name, count: from + count, timeoutMs: DELIVERY_TIMEOUT_MS }, DELIVERY_TIMEOUT_MS + 5_000)).t))
+  return { t0: pub.t0, delivered }
+}
+
+async function cpuOf (procs: readonly NodeProcess[]): Promise<number> {
+  const all = await Promise.all(procs.map(async p => (await p.ask('cpu', {})).us))
+  return all.reduce((a, b) => a + b, 0)
+}
+
+/** Latencies (ms) per flavour: samples interleaved and rotated across flavours. */
+async function measureLatency (nets: ReadonlyMap<GossipFlavour, Net>, plan: GossipPlan): Promise<Map<GossipFlavour, number[]>> {
+  const out = new Map<GossipFlavour, number[]>(LATENCY_FLAVOURS.map(f => [f, []]))
+  const total = plan.latencyWarmup + plan.latencySamples
+  for (let s = 0; s < total; s++) {
+    for (let k = 0; k < LATENCY_FLAVOURS.length; k++) {
+      const f = LATENCY_FLAVOURS[(s + k) % LATENCY_FLAVOURS.length] as GossipFlavour
+      const r = await burst(nets.get(f) as Net, 1)
+      if (s >= plan.latencyWarmup) out.get(f)?.push(...r.delivered.map(t => t - r.t0))
+    }
+  }
+  return out
+}
+
+/** Cases of a throughput group: one burst per round per flavour; CPU time of the network's processes recorded. */
+function throughputCases (nets: readonly Net[], plan: GossipPlan, cpuPerMsg: Map<string, number[]>): AsyncCaseInit[] {
+  return nets.map(net => ({
+    name: FLAVOUR_NAMES[net.flavour],
+    baseline: net.flavour !== 'wireseal',
+    ...(net.flavour === 'wireseal' ? { reference: FLAVOUR_NAMES[THROUGHPUT_BASELINE] } : {}),
+    run: async (): Promise<RoundSample> => {
+      const c0 = await cpuOf(net.members)
+      const r = await burst(net, plan.burst)
+      const c1 = await cpuOf(net.members)
+      const list = cpuPerMsg.get(net.name) ?? []
+      list.push((c1 - c0) / plan.burst)
+      cpuPerMsg.set(net.name, list)
+      return { ops: plan.burst, ms: Math.max(...r.delivered) - r.t0 }
+    }
+  }))
+}
+
+/** Checks every receiver delivered every message exactly once and wireseal refused nothing; returns copies per message per receiver. */
+async function checkNet (net: Net): Promise<number> {
+  const counters = await Promise.all(net.members.map(async p => p.ask('counters', { net: net.name })))
+  counters.slice(1).forEach((c, m) => {
+    if (c.delivered !== net.next) throw new InvalidConfigError(`${net.name} node ${m + 1}`, `${net.next} deliveries (each message once), got ${c.delivered}`)
+  })
+  const refused = counters.reduce((a, c) => a + c.refused, 0)
+  if (refused !== 0) throw new InvalidConfigError(net.name, `no refused message, got ${refused}`)
+  const copies = counters.slice(1).reduce((a, c) => a + c.copies, 0)
+  return copies / (net.next * (net.members.length - 1))
+}
+
+const ms = (x: number): string => x.toFixed(3)
+
+/** Size and compression of the envelope wireseal publishes for a benchmark message (its default policy). */
+async function envelopeFacts (): Promise<{ bytes: number, compression: string }> {
+  const keys = await benchKeys()
+  const envelope = createCodec({ privateKey: keys.libp2p }).seal(BlockType, createMessages()(0), { channel: GOSSIP_TOPIC })
+  const opened = createCodec({ replay: false }).open(envelope, { channel: GOSSIP_TOPIC })
+  if (!opened.ok) throw new InvalidConfigError('benchmark envelope', `one that opens, got ${opened.reason}`)
+  const name = Object.entries(CompressionId).find(([, id]) => id === opened.compression)?.[0] ?? String(opened.compression)
+  return { bytes: envelope.length, compression: name }
+}
+
+async function run (ctx: BenchContext): Promise<SuiteOutput> {
+  const plan = GOSSIP_PLANS[ctx.settings.mode]
+  const procs = forkNodeProcesses(Math.max(3, plan.meshNodes))
+  try {
+    const star = new Map<GossipFlavour, Net>(STAR_FLAVOURS.map(f => [f, starNet(f, procs)]))
+    const mesh = new Map<GossipFlavour, Net>(MESH_FLAVOURS.map(f => [f, meshNet(f, procs, plan.meshNodes)]))
+    const nets = [...star.values(), ...mesh.values()]
+    const t0 = performance.now()
+    await setUp(nets, procs)
+    ctx.log(`  ${procs.length} node processes, ${nets.length} networks ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+
+    const latency = await measureLatency(star, plan)
+    const p = (f: GossipFlavour, q: number): number => quantile(latency.get(f) ?? [], q)
+    ctx.log(`  latency p50 (ms): ${LATENCY_FLAVOURS.map(f => `${FLAVOUR_NAMES[f]} ${ms(p(f, 0.5))}`).join(' | ')}`)
+
+    const cpuPerMsg = new Map<string, number[]>()
+    const common = { ...plan, log: ctx.log }
+    const starNets = [star.get('wireseal') as Net, star.get(THROUGHPUT_BASELINE) as Net]
+    const meshNets = [mesh.get('wireseal') as Net, mesh.get(THROUGHPUT_BASELINE) as Net]
+    const starGroup = await measureAsyncGroup({ id: GOSSIP_GROUPS.star, title: `${GOSSIP_MESSAGE_BYTES} B messages, 3-node star (each arrives once)`, cases: throughputCases(starNets, plan, cpuPerMsg), ...common })
+    const meshGroup = await measureAsyncGroup({ id: GOSSIP_GROUPS.mesh, title: `${GOSSIP_MESSAGE_BYTES} B messages, ${plan.meshNodes}-node full mesh (copies arrive)`, cases: throughputCases(meshNets, plan, cpuPerMsg), ...common })
+
+    const copies = new Map<string, number>()
+    for (const net of nets) copies.set(net.name, await checkNet(net))
+    return report({ plan, latency, starGroup, meshGroup, cpuPerMsg, copies, envelope: await envelopeFacts() })
+  } finally {
+    await stopNodeProcesses(procs)
+  }
+}
+
+interface Measured {
+  plan: GossipPlan
+  latency: Map<GossipFlavour, number[]>
+  starGroup: GroupResult
+  meshGroup: GroupResult
+  cpuPerMsg: Map<string, number[]>
+  copies: Map<string, number>
+  envelope: { bytes: number, compression: string }
+}
+
+function report (m: Measured): SuiteOutput {
+  const lat = (f: GossipFlavour): number[] => m.latency.get(f) ?? []
+  const p50 = (f: GossipFlavour): number => quantile(lat(f), 0.5)
+  const vsSign = p50('wireseal') / p50('strictSign')
+  const vsNoSign = p50('wireseal') / p50('strictNoSign')
+  const ws = FLAVOUR_NAMES.wireseal
+  const base = FLAVOUR_NAMES[THROUGHPUT_BASELINE]
+  const starRatio = ratioOf(m.starGroup, ws, base)
+  const meshRatio = ratioOf(m.meshGroup, ws, base)
+  const cpuMedian = (net: string): number => summarize(m.cpuPerMsg.get(net) ?? []).median
+  const perCpuSecond = (net: string): number => 1e6 / cpuMedian(net)
+  const copies = (net: string): string => (m.copies.get(net) ?? NaN).toFixed(2)
+  const n = m.plan.meshNodes
+  const issue = 'libp2p integration'
+
+  const targets: Target[] = [
+    target({
+      id: 'gossip.latency-p50.vs-strictsign',
+      issue,
+      description: 'gossip publish -> deliver p50 latency (2 KB Block) within 1.2x of gossipsub without a transform (default StrictSign)',
+      measured: vsSign,
+      op: '<=',
+      threshold: 1.2,
+      detail: `p50 ${ms(p50('wireseal'))} ms / ${ms(p50('strictSign'))} ms over ${lat('wireseal').length} deliveries each (3-node star, 2 receivers); ` +
+        `extra, no threshold: vs StrictNoSign (nothing authenticated) ${vsNoSign.toFixed(2)}x`
+    }),
+    target({
+      id: 'gossip.msgs-2k.vs-strictsign-snappy',
+      issue,
+      description: 'validated gossip messages/s at 2 KB, each message arriving once (3-node star), never below gossipsub StrictSign + snappyjs DataTransform',
+      measured: starRatio,
+      op: '>=',
+      threshold: 1.0,
+      detail: `paired ratio of messages/s per round (bursts of ${m.plan.burst}, delivered at both receivers)`
+    }),
+    target({
+      id: 'gossip.msgs-2k-mesh.vs-strictsign-snappy',
+      issue,
+      description: `validated gossip messages/s at 2 KB in a ${n}-node full mesh (each message arrives several times; wireseal drops copies in fastMsgIdFn), never below gossipsub StrictSign + snappyjs`,
+      measured: meshRatio,
+      op: '>=',
+      threshold: 1.0,
+      detail: `paired ratio of messages/s per round (bursts of ${m.plan.burst}, delivered at all ${n - 1} receivers); copies received per message per receiver: ` +
+        `wireseal ${copies('mesh-wireseal')}, StrictSign + snappyjs ${copies(`mesh-${THROUGHPUT_BASELINE}`)}`
+    })
+  ]
+
+  const latencyRows = LATENCY_FLAVOURS.map(f => {
+    const s = summarize(lat(f))
+    return [FLAVOUR_NAMES[f], ms(s.median), ms(quantile(lat(f), 0.9)), ms(quantile(lat(f), 0.99)), ms(s.min), String(s.n),
+      f === 'wireseal' ? '' : `${(p50('wireseal') / s.median).toFixed(2)}x`]
+  })
+  const tables: Table[] = [
+    { title: LATENCY_TABLE, columns: ['flavour', 'p50', 'p90', 'p99', 'min', 'deliveries', 'wireseal p50 / this p50'], rows: latencyRows },
+    {
+      title: 'Validated messages/s, wireseal / gossipsub StrictSign + snappyjs (paired ratio per round, >1 is faster)',
+      columns: ['network', 'ratio', 'copies per msg per receiver (wireseal / baseline)', 'msgs per CPU-second of all its nodes (wireseal / baseline)'],
+      rows: [
+        ['3-node star', starRatio.toFixed(2), `${copies('star-wireseal')} / ${copies(`star-${THROUGHPUT_BASELINE}`)}`,
+          `${perCpuSecond('star-wireseal').toFixed(0)} / ${perCpuSecond(`star-${THROUGHPUT_BASELINE}`).toFixed(0)}`],
+        [`${n}-node full mesh`, meshRatio.toFixed(2), `${copies('mesh-wireseal')} / ${copies(`mesh-${THROUGHPUT_BASELINE}`)}`,
+          `${perCpuSecond('mesh-wireseal').toFixed(0)} / ${perCpuSecond(`mesh-${THROUGHPUT_BASELINE}`).toFixed(0)}`]
+      ]
+    }
+  ]
+  return {
+    groups: [m.starGroup, m.meshGroup],
+    tables,
+    targets,
+    notes: [
+      `Latency vs gossipsub StrictNoSign without a transform (extra, no threshold; nothing is authenticated there): ${vsNoSign.toFixed(2)}x ` +
+        `(p50 ${ms(p50('wireseal'))} ms vs ${ms(p50('strictNoSign'))} ms).`,
+      `Each node runs in its own process (${Math.max(3, n)} processes, each hosting one node of every network it belongs to; ` +
+        'the machine has few cores, so a burst\'s rate is bounded by the CPU of all its nodes together). Latency runs one message at a ' +
+        'time, flavours rotated per sample; throughput rounds are interleaved and rotated. Times come from CLOCK_MONOTONIC, shared by the processes.',
+      `Messages: Blocks of transaction JSON, ${GOSSIP_MESSAGE_BYTES} B in protobuf (+/- 2 B with the index in ttl). wireseal publishes with its ` +
+        `default size-aware compression policy in Ed25519 envelopes (${m.envelope.bytes} B, compression ${m.envelope.compression}); ` +
+        'plain gossipsub publishes protobufBlock.encode(block) and the receiver decodes it before counting a delivery (wireseal delivers ' +
+        'decoded values).',
+      'Copies: counted at the receivers where each copy enters (wireseal: fastMsgIdFn, which drops a known one before any parsing; ' +
+        'StrictSign + snappyjs: the inbound transform, which runs after gossipsub verified the copy\'s signature). Gossipsub 1.2 IDONTWANT ' +
+        'messages cut some copies; the publisher also gets copies back (not counted).',
+      'The machine may be shared with other work: absolute figures drift; ratios are paired per round or per sample rotation.'
+    ]
+  }
+}
+
+/** The gossip suite. */
+export const gossipSuite: Suite = Object.freeze({
+  id: 'gossip',
+  title: 'Gossip over loopback',
+  description: 'wireseal gossip against plain gossipsub on real libp2p nodes (TCP + Noise + Yamux on 127.0.0.1), one process per node: ' +
+    'publish -> deliver latency in a 3-node star against gossipsub StrictSign and StrictNoSign without a transform, and validated ' +
+    'messages/s of 2 KB Blocks against StrictSign with a snappyjs DataTransform, in the star (each message arrives once) and in a full mesh ' +
+    '(each message arrives several times).',
+  libraries: ['@libp2p/gossipsub', 'libp2p', 'snappyjs'],
+  run
+})

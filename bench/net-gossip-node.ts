@@ -1,0 +1,212 @@
+/**
+ * A node process of the gossip benchmark (forked by ./net-gossip-peers.ts
+ * with `--import tsx`). It runs one libp2p node per network it belongs to,
+ * publishes and receives on the parent's requests (./net-gossip-protocol.ts)
+ * and exits when the parent disconnects.
+ *
+ * Each node lives in its own process, as in a deployment: receivers verify in
+ * parallel, and one network's garbage or JIT state never slows another's node
+ * inside one event loop (in-process runs drifted: whichever network ran
+ * second was slower). Every process hosts one node of each network it is in,
+ * so all flavours share the same process mix.
+ *
+ * @module
+ */
+import '../src/libp2p/polyfill.js'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import type { GossipsubOpts, Message } from '@libp2p/gossipsub'
+import type { RPC } from '@libp2p/gossipsub/message'
+import { multiaddr } from '@multiformats/multiaddr'
+import { compress, uncompress } from 'snappyjs'
+import { createCodec } from '../src/codec.js'
+import { InvalidConfigError } from '../src/errors.js'
+import { DEFAULT_LIMITS } from '../src/limits.js'
+import { wiresealGossip, type WiresealGossip } from '../src/libp2p/gossip.js'
+import { BlockType, protobufBlock, type Block } from '../src/serialize/index.js'
+import { pubsubOf, startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './net-nodes.js'
+import { createMessages, GOSSIP_TOPIC, monotonicMs, type NodeSpec, type Reply, type Request, type Results } from './net-gossip-protocol.js'
+
+const TOPICS = Object.freeze({ [GOSSIP_TOPIC]: { type: BlockType } })
+
+/** One node of one network, with what it counted. */
+interface NetNode {
+  spec: NodeSpec
+  node: BenchNode
+  gossip: WiresealGossip<typeof TOPICS> | undefined
+  /** Delivery times (ms, hrtime), in delivery order. */
+  deliveries: number[]
+  /** Copies received off the wire. */
+  copies: number
+  /** Waiter for `deliveries.length >= count`. */
+  waiter: { count: number, resolve: () => void } | undefined
+}
+
+const nets = new Map<string, NetNode>()
+const messageOf = createMessages()
+
+function delivered (n: NetNode): void {
+  n.deliveries.push(monotonicMs())
+  const w = n.waiter
+  if (w !== undefined && n.deliveries.length >= w.count) {
+    n.waiter = undefined
+    w.resolve()
+  }
+}
+
+/** snappyjs as a gossipsub DataTransform, inbound capped by the shared budget. */
+function snappyTransform (n: { copies: number }): NonNullable<GossipsubOpts['dataTransform']> {
+  const max = DEFAULT_LIMITS.maxFrameBytes
+  return {
+    inboundTransform: (_topic: string, data: Uint8Array) => {
+      n.copies++
+      return uncompress(data, max)
+    },
+    outboundTransform: (_topic: string, data: Uint8Array) => compress(data)
+  }
+}
+
+async function startNet (spec: NodeSpec): Promise<NetNode> {
+  const counters = { copies: 0 }
+  let gossip: WiresealGossip<typeof TOPICS> | undefined
+  let options: Partial<GossipsubOpts>
+  switch (spec.flavour) {
+    case 'wireseal': {
+      const privateKey = await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(spec.seed))
+      gossip = wiresealGossip({ codec: createCodec({ privateKey }), topics: TOPICS })
+      const fast = gossip.gossipsubOptions.fastMsgIdFn
+      // Every copy off the wire passes through fastMsgIdFn first: count it there.
+      options = { ...gossip.gossipsubOptions, fastMsgIdFn: (m: RPC.Message) => { counters.copies++; return fast(m) } }
+      break
+    }
+    case 'strictSign':
+    case 'strictNoSign': {
+      // No transform and no fast id: nothing of ours runs per copy, so copies are not counted (0).
+      options = { globalSignaturePolicy: spec.flavour === 'strictSign' ? 'StrictSign' : 'StrictNoSign' }
+      break
+    }
+    case 'strictSignSnappy':
+      options = { globalSignaturePolicy: 'StrictSign', dataTransform: snappyTransform(counters) }
+      break
+    default:
+      throw new InvalidConfigError('flavour', `a gossip flavour, got ${String(spec.flavour)}`)
+  }
+  const node = await startBenchNode({ gossipsub: { ...options, emitSelf: false } })
+  const n: NetNode = { spec, node, gossip, deliveries: [], get copies () { return counters.copies }, waiter: undefined }
+  const pubsub = pubsubOf(node)
+  if (gossip !== undefined) {
+    gossip.attach(pubsub)
+    gossip.onMessage(GOSSIP_TOPIC, () => { delivered(n) })
+  } else {
+    pubsub.subscribe(GOSSIP_TOPIC)
+    pubsub.addEventListener('message', (evt: CustomEvent<Message>) => {
+      if (evt.detail.topic !== GOSSIP_TOPIC) return
+      // The application reads the value, as wireseal's open does before delivery.
+      protobufBlock.decode(evt.detail.data)
+      delivered(n)
+    })
+  }
+  return n
+}
+
+function netOf (name: string): NetNode {
+  const n = nets.get(name)
+  if (n === undefined) throw new InvalidConfigError('net', `a network of this process, got ${name}`)
+  return n
+}
+
+async function publish (n: NetNode, from: number, count: number): Promise<Results['publish']> {
+  const pubsub = pubsubOf(n.node)
+  const t0 = monotonicMs()
+  for (let i = from; i < from + count; i++) {
+    const value: Block = messageOf(i)
+    if (n.gossip !== undefined) await n.gossip.publish(GOSSIP_TOPIC, value)
+    else await pubsub.publish(GOSSIP_TOPIC, protobufBlock.encode(value))
+  }
+  return { t0, t1: monotonicMs() }
+}
+
+async function deliveredAt (n: NetNode, count: number, timeoutMs: number): Promise<Results['delivered']> {
+  if (n.deliveries.length < count) {
+    await withTimeout(new Promise<void>((resolve) => { n.waiter = { count, resolve } }),
+      `${n.spec.net}: delivery ${count} (have ${n.deliveries.length})`, timeoutMs)
+  }
+  return { t: n.deliveries[count - 1] as number }
+}
+
+function counters (n: NetNode): Results['counters'] {
+  let refused = 0
+  if (n.gossip !== undefined) {
+    const s = n.gossip.stats()
+    for (const v of Object.values(s.rejected)) refused += v
+    for (const v of Object.values(s.ignored)) refused += v
+    refused += s.refusedFrames['too-large'] + s.refusedFrames.malformed
+  }
+  return { delivered: n.deliveries.length, copies: n.copies, refused }
+}
+
+async function stopAll (): Promise<void> {
+  for (const n of nets.values()) n.gossip?.detach()
+  await stopBenchNodes([...nets.values()].map(n => n.node))
+  nets.clear()
+}
+
+async function handle (req: Request): Promise<unknown> {
+  switch (req.cmd) {
+    case 'init': {
+      const addrs: Record<string, string[]> = {}
+      for (const spec of req.nodes) {
+        const n = await startNet(spec)
+        nets.set(spec.net, n)
+        addrs[spec.net] = n.node.getMultiaddrs().map(String)
+      }
+      return { addrs } satisfies Results['init']
+    }
+    case 'dial': {
+      const n = netOf(req.net)
+      for (const a of req.addrs) await withTimeout(n.node.dial(multiaddr(a)), `${req.net}: dial ${a}`)
+      return { dialed: req.addrs.length } satisfies Results['dial']
+    }
+    case 'status': {
+      const pubsub = pubsubOf(netOf(req.net).node)
+      // getMeshPeers is on gossipsub's class, not on its public interface.
+      const mesh = (pubsub as unknown as { getMeshPeers(topic: string): string[] }).getMeshPeers(GOSSIP_TOPIC)
+      return { subscribers: pubsub.getSubscribers(GOSSIP_TOPIC).length, mesh: mesh.length } satisfies Results['status']
+    }
+    case 'publish':
+      return publish(netOf(req.net), req.from, req.count)
+    case 'delivered':
+      return deliveredAt(netOf(req.net), req.count, req.timeoutMs)
+    case 'counters':
+      return counters(netOf(req.net))
+    case 'cpu': {
+      const c = process.cpuUsage()
+      return { us: c.user + c.system } satisfies Results['cpu']
+    }
+    case 'stop':
+      await stopAll()
+      return { stopped: true } satisfies Results['stop']
+    default:
+      throw new InvalidConfigError('cmd', `a known command, got ${String((req as { cmd: unknown }).cmd)}`)
+  }
+}
+
+function reply (r: Reply): void {
+  process.send?.(r)
+}
+
+if (process.send === undefined) {
+  process.stderr.write('net-gossip-node: run me through child_process.fork (an IPC channel is required)\n')
+  process.exit(2)
+}
+
+process.on('message', (req: Request) => {
+  handle(req).then(
+    (result) => { reply({ id: req.id, ok: true, result }) },
+    (err: unknown) => { reply({ id: req.id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }) }
+  )
+})
+
+// The parent went away (finished, crashed or killed): stop the nodes and leave.
+process.on('disconnect', () => {
+  withTimeout(stopAll(), 'stop on disconnect', 5_000).finally(() => { process.exit(0) })
+})
