@@ -6,10 +6,12 @@
  */
 import { batchSuite } from './batch.js'
 import { compressorsSuite } from './compressors.js'
+import { gossipSuite } from './gossip.js'
 import type { Suite } from './harness.js'
 import { pipelineSuite } from './pipeline.js'
 import { replaySuite } from './replay.js'
 import { serializersSuite } from './serializers.js'
+import { streamSuite } from './stream.js'
 
 /** Every suite `npm run bench` knows, in run order. */
 export const SUITES: readonly Suite[] = Object.freeze([
@@ -17,5 +19,7 @@ export const SUITES: readonly Suite[] = Object.freeze([
   compressorsSuite,
   pipelineSuite,
   batchSuite,
-  replaySuite
+  replaySuite,
+  streamSuite,
+  gossipSuite
 ])
