@@ -1,9 +1,11 @@
 /**
  * Renders benchmark results as Markdown (`report.md`) and as plain aligned
- * text for the terminal. Both show the same tables.
+ * text for the terminal. Both show the same tables; the Markdown report also
+ * lists every target grouped by issue and links the SVG charts.
  *
  * @module
  */
+import { targetMargin, targetsByIssue } from './charts.js'
 import { formatRate, type CaseResult, type Table } from './harness.js'
 import type { BenchResults, CollectedTarget, SuiteResult } from './runner.js'
 
@@ -55,22 +57,29 @@ export function measurementTable (suite: SuiteResult): Table {
   return { title: 'Measurements (medians over rounds)', columns: MEASURE_COLUMNS, rows }
 }
 
-const TARGET_COLUMNS = ['result', 'target', 'issue', 'measured', 'threshold', 'description', 'detail']
+const TARGET_COLUMNS = ['result', 'target', 'issue', 'measured', 'threshold', 'margin', 'description', 'detail']
 
-/** The targets table. */
+/**
+ * The targets table. `margin` is measured / threshold for `>=` targets and
+ * threshold / measured for `<=` ones: above 1x passes.
+ */
 export function targetTable (targets: readonly CollectedTarget[]): Table {
   return {
     title: 'Targets',
     columns: TARGET_COLUMNS,
-    rows: targets.map(t => [
-      t.pass ? 'PASS' : 'FAIL',
-      t.id,
-      t.issue,
-      Number.isFinite(t.measured) ? t.measured.toFixed(3) : 'n/a',
-      `${t.op} ${t.threshold}`,
-      t.description,
-      t.detail
-    ])
+    rows: targets.map(t => {
+      const margin = targetMargin(t)
+      return [
+        t.pass ? 'PASS' : 'FAIL',
+        t.id,
+        t.issue,
+        Number.isFinite(t.measured) ? t.measured.toFixed(3) : 'n/a',
+        `${t.op} ${t.threshold}`,
+        margin === null ? 'n/a' : `${margin.toFixed(2)}x`,
+        t.description,
+        t.detail
+      ]
+    })
   }
 }
 
@@ -96,10 +105,47 @@ function busy (e: BenchResults['environment']): boolean {
   return Math.max(e.loadAverageStart[0] ?? 0, e.loadAverageEnd?.[0] ?? 0) > e.cores
 }
 
-/** The whole Markdown report. */
-export function renderMarkdown (results: BenchResults): string {
+/** The environment as two-column rows (label, value), for Markdown and HTML. */
+export function environmentRows (results: BenchResults): string[][] {
   const e = results.environment
+  return [
+    ['Node', `${e.node} (V8 ${e.v8})`],
+    ['CPU', `${e.cpuModel}, ${e.cores} cores, ${e.totalMemoryGiB} GiB`],
+    ['OS', `${e.os} ${e.arch}`],
+    ['load average (1/5/15 min)', `start ${e.loadAverageStart.join(' / ')}, end ${e.loadAverageEnd?.join(' / ') ?? 'n/a'}` +
+      (busy(e) ? ` — busier than ${e.cores} cores: other work competed for the CPU, expect noisy figures` : '')],
+    ['commit', e.commit ?? 'n/a'],
+    ['--expose-gc', e.gcExposed ? 'yes' : 'no (no allocation figures)'],
+    ...Object.entries(e.packages).map(([k, v]) => [k, v ?? 'not installed'])
+  ]
+}
+
+/** A chart file to link from the Markdown report. */
+export interface ChartRef {
+  /** File name relative to the report, e.g. `chart-serializers.svg`. */
+  file: string
+  title: string
+}
+
+/** Every target grouped by issue, with a per-issue count and the suites that failed (whose targets are missing). */
+function targetsMarkdown (results: BenchResults): string[] {
   const passed = results.targets.filter(t => t.pass).length
+  const out = [`## Targets: ${passed} of ${results.targets.length} pass`]
+  const groups = targetsByIssue(results.targets)
+  out.push(groups.map(g => `- ${g.issue}: ${g.targets.filter(t => t.pass).length} of ${g.targets.length} pass`).join('\n') || '_No targets in these results._')
+  const failed = results.suites.filter(s => s.error !== null)
+  if (failed.length > 0) out.push(`**Suites that failed, so their targets are missing:** ${failed.map(s => `\`${s.id}\` (${s.error ?? ''})`).join('; ')}`)
+  out.push('"margin" is measured / threshold (threshold / measured for `<=` targets): above 1x passes.')
+  for (const g of groups) {
+    out.push(`### ${g.issue}: ${g.targets.filter(t => t.pass).length} of ${g.targets.length} pass`)
+    out.push(renderTable(TARGET_COLUMNS, targetTable(g.targets).rows, 'markdown'))
+  }
+  return out
+}
+
+/** The whole Markdown report; `charts` (files next to it) are embedded as images. */
+export function renderMarkdown (results: BenchResults, charts: readonly ChartRef[] = []): string {
+  const e = results.environment
   const lines: string[] = [
     '# wireseal benchmarks',
     `Generated ${e.date} in \`${e.mode}\` mode (${e.settings.minRounds}-${e.settings.rounds} interleaved rounds of ~${e.settings.batchMs} ms ` +
@@ -110,18 +156,11 @@ export function renderMarkdown (results: BenchResults): string {
       'Allocation is an estimate: JS heap + ArrayBuffers growth per op over a batch started after a minor GC; memory that native ' +
       'addons allocate outside V8 (snappy-napi, zstd-napi buffers) is not seen.',
     '## Environment',
-    renderTable(['', ''], [
-      ['Node', `${e.node} (V8 ${e.v8})`],
-      ['CPU', `${e.cpuModel}, ${e.cores} cores, ${e.totalMemoryGiB} GiB`],
-      ['OS', `${e.os} ${e.arch}`],
-      ['load average (1/5/15 min)', `start ${e.loadAverageStart.join(' / ')}, end ${e.loadAverageEnd?.join(' / ') ?? 'n/a'}` +
-        (busy(e) ? ` — **busier than ${e.cores} cores: other work competed for the CPU, expect noisy figures**` : '')],
-      ['commit', e.commit ?? 'n/a'],
-      ['--expose-gc', e.gcExposed ? 'yes' : 'no (no allocation figures)'],
-      ...Object.entries(e.packages).map(([k, v]) => [k, v ?? 'not installed'])
-    ], 'markdown'),
-    `## Targets: ${passed} of ${results.targets.length} pass`,
-    renderTable(TARGET_COLUMNS, targetTable(results.targets).rows, 'markdown'),
+    renderTable(['', ''], environmentRows(results).map(([k, v]) => [k ?? '', busy(e) && k?.startsWith('load') === true ? `**${v ?? ''}**` : v ?? '']), 'markdown'),
+    ...targetsMarkdown(results),
+    ...(charts.length === 0
+      ? []
+      : ['## Charts', 'All charts on one page: [index.html](index.html).', ...charts.map(c => `![${c.title}](${c.file})`)]),
     ...results.suites.map(s => renderSuite(s, 'markdown'))
   ]
   return `${lines.join('\n\n')}\n`

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { InvalidConfigError } from '../src/errors.js'
+import { readFileSync } from 'node:fs'
+import { InvalidConfigError, MalformedInputError, StorageError } from '../src/errors.js'
 import { captureEnvironment, loadAverage, type Environment } from './environment.js'
 import { createContext, type BenchSettings, type GroupResult, type Suite, type Table, type Target } from './harness.js'
 
@@ -94,4 +95,52 @@ export async function runSuites (suites: readonly Suite[], init: RunInit): Promi
   environment.loadAverageEnd = loadAverage()
   const targets = results.flatMap(s => s.targets.map(t => ({ suite: s.id, ...t })))
   return { environment, suites: results, targets }
+}
+
+function isObject (x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/**
+ * Reads a `results.json` written by an earlier run (for `--report-only`).
+ * Checks the shape the report relies on: an environment, suites with groups,
+ * tables, targets and notes, and the collected targets.
+ *
+ * @throws {@link StorageError} when the file cannot be read
+ * @throws {@link MalformedInputError} when it is not JSON of that shape
+ */
+export function readResults (path: string): BenchResults {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new StorageError(path, 'read', (err as NodeJS.ErrnoException).code ?? String(err), { cause: err })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new MalformedInputError('results.json', `not JSON: ${(err as Error).message}`, { cause: err })
+  }
+  const bad = (what: string): never => { throw new MalformedInputError('results.json', what) }
+  if (!isObject(json)) return bad('expected an object')
+  if (!isObject(json.environment) || !isObject(json.environment.settings)) bad('expected an environment with settings')
+  if (!Array.isArray(json.suites)) bad('expected a suites array')
+  if (!Array.isArray(json.targets)) bad('expected a targets array')
+  for (const [i, s] of (json.suites as unknown[]).entries()) {
+    if (!isObject(s) || typeof s.id !== 'string' || !Array.isArray(s.groups) || !Array.isArray(s.tables) || !Array.isArray(s.targets) || !Array.isArray(s.notes)) {
+      bad(`suites[${i}]: expected id, groups, tables, targets and notes`)
+    }
+  }
+  for (const [i, t] of (json.targets as unknown[]).entries()) {
+    if (!isObject(t) || typeof t.id !== 'string' || typeof t.suite !== 'string' || typeof t.pass !== 'boolean' || (t.op !== '>=' && t.op !== '<=')) {
+      bad(`targets[${i}]: expected id, suite, op and pass`)
+    }
+  }
+  // JSON has no NaN: a target measured as NaN was written as null.
+  for (const t of json.targets as Array<Record<string, unknown>>) if (t.measured === null) t.measured = NaN
+  for (const s of json.suites as Array<Record<string, unknown>>) {
+    for (const t of s.targets as Array<Record<string, unknown>>) if (t.measured === null) t.measured = NaN
+  }
+  return json as unknown as BenchResults
 }
