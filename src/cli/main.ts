@@ -10,6 +10,7 @@ import { generateKey, writeKeyFile } from './keyfile.js'
 import { inspectEnvelope } from './inspect.js'
 import { runOpen, runSeal } from './seal-open.js'
 import { runDemo } from './demo.js'
+import { runBench } from './bench.js'
 import { WiresealError } from '../errors.js'
 import { DEFAULT_LIMITS } from '../limits.js'
 
@@ -22,6 +23,8 @@ Usage:
                 [--compression auto|none|snappy|gzip|zstd] [--state DIR] [--in value.json] [--out env.bin]
   wireseal open --channel NAME [--type Block|PeerInfo] [--state DIR] [--in env.bin]
   wireseal inspect [--in env.bin]
+  wireseal bench --input FILE|DIR [--input ...] [--type Block|PeerInfo|raw] [--quick]
+                 [--bandwidth MBIT] [--json]
   wireseal demo
   wireseal help
 
@@ -70,6 +73,16 @@ const commands: Record<string, Command> = {
     run: runOpen
   },
   demo: { options: {}, run: runDemo },
+  bench: {
+    options: {
+      input: { type: 'string', multiple: true },
+      type: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      bandwidth: { type: 'string' },
+      json: { type: 'boolean', default: false }
+    },
+    run: runBench
+  },
   inspect: {
     options: { in: { type: 'string' } },
     run (v) {
