@@ -7,7 +7,9 @@
  * - `raw stream.send`: `stream.send(envelope)`, waiting for a fresh `drain`
  *   event when it returns false (libp2p 3's `onDrain()` keeps returning its
  *   first, already-resolved promise); the receiver only counts the bytes of
- *   `message` events, the cheapest reader there is;
+ *   `message` events, the cheapest reader there is (the targets' baseline);
+ * - `raw stream.send, for-await reader`: the same, read with
+ *   `for await (const chunk of stream)` (extra, for context);
  * - `lpStream (@libp2p/utils)`: `lp.write(envelope)` / `lp.read()`;
  * - `wireseal writeSealed`: the stream codec framing already-sealed envelopes
  *   (`writeSealed` / `frames()`, read-side backpressure included);
@@ -42,6 +44,7 @@ import { measureAsyncGroup, minorGc, type AsyncCaseInit, type RoundPlan, type Ro
 /** Case names, shared with the test. */
 export const STREAM_CASES = Object.freeze({
   raw: 'raw stream.send',
+  rawIterated: 'raw stream.send, for-await reader',
   lpStream: 'lpStream (@libp2p/utils)',
   wireseal: 'wireseal writeSealed',
   full: 'wireseal seal+send+open'
@@ -73,6 +76,7 @@ const ROUND_TIMEOUT_MS = 60_000
 const LP_MAX_BUFFER = 32 * 1024 * 1024
 
 const RAW_PROTOCOL = '/wireseal-bench/raw/1.0.0'
+const RAW_ITERATED_PROTOCOL = '/wireseal-bench/raw-iterated/1.0.0'
 const LP_PROTOCOL = '/wireseal-bench/lp/1.0.0'
 /** The already-sealed envelopes travel on a real wireseal protocol id (no compression: they are sealed already). */
 const SEALED_PROTOCOL = protocolId({ message: 'block', serializer: 'protobuf', compression: 'none' })
@@ -142,13 +146,20 @@ interface StreamBench {
   b: BenchNode
   sender: Codec
   receiver: Codec
-  counters: { raw: Counter, lp: Counter, sealed: Counter, full: Counter }
+  counters: { raw: Counter, rawIterated: Counter, lp: Counter, sealed: Counter, full: Counter }
 }
 
 async function registerReceivers (bench: StreamBench): Promise<void> {
   const { b, counters } = bench
   await b.handle(RAW_PROTOCOL, (s) => {
     s.addEventListener('message', (evt: StreamMessageEvent) => { counters.raw.add(evt.data.byteLength) })
+  })
+  await b.handle(RAW_ITERATED_PROTOCOL, async (s) => {
+    try {
+      for await (const chunk of s) counters.rawIterated.add(chunk.byteLength)
+    } catch (err) {
+      if (s.status === 'open') counters.rawIterated.fail(err)
+    }
   })
   await b.handle(LP_PROTOCOL, async (s) => {
     const lp = lpStream(s, { maxDataLength: 4 * 1024 * 1024, maxBufferSize: LP_MAX_BUFFER })
@@ -180,10 +191,10 @@ async function registerReceivers (bench: StreamBench): Promise<void> {
   }, { codec: bench.receiver })
 }
 
-async function rawLane (bench: StreamBench): Promise<Lane> {
-  const s = await withTimeout(bench.a.dialProtocol(bench.b.peerId, RAW_PROTOCOL), 'dial raw')
+async function rawLane (bench: StreamBench, iterated = false): Promise<Lane> {
+  const s = await withTimeout(bench.a.dialProtocol(bench.b.peerId, iterated ? RAW_ITERATED_PROTOCOL : RAW_PROTOCOL), 'dial raw')
   return {
-    counter: bench.counters.raw,
+    counter: iterated ? bench.counters.rawIterated : bench.counters.raw,
     unitsPerMessage: (e) => e.length,
     async send (count, envelope) {
       for (let i = 0; i < count; i++) {
@@ -272,7 +283,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
       b,
       sender: createCodec({ privateKey: keys.libp2p }),
       receiver: createCodec(),
-      counters: { raw: new Counter(), lp: new Counter(), sealed: new Counter(), full: new Counter() }
+      counters: { raw: new Counter(), rawIterated: new Counter(), lp: new Counter(), sealed: new Counter(), full: new Counter() }
     }
     await registerReceivers(bench)
     const main = sizedEnvelope(bench.sender, SEALED_PROTOCOL, ENVELOPE_BYTES)
@@ -280,15 +291,17 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     // The full path seals the same Block for its own channel: one envelope of (about) the same size.
     const fullSize = bench.sender.seal(BlockType, main.block, { channel: FULL_PROTOCOL, compression: 'none' }).length
     const raw = await rawLane(bench)
+    const rawIterated = await rawLane(bench, true)
     const lp = await lpLane(bench)
     const sealed = await sealedLane(bench)
     const full = await fullLane(bench, main.block)
-    lanes.push(raw, lp, sealed, full)
+    lanes.push(raw, rawIterated, lp, sealed, full)
 
     const common = { ...plan, beforeEach: minorGc, log: ctx.log }
     const n = plan.envelopes
     const mainCases: AsyncCaseInit[] = [
       { name: STREAM_CASES.raw, run: laneCase(raw, main.envelope, n, STREAM_CASES.raw), bytes: ENVELOPE_BYTES, baseline: true },
+      { name: STREAM_CASES.rawIterated, run: laneCase(rawIterated, main.envelope, n, STREAM_CASES.rawIterated), bytes: ENVELOPE_BYTES, baseline: true, reference: STREAM_CASES.raw },
       { name: STREAM_CASES.lpStream, run: laneCase(lp, main.envelope, n, STREAM_CASES.lpStream), bytes: ENVELOPE_BYTES, baseline: true, reference: STREAM_CASES.raw },
       { name: STREAM_CASES.wireseal, run: laneCase(sealed, main.envelope, n, STREAM_CASES.wireseal), bytes: ENVELOPE_BYTES, reference: STREAM_CASES.raw },
       { name: STREAM_CASES.full, run: laneCase(full, main.envelope, n, STREAM_CASES.full), bytes: fullSize, reference: STREAM_CASES.raw }
@@ -314,6 +327,8 @@ function report (groups: [GroupResult, GroupResult], facts: { fullSize: number, 
     vsRaw: ratioOf(main, STREAM_CASES.wireseal, STREAM_CASES.raw),
     vsLp: ratioOf(main, STREAM_CASES.wireseal, STREAM_CASES.lpStream),
     lpVsRaw: ratioOf(main, STREAM_CASES.lpStream, STREAM_CASES.raw),
+    vsRawIterated: ratioOf(main, STREAM_CASES.wireseal, STREAM_CASES.rawIterated),
+    rawIteratedVsRaw: ratioOf(main, STREAM_CASES.rawIterated, STREAM_CASES.raw),
     fullVsRaw: ratioOf(main, STREAM_CASES.full, STREAM_CASES.raw),
     boundaryVsRaw: ratioOf(boundary, STREAM_CASES.wireseal, STREAM_CASES.raw),
     boundaryVsLp: ratioOf(boundary, STREAM_CASES.wireseal, STREAM_CASES.lpStream)
@@ -347,6 +362,8 @@ function report (groups: [GroupResult, GroupResult], facts: { fullSize: number, 
       [`${ENVELOPE_BYTES} B`, STREAM_CASES.wireseal, STREAM_CASES.raw, r.vsRaw.toFixed(2)],
       [`${ENVELOPE_BYTES} B`, STREAM_CASES.wireseal, STREAM_CASES.lpStream, r.vsLp.toFixed(2)],
       [`${ENVELOPE_BYTES} B`, STREAM_CASES.lpStream, STREAM_CASES.raw, r.lpVsRaw.toFixed(2)],
+      [`${ENVELOPE_BYTES} B`, `${STREAM_CASES.wireseal} (extra)`, STREAM_CASES.rawIterated, r.vsRawIterated.toFixed(2)],
+      [`${ENVELOPE_BYTES} B`, STREAM_CASES.rawIterated, STREAM_CASES.raw, r.rawIteratedVsRaw.toFixed(2)],
       [`${ENVELOPE_BYTES} B`, `${STREAM_CASES.full} (reported, no threshold)`, STREAM_CASES.raw, r.fullVsRaw.toFixed(2)],
       [`${BOUNDARY_ENVELOPE_BYTES} B`, STREAM_CASES.wireseal, STREAM_CASES.raw, r.boundaryVsRaw.toFixed(2)],
       [`${BOUNDARY_ENVELOPE_BYTES} B`, STREAM_CASES.wireseal, STREAM_CASES.lpStream, r.boundaryVsLp.toFixed(2)]
@@ -362,7 +379,9 @@ function report (groups: [GroupResult, GroupResult], facts: { fullSize: number, 
       `Full path (reported, no threshold): ${STREAM_CASES.full} / raw = ${r.fullVsRaw.toFixed(2)}x. Each write serializes a Block of ` +
         `transaction JSON (protobuf, no compression), hashes and signs it (Ed25519); each read parses, checks replay, verifies and ` +
         `decodes it. Its envelopes are ${facts.fullSize} B (the same Block sealed for its own protocol id); ${facts.drainWaits} writes waited for a drain.`,
-      `Raw receiver: counts bytes of \`message\` events (no framing, no copy). lpStream: \`lpStream(stream, { maxBufferSize: ${LP_MAX_BUFFER} })\` on the ` +
+      `Raw baseline of the targets: its receiver counts the bytes of \`message\` events (no framing, no copy, no async hop), the ` +
+        `cheapest reader of a libp2p 3 stream. The same sender with a \`for await (const chunk of stream)\` reader runs at ` +
+        `${r.rawIteratedVsRaw.toFixed(2)}x of it; wireseal / that reader (extra, no threshold): ${r.vsRawIterated.toFixed(2)}x. lpStream: \`lpStream(stream, { maxBufferSize: ${LP_MAX_BUFFER} })\` on the ` +
         'reading side (its 4 MiB default can overflow while yamux grows the window to 16 MiB). wireseal: `writeSealed` / `frames()` on a ' +
         `negotiated ${SEALED_PROTOCOL} stream, the reader pausing the stream above its 1 MiB high-water mark.`,
       `${BOUNDARY_ENVELOPE_BYTES} B envelopes: the prefixed frame (${BOUNDARY_ENVELOPE_BYTES + 3} B) exceeds yamux's 64 KiB message, so each frame ` +

@@ -102,7 +102,7 @@ describe('stream suite (smoke)', () => {
     const out = await streamSuite.run(smoke)
     const n = STREAM_PLANS.smoke.envelopes
     const main = groupOf(out, STREAM_GROUPS.main)
-    assert.deepEqual(main.cases.map(c => c.name), [STREAM_CASES.raw, STREAM_CASES.lpStream, STREAM_CASES.wireseal, STREAM_CASES.full])
+    assert.deepEqual(main.cases.map(c => c.name), [STREAM_CASES.raw, STREAM_CASES.rawIterated, STREAM_CASES.lpStream, STREAM_CASES.wireseal, STREAM_CASES.full])
     const boundary = groupOf(out, STREAM_GROUPS.boundary)
     assert.deepEqual(boundary.cases.map(c => c.name), [STREAM_CASES.raw, STREAM_CASES.lpStream, STREAM_CASES.wireseal])
     for (const c of [...main.cases, ...boundary.cases]) {
@@ -114,6 +114,9 @@ describe('stream suite (smoke)', () => {
     assert.deepEqual(out.targets.map(t => t.id), ['stream.sealed-64k.vs-raw', 'stream.sealed-64k.vs-lpstream'])
     for (const t of out.targets) assert.ok(Number.isFinite(t.measured) && t.measured > 0, t.id)
     assert.ok(out.notes.some(s => s.startsWith('Full path (reported, no threshold)')))
+    // The paired ratios of the table are those of the group's own cases.
+    const wireseal = main.cases.find(c => c.name === STREAM_CASES.wireseal)
+    assert.equal(out.targets[0]?.measured, wireseal?.vsReference?.median)
     assert.ok(out.tables[0]?.rows.some(r => String(r[1]).startsWith(STREAM_CASES.full)))
   })
 })
