@@ -16,8 +16,8 @@ export interface Scale {
   readonly range: readonly [number, number]
   /** Pixel position of `v` (log scales clamp `v` into the domain first). */
   map(v: number): number
-  /** Tick values inside the domain, ascending. */
-  ticks(): number[]
+  /** Tick values inside the domain, ascending; at most about `max` of them (thinned on log scales). */
+  ticks(max?: number): number[]
 }
 
 /** Options of {@link createScale}. */
@@ -97,9 +97,11 @@ function log (lo: number, hi: number, range: readonly [number, number]): Scale {
     domain: [clean(d0), clean(d1)],
     range,
     map: v => r0 + (Math.log10(Math.min(Math.max(v, d0), d1)) - l0) / (l1 - l0) * (r1 - r0),
-    ticks () {
-      const mantissas = decades <= 1.5 ? [1, 2, 3, 5, 7] : decades <= 3.5 ? [1, 2, 5] : [1]
-      const every = decades > 8 ? 2 : 1
+    ticks (max = Infinity) {
+      const options = [[1, 2, 3, 5, 7], [1, 2, 5], [1, 3], [1]]
+      let mantissas = decades <= 1.5 ? [1, 2, 3, 5, 7] : decades <= 3.5 ? [1, 2, 5] : [1]
+      for (const m of options) if (m.length <= mantissas.length && m.length * Math.max(1, decades) <= max) { mantissas = m; break }
+      const every = decades > 8 || (mantissas.length === 1 && decades > max) ? 2 : 1
       const out: number[] = []
       for (let e = Math.floor(l0) - 1; e <= Math.ceil(l1); e++) {
         if (mantissas.length === 1 && e % every !== 0) continue

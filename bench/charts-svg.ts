@@ -103,8 +103,9 @@ function frame (id: string, width: number, height: number, title: string, body: 
 
 /** Title and subtitle lines; returns the markup and the height used. */
 function header (title: string, subtitle: string | undefined, width: number): { svg: string[], height: number } {
-  const svg = [text(16, 26, title, { 'font-size': 17, 'font-weight': 'bold' })]
-  let y = 26
+  const titleLines = wrap(title, width - 32, 16, 2)
+  const svg = titleLines.map((l, i) => text(16, 26 + i * 21, l, { 'font-size': 16, 'font-weight': 'bold' }))
+  let y = 26 + (titleLines.length - 1) * 21
   for (const line of subtitle === undefined ? [] : wrap(subtitle, width - 32, 12, 3)) {
     y += 17
     svg.push(text(16, y, line, { fill: MUTED }))
@@ -136,12 +137,12 @@ function legend (items: readonly LegendItem[], top: number, width: number, hatch
   let x = 16
   let y = top + 14
   for (const item of items) {
-    const w = 20 + textWidth(item.label, 12) + 18
-    if (x + w > width - 16 && x > 16) {
+    const w = 20 + textWidth(item.label, 11) + 16
+    if (x + w > width - 12 && x > 16) {
       x = 16
-      y += 20
+      y += 17
     }
-    svg.push(swatch(x, y, item, hatchId), text(x + 18, y, item.label))
+    svg.push(swatch(x, y, item, hatchId), text(x + 18, y, item.label, { 'font-size': 11 }))
     x += w
   }
   return { svg, height: items.length === 0 ? 0 : y - top + 10 }
@@ -168,7 +169,7 @@ function hatches (chartId: string): { id: (color: string) => string, defs: () =>
 /** Grid lines, ticks and tick labels of a y axis at `left`, for a plot spanning `left..right`. */
 function yAxis (scale: Scale, left: number, right: number, format: (v: number) => string): string[] {
   const out: string[] = []
-  for (const t of scale.ticks()) {
+  for (const t of scale.ticks(Math.floor(Math.abs(scale.range[1] - scale.range[0]) / 16))) {
     const y = scale.map(t)
     out.push(el('line', { x1: left, y1: y, x2: right, y2: y, stroke: GRID }))
     out.push(text(left - 6, y + 4, format(t), { 'text-anchor': 'end', 'font-size': 11, fill: MUTED }))
@@ -179,7 +180,7 @@ function yAxis (scale: Scale, left: number, right: number, format: (v: number) =
 
 function xAxis (scale: Scale, bottom: number, top: number, format: (v: number) => string): string[] {
   const out: string[] = []
-  for (const t of scale.ticks()) {
+  for (const t of scale.ticks(Math.floor(Math.abs(scale.range[1] - scale.range[0]) / 36))) {
     const x = scale.map(t)
     out.push(el('line', { x1: x, y1: top, x2: x, y2: bottom, stroke: GRID }))
     out.push(text(x, bottom + 15, format(t), { 'text-anchor': 'middle', 'font-size': 11, fill: MUTED }))
@@ -349,7 +350,9 @@ export interface BarChartInit {
   format?: (v: number) => string
 }
 
-const BAR_ROW = { plot: 250, headroom: 46, labels: 52, left: 70, right: 16 }
+const BAR_ROW = { plot: 165, headroom: 40, labels: 60, left: 62, right: 12 }
+/** Least width of a bar category (px), so its label fits on a few lines. */
+const MIN_CATEGORY = 110
 
 /** Renders a grouped bar chart as an SVG document (wrapping into rows of `perRow` categories). */
 export function barChart (init: BarChartInit): string {
@@ -367,20 +370,25 @@ export function barChart (init: BarChartInit): string {
       items.push({ label: b.baseline === true ? `${b.name} (baseline)` : b.name, color, swatch: b.baseline === true ? 'hatch' : 'bar' })
     }
   }
+  const maxWidth = init.width ?? 1200
+  const available = maxWidth - BAR_ROW.left - BAR_ROW.right
+  const perRowFit = Math.max(1, Math.min(perRow, Math.floor(available / MIN_CATEGORY)))
   const rows: BarCategory[][] = []
-  for (let i = 0; i < init.categories.length; i += perRow) rows.push(init.categories.slice(i, i + perRow))
-  // One bar width for every row: the widest row (bars + 1.2 slots of gap per category) fills the plot,
-  // and a chart with few bars shrinks instead of spreading them thin.
-  const slots = Math.max(1, ...rows.map(r => r.reduce((n, c) => n + c.bars.length + 1.2, 0)))
-  const natural = BAR_ROW.left + BAR_ROW.right + (slots + 0.6) * 34
-  const width = Math.max(640, Math.min(init.width ?? 1200, natural))
+  for (let i = 0; i < init.categories.length; i += perRowFit) rows.push(init.categories.slice(i, i + perRowFit))
+  // One bar width for every row. A category is its bars plus a gap, and at least MIN_CATEGORY px wide
+  // (room for its label); a chart with few bars shrinks instead of spreading them thin, and the
+  // widest row is squeezed to fit the maximal width.
+  const categoryWidth = (c: BarCategory, bw: number): number => Math.max(MIN_CATEGORY, (c.bars.length + 1.2) * bw)
+  const rowWidth = (r: readonly BarCategory[], bw: number): number => r.reduce((n, c) => n + categoryWidth(c, bw), 0)
+  let barW = 34
+  while (barW > 4 && Math.max(...rows.map(r => rowWidth(r, barW))) > available) barW -= 1
+  const width = Math.max(Math.min(maxWidth, 420), Math.min(maxWidth, BAR_ROW.left + BAR_ROW.right + Math.max(...rows.map(r => rowWidth(r, barW))) + 8))
   const head = header(init.title, init.subtitle, width)
   const leg = legend(items, head.height, width, hatch.id)
   const values = init.categories.flatMap(c => c.bars.map(b => b.value)).filter((v): v is number => v !== null)
   const rowHeight = BAR_ROW.headroom + BAR_ROW.plot + BAR_ROW.labels
   const plotLeft = BAR_ROW.left
   const plotRight = width - BAR_ROW.right
-  const barW = Math.min(34, (plotRight - plotLeft) / slots)
   const top0 = head.height + leg.height + 4
   const body = [...head.svg, ...leg.svg]
   rows.forEach((row, r) => {
@@ -389,11 +397,12 @@ export function barChart (init: BarChartInit): string {
     const ys = createScale(values, [bottom, top], logY ? { log: true } : { includeZero: true })
     body.push(...yAxis(ys, plotLeft, plotRight, compactNumber))
     const cy = (top + bottom) / 2
-    body.push(text(18, cy, init.yLabel, { 'text-anchor': 'middle', 'font-size': 11, fill: MUTED, transform: `rotate(-90 18 ${num(cy)})` }))
+    body.push(text(14, cy, init.yLabel, { 'text-anchor': 'middle', 'font-size': 11, fill: MUTED, transform: `rotate(-90 14 ${num(cy)})` }))
     const base = logY ? bottom : ys.map(0)
-    let x = plotLeft + barW * 0.6
+    let x0 = plotLeft + 4
     for (const c of row) {
-      const cw = c.bars.length * barW
+      const cw = categoryWidth(c, barW)
+      let x = x0 + (cw - c.bars.length * barW) / 2
       for (const b of c.bars) {
         const color = colors.get(b.name) as string
         const tip = el('title', {}, escapeXml(`${c.label} — ${b.name}: ${b.value === null ? 'n/a' : format(b.value)}`))
@@ -410,9 +419,9 @@ export function barChart (init: BarChartInit): string {
         }
         x += barW
       }
-      const lines = wrap(c.label, Math.max(cw + barW, 60), 11, 3)
-      lines.forEach((l, i) => body.push(text(x - cw / 2, bottom + 16 + i * 14, l, { 'text-anchor': 'middle', 'font-size': 11 })))
-      x += barW * 1.2
+      const lines = wrap(c.label, cw - 8, 11, 4)
+      lines.forEach((l, i) => body.push(text(x0 + cw / 2, bottom + 16 + i * 14, l, { 'text-anchor': 'middle', 'font-size': 11 })))
+      x0 += cw
     }
     body.push(el('line', { x1: plotLeft, y1: base, x2: plotRight, y2: base, stroke: AXIS }))
   })
@@ -448,57 +457,99 @@ export interface TargetChartInit {
   sections: TargetSection[]
   /**
    * Total width (px).
-   * @default 1200
+   * @default 1340
    */
   width?: number
+  /**
+   * Columns the rows flow into (a section split across columns repeats its title).
+   * @default 2 when there are more than 24 targets, else 1
+   */
+  columns?: number
 }
 
-const ROW_H = 19
+const ROW_H = 18
+const SECTION_H = 26
+
+type TargetLine = { kind: 'section', title: string } | { kind: 'row', row: TargetBar }
+
+/** Splits the sections' lines into `columns` runs of about equal height, repeating a split section's title. */
+function flowColumns (sections: readonly TargetSection[], columns: number): TargetLine[][] {
+  const total = sections.reduce((h, s) => h + SECTION_H + s.rows.length * ROW_H, 0)
+  const per = total / columns
+  const out: TargetLine[][] = [[]]
+  let height = 0
+  for (const section of sections) {
+    const passed = section.rows.filter(r => r.pass).length
+    const title = `${section.title}: ${passed} of ${section.rows.length} pass`
+    let col = out[out.length - 1] as TargetLine[]
+    col.push({ kind: 'section', title })
+    height += SECTION_H
+    for (const row of section.rows) {
+      if (height + ROW_H > per * out.length + ROW_H / 2 && out.length < columns) {
+        col = []
+        out.push(col)
+        col.push({ kind: 'section', title: `${section.title} (continued)` })
+        height += SECTION_H
+      }
+      col.push({ kind: 'row', row })
+      height += ROW_H
+    }
+  }
+  return out
+}
 
 /**
  * Renders targets as bars on a log axis centred on the threshold (1): a bar
- * to the right passes (green), to the left fails (red).
+ * to the right passes (green), to the left fails (red). Rows flow into
+ * columns to keep a long list short.
  */
 export function targetChart (init: TargetChartInit): string {
-  const width = init.width ?? 1200
+  const width = init.width ?? 1340
+  const count = init.sections.reduce((n, s) => n + s.rows.length, 0)
+  const columns = Math.max(1, init.columns ?? (count > 24 ? 2 : 1))
   const head = header(init.title, init.subtitle, width)
-  const labels = init.sections.flatMap(s => s.rows.map(r => r.label))
-  const labelW = Math.min(460, Math.max(160, ...labels.map(l => textWidth(l, 11) + 40)))
-  const textW = Math.max(150, ...init.sections.flatMap(s => s.rows.map(r => textWidth(r.text, 11) + 16)))
-  const left = labelW
-  const right = width - textW
-  const values = init.sections.flatMap(s => s.rows.map(r => r.value)).filter((v): v is number => v !== null && v > 0)
-  const clamped = values.map(v => Math.min(100, Math.max(0.01, v)))
-  const axisTop = head.height + 22
-  const count = init.sections.reduce((n, s) => n + s.rows.length + 1.4, 0)
-  const bottom = axisTop + 8 + count * ROW_H
-  const xs = createScale(clamped, [left, right], { log: true, include: [0.5, 2] })
+  const colW = (width - 8) / columns
+  const rows = init.sections.flatMap(s => s.rows)
+  const labelW = Math.min(colW * 0.52, Math.max(140, ...rows.map(r => textWidth(r.label, 10.5) + 34)))
+  const textW = Math.min(colW * 0.3, Math.max(110, ...rows.map(r => textWidth(r.text, 11) + 14)))
+  const values = rows.map(r => r.value).filter((v): v is number => v !== null && v > 0).map(v => Math.min(100, Math.max(0.01, v)))
+  const axisTop = head.height + 20
+  const flowed = flowColumns(init.sections, columns)
+  const colHeight = Math.max(...flowed.map(c => c.reduce((h, l) => h + (l.kind === 'section' ? SECTION_H : ROW_H), 0)))
+  const bottom = axisTop + 6 + colHeight
   const body = [...head.svg]
-  for (const t of xs.ticks()) {
-    const x = xs.map(t)
-    body.push(el('line', { x1: x, y1: axisTop, x2: x, y2: bottom, stroke: GRID }))
-    body.push(text(x, axisTop - 6, `${compactNumber(t)}x`, { 'text-anchor': 'middle', 'font-size': 11, fill: MUTED }))
-  }
-  const one = xs.map(1)
-  let y = axisTop + 8
-  for (const section of init.sections) {
-    const passed = section.rows.filter(r => r.pass).length
-    y += ROW_H * 1.4
-    body.push(text(8, y - 5, `${section.title}: ${passed} of ${section.rows.length} pass`, { 'font-weight': 'bold', 'font-size': 13 }))
-    for (const row of section.rows) {
+  flowed.forEach((lines, k) => {
+    const x0 = 4 + k * colW
+    const left = x0 + labelW
+    const right = x0 + colW - textW
+    const xs = createScale(values, [left, right], { log: true, include: [0.5, 2] })
+    for (const t of xs.ticks(Math.floor((right - left) / 34))) {
+      const x = xs.map(t)
+      body.push(el('line', { x1: x, y1: axisTop, x2: x, y2: bottom, stroke: GRID }))
+      body.push(text(x, axisTop - 5, `${compactNumber(t)}x`, { 'text-anchor': 'middle', 'font-size': 10, fill: MUTED }))
+    }
+    const one = xs.map(1)
+    let y = axisTop + 6
+    for (const line of lines) {
+      if (line.kind === 'section') {
+        body.push(text(x0 + 4, y + SECTION_H - 8, line.title, { 'font-weight': 'bold', 'font-size': 12.5 }))
+        y += SECTION_H
+        continue
+      }
+      const row = line.row
       const color = row.pass ? PASS_COLOR : FAIL_COLOR
       const mid = y + ROW_H / 2
-      body.push(el('rect', { x: 12, y: mid - 5, width: 10, height: 10, fill: color }))
-      body.push(text(28, mid + 4, ellipsize(row.label, labelW - 36, 11), { 'font-size': 11 }))
+      body.push(el('rect', { x: x0 + 6, y: mid - 5, width: 10, height: 10, fill: color }))
+      body.push(text(x0 + 21, mid + 4, ellipsize(row.label, labelW - 28, 10.5), { 'font-size': 10.5 }))
       if (row.value !== null && row.value > 0) {
         const x = xs.map(Math.min(100, Math.max(0.01, row.value)))
         body.push(el('rect', { x: Math.min(x, one), y: mid - 6, width: Math.max(1.5, Math.abs(x - one)), height: 12, fill: color, 'fill-opacity': 0.85 },
           el('title', {}, escapeXml(`${row.label}: ${row.text}`))))
       }
-      body.push(text(right + 10, mid + 4, row.text, { 'font-size': 11, fill: color }))
+      body.push(text(right + 8, mid + 4, ellipsize(row.text, textW - 10, 11), { 'font-size': 11, fill: color }))
       y += ROW_H
     }
-  }
-  body.push(el('line', { x1: one, y1: axisTop - 2, x2: one, y2: bottom, stroke: INK, 'stroke-width': 1.5, 'stroke-dasharray': '4 3' }))
-  return frame(init.id, width, bottom + 12, init.title, body)
+    body.push(el('line', { x1: one, y1: axisTop - 2, x2: one, y2: bottom, stroke: INK, 'stroke-width': 1.5, 'stroke-dasharray': '4 3' }))
+  })
+  return frame(init.id, width, bottom + 10, init.title, body)
 }

@@ -42,7 +42,12 @@ export interface Chart {
   caption: string
   /** The standalone SVG document. */
   svg: string
+  /** Page layout: `wide` takes the whole width, `small` charts (at most {@link SMALL_WIDTH} px) sit three per row. */
+  layout: 'wide' | 'small'
 }
+
+/** Widest chart drawn for a small slot of the page (px): three fit side by side in a 1400 px window. */
+export const SMALL_WIDTH = 436
 
 /** A chart that could not be drawn from these results. */
 export interface SkippedChart {
@@ -64,9 +69,9 @@ export function chartFile (id: string): string {
 
 /** Suites that get a grouped-bar chart under a fixed title, and are reported as skipped when absent. */
 const EXPECTED_BAR_SUITES: ReadonlyArray<{ id: string, title: string }> = Object.freeze([
-  { id: 'pipeline', title: 'Seal/open pipeline throughput by message size' },
-  { id: 'stream', title: 'Stream codec throughput against its baselines' },
-  { id: 'gossip', title: 'Gossip throughput against its baselines' }
+  { id: 'pipeline', title: 'Pipeline throughput by message size' },
+  { id: 'stream', title: 'Stream codec vs baselines' },
+  { id: 'gossip', title: 'Gossip vs baselines' }
 ])
 
 // ---------------------------------------------------------------------------
@@ -139,6 +144,7 @@ function serializersChart (results: BenchResults): Chart | SkippedChart {
   return {
     id,
     file: chartFile(id),
+    layout: 'wide',
     title: SERIALIZERS_TITLE,
     caption: 'One panel per message: encoded size (bytes) against decode ops/s (median over rounds, log scale). ' +
       'Up and to the left is better. Filled dots are wireseal serializers; rings are the libraries called directly, in the colour of the wireseal serializer they are the baseline of.',
@@ -150,7 +156,8 @@ function serializersChart (results: BenchResults): Chart | SkippedChart {
       yLabel: 'decode ops/s (log)',
       yLog: true,
       panels,
-      columns: Math.min(3, panels.length)
+      columns: Math.min(3, panels.length),
+      panelHeight: 235
     })
   }
 }
@@ -222,6 +229,7 @@ function compressorsChart (results: BenchResults): Chart | SkippedChart {
   return {
     id,
     file: chartFile(id),
+    layout: 'wide',
     title: COMPRESSORS_TITLE,
     caption: `Compression ratio (input / output, linear) against MB/s on the uncompressed size (log), on ${kind} data, one panel per input size; ` +
       'top row compress, bottom row decompress. Up and to the right is better. Filled: the default (fastest) backend of each format; rings: the other backends.',
@@ -235,7 +243,7 @@ function compressorsChart (results: BenchResults): Chart | SkippedChart {
       panels,
       columns: Math.max(1, sizes.length),
       panelWidth: 330,
-      panelHeight: 270
+      panelHeight: 200
     })
   }
 }
@@ -265,16 +273,17 @@ function suiteBarChart (suite: SuiteResult, title: string): Chart {
   return {
     id,
     file: chartFile(id),
+    layout: 'small',
     title,
-    caption: `Suite \`${suite.id}\`: median ${unit} of every case (log scale), one cluster per measured group${unit === 'MB/s' ? ' (MB = 10^6 bytes of each case\'s declared bytes per op)' : ''}; ` +
-      'hatched bars are the baselines (libraries called directly, or the setup users would pick instead). Higher is better.',
+    caption: `Suite \`${suite.id}\`, one cluster per measured group${unit === 'MB/s' ? ' (MB/s on each case\'s declared bytes per op)' : ''}. ` +
+      'Hatched bars are baselines (libraries called directly, or what users would pick instead).',
     svg: barChart({
       id: `chart-${id}`,
       title,
-      subtitle: `${suite.title}: median ${unit} per case, log scale; hatched = baseline. Higher is better.`,
+      subtitle: `Median ${unit} per case (log); hatched = baseline; higher is better.`,
       yLabel: `${unit} (log)`,
       categories,
-      perRow: 6
+      width: SMALL_WIDTH
     })
   }
 }
@@ -323,6 +332,7 @@ function targetsChart (results: BenchResults): Chart | SkippedChart {
   return {
     id,
     file: chartFile(id),
+    layout: 'wide',
     title: TARGETS_TITLE,
     caption: 'Every target of every suite, grouped by issue: measured / threshold on a log axis (threshold / measured for "≤" targets), ' +
       'so a bar right of the dashed line (1x) passes and a bar left of it fails.',
@@ -342,14 +352,13 @@ function isChart (x: Chart | SkippedChart): x is Chart {
   return 'svg' in x
 }
 
-/** Builds every chart these results support, in page order (targets, serializers, compressors, pipeline, stream, gossip, others). */
+/** Builds every chart these results support, in page order (serializers, compressors, pipeline, stream, gossip, other suites, targets). */
 export function buildCharts (results: BenchResults): ChartSet {
   const set: ChartSet = { charts: [], skipped: [] }
   const add = (x: Chart | SkippedChart): void => {
     if (isChart(x)) set.charts.push(x)
     else set.skipped.push(x)
   }
-  add(targetsChart(results))
   add(serializersChart(results))
   add(compressorsChart(results))
   for (const { id, title } of EXPECTED_BAR_SUITES) {
@@ -360,8 +369,9 @@ export function buildCharts (results: BenchResults): ChartSet {
   const special = new Set(['serializers', 'compressors', ...EXPECTED_BAR_SUITES.map(s => s.id)])
   for (const suite of results.suites) {
     if (special.has(suite.id) || suite.groups.length === 0 && suite.error === null) continue
-    const title = `${suite.title}: against baselines`
+    const title = suite.groups.some(g => g.cases.some(c => c.baseline)) ? `${suite.title} vs baselines` : `${suite.title}: rate per case`
     add(suite.error !== null ? { id: suite.id, title, reason: `the ${suite.id} suite failed: ${suite.error}` } : suiteBarChart(suite, title))
   }
+  add(targetsChart(results))
   return set
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { escapeXml, FAIL_COLOR, PASS_COLOR } from './charts-svg.js'
-import { targetMargin, targetsByIssue, type ChartSet } from './charts.js'
+import { SMALL_WIDTH, targetMargin, targetsByIssue, type Chart, type ChartSet } from './charts.js'
 import { environmentRows, measurementTable } from './report.js'
 import type { Table } from './harness.js'
 import type { BenchResults, SuiteResult } from './runner.js'
@@ -66,9 +66,9 @@ function suiteSection (suite: SuiteResult): string {
 }
 
 const STYLE = `
-body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; color: #222; margin: 20px 28px; max-width: 1360px; }
+body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; color: #222; margin: 16px 20px; max-width: 1360px; }
 h1 { margin: 0 0 4px; font-size: 26px; }
-h2 { margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+h2 { margin-top: 24px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .meta { color: #666; font-size: 13px; }
 .summary { font-size: 17px; margin: 10px 0; }
 .pass .result, .ok { color: ${PASS_COLOR}; font-weight: bold; }
@@ -79,8 +79,11 @@ th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: left; vertical-al
 th { background: #f4f4f4; }
 td.num { text-align: right; white-space: nowrap; }
 td.detail { color: #555; font-size: 11.5px; }
-figure { margin: 20px 0 28px; }
-figcaption { color: #555; font-size: 13px; margin-top: 4px; max-width: 1200px; }
+figure { margin: 14px 0 18px; }
+figcaption { color: #555; font-size: 12px; margin-top: 2px; max-width: 1300px; }
+.grid { display: flex; flex-wrap: wrap; column-gap: 12px; }
+.grid figure { flex: 0 1 ${SMALL_WIDTH}px; margin: 10px 0 14px; }
+.grid figcaption { max-width: ${SMALL_WIDTH}px; }
 figure svg { max-width: 100%; height: auto; border: 1px solid #eee; }
 nav a { margin-right: 12px; font-size: 13px; }
 details { margin: 4px 0; }
@@ -95,8 +98,23 @@ export function renderHtml (results: BenchResults, charts: ChartSet): string {
     const ok = g.targets.filter(t => t.pass).length
     return `<span class="${ok === g.targets.length ? 'ok' : 'bad'}">${esc(g.issue)} ${ok}/${g.targets.length}</span>`
   })
-  const figures = charts.charts.map(c => `<figure id="chart-${esc(c.id)}" data-chart-file="${esc(c.file)}">\n${c.svg}\n` +
-    `<figcaption><strong>${esc(c.title)}.</strong> ${esc(c.caption)} (<code>${esc(c.file)}</code>)</figcaption>\n</figure>`)
+  const figure = (c: Chart): string => `<figure id="chart-${esc(c.id)}" class="${c.layout}" data-chart-file="${esc(c.file)}">\n${c.svg}\n` +
+    `<figcaption><strong>${esc(c.title)}.</strong> ${esc(c.caption)} (<code>${esc(c.file)}</code>)</figcaption>\n</figure>`
+  // Consecutive small charts share rows of a wrapping grid.
+  const figures: string[] = []
+  let small: string[] = []
+  const flush = (): void => {
+    if (small.length > 0) figures.push(`<div class="grid">\n${small.join('\n')}\n</div>`)
+    small = []
+  }
+  for (const c of charts.charts) {
+    if (c.layout === 'small') small.push(figure(c))
+    else {
+      flush()
+      figures.push(figure(c))
+    }
+  }
+  flush()
   const skipped = charts.skipped.length === 0
     ? ''
     : `<p class="meta">Not in these results: ${charts.skipped.map(s => `${esc(s.title)} (${esc(s.reason)})`).join('; ')}.</p>`
