@@ -260,7 +260,7 @@ function report (m: Measured): SuiteOutput {
   }
   const cpuStar = { receivers: cpu('star', 'receivers'), all: cpu('star', 'all') }
   const cpuMesh = { receivers: cpu('mesh', 'receivers'), all: cpu('mesh', 'all') }
-  const cpuDetail = (c: typeof cpuStar): string => `messages per CPU-second, wireseal / baseline (paired per round): receivers ` +
+  const cpuDetail = (c: typeof cpuStar): string => `messages per CPU-second, wireseal / baseline (paired per round): the receivers' ` +
     `${c.receivers.ratio.toFixed(2)}x (${c.receivers.ws.toFixed(0)} / ${c.receivers.base.toFixed(0)}), all nodes ${c.all.ratio.toFixed(2)}x`
   const copies = (net: string): string => (m.copies.get(net) ?? NaN).toFixed(2)
   const n = m.plan.meshNodes
@@ -307,7 +307,7 @@ function report (m: Measured): SuiteOutput {
     { title: LATENCY_TABLE, columns: ['flavour', 'p50', 'p90', 'p99', 'min', 'deliveries', 'wireseal p50 / this p50'], rows: latencyRows },
     {
       title: 'Validated messages, wireseal / gossipsub StrictSign + snappyjs (paired ratios per round, >1 is better)',
-      columns: ['network', 'msgs/s', 'msgs per receiver CPU-s', 'msgs per CPU-s, all nodes', 'msgs per receiver CPU-s (wireseal / baseline)', 'copies per msg per receiver (wireseal / baseline)'],
+      columns: ['network', 'msgs/s', 'msgs per CPU-s of the receivers', 'msgs per CPU-s of all nodes', 'msgs per CPU-s of the receivers (wireseal / baseline)', 'copies per msg per receiver (wireseal / baseline)'],
       rows: (['star', 'mesh'] as const).map(kind => {
         const c = kind === 'star' ? cpuStar : cpuMesh
         return [kind === 'star' ? '3-node star' : `${n}-node full mesh`, (kind === 'star' ? starRatio : meshRatio).toFixed(2),
