@@ -326,7 +326,7 @@ function report (m: Measured): SuiteOutput {
       `Each node runs in its own process (${Math.max(3, n)} processes, each hosting one node of every network it belongs to; ` +
         'the machine has few cores, so a burst\'s rate is bounded by the CPU of all its nodes together). Latency runs one message at a ' +
         'time, flavours rotated per sample; throughput rounds are interleaved and rotated. Times come from CLOCK_MONOTONIC, shared by the processes.',
-      `Messages: Blocks of transaction JSON, ${GOSSIP_MESSAGE_BYTES} B in protobuf (+/- 2 B with the index in ttl). wireseal publishes with its ` +
+      `Messages: Blocks of transaction JSON, ${GOSSIP_MESSAGE_BYTES} B in protobuf (the message index in ttl; exact for indices 128..16,383). wireseal publishes with its ` +
         `default size-aware compression policy in Ed25519 envelopes (${m.envelope.bytes} B, compression ${m.envelope.compression}); ` +
         'plain gossipsub publishes protobufBlock.encode(block) and the receiver decodes it before counting a delivery (wireseal delivers ' +
         'decoded values).',

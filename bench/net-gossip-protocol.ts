@@ -96,7 +96,7 @@ const POOL = 32
 function dataBytesFor (size: number): number {
   let data = size - 128
   for (let attempt = 0; attempt < 4; attempt++) {
-    const n = protobufBlock.encode({ ...messageBlock(0, data), ttl: 1 }).length
+    const n = protobufBlock.encode({ ...messageBlock(0, data), ttl: 128 }).length
     if (n === size) return data
     data -= n - size
   }
@@ -105,9 +105,9 @@ function dataBytesFor (size: number): number {
 
 /**
  * Message `i` of a benchmark: a Block of transaction JSON (semi-compressible,
- * like real gossip payloads) whose protobuf encoding is 2,048 B for ttl values
- * of the same varint length (ttl 1..127 add 1 byte, 128..16,383 two: within a
- * byte or two of 2 KB for every index used).
+ * like real gossip payloads) with `ttl = i`, whose protobuf encoding is
+ * exactly 2,048 B for i in 128..16,383 (a 2-byte ttl varint) and within 3
+ * bytes of it otherwise.
  */
 export function createMessages (): (i: number) => Block {
   const data = dataBytesFor(GOSSIP_MESSAGE_BYTES)
