@@ -8,6 +8,7 @@ import { forkNodeProcesses, stopNodeProcesses } from '../../bench/net-gossip-pee
 import { createMessages, GOSSIP_MESSAGE_BYTES } from '../../bench/net-gossip-protocol.js'
 import { measureAsyncGroup, type AsyncCaseInit } from '../../bench/net-rounds.js'
 import { STREAM_CASES, STREAM_GROUPS, STREAM_PLANS, streamSuite } from '../../bench/stream.js'
+import { SUITES } from '../../bench/suites.js'
 import { protobufBlock } from '../../src/serialize/index.js'
 
 const plan = { warmupRounds: 1, rounds: 4, minRounds: 2, budgetMs: 60_000 }
@@ -93,6 +94,13 @@ describe('node processes', () => {
     }
     await assert.rejects(p.ask('cpu', {}), InvalidConfigError)
     assert.throws(() => forkNodeProcesses(0), InvalidConfigError)
+  })
+})
+
+describe('over-the-wire suites are registered', () => {
+  it('lists stream and gossip in the registry', () => {
+    assert.ok(SUITES.includes(streamSuite))
+    assert.ok(SUITES.includes(gossipSuite))
   })
 })
 
