@@ -48,18 +48,22 @@ function niceStep (raw: number): number {
 
 /** Rounds away float noise such as 0.30000000000000004. */
 function clean (x: number): number {
-  return Number.parseFloat(x.toPrecision(12))
+  return Number.parseFloat(x.toPrecision(15))
 }
 
 function linear (lo: number, hi: number, range: readonly [number, number]): Scale {
-  if (lo === hi) {
+  // A spread below float resolution is no spread: pad around the value instead.
+  if (hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9) {
     const pad = lo === 0 ? 1 : Math.abs(lo) / 2
     lo -= pad
     hi += pad
   }
   const step = niceStep((hi - lo) / 5)
-  const d0 = clean(Math.floor(lo / step) * step)
-  const d1 = clean(Math.ceil(hi / step) * step)
+  let d0 = clean(Math.floor(lo / step) * step)
+  let d1 = clean(Math.ceil(hi / step) * step)
+  // Float rounding may land a nice end just inside the data.
+  if (d0 > lo) d0 = clean(d0 - step)
+  if (d1 < hi) d1 = clean(d1 + step)
   const [r0, r1] = range
   return {
     kind: 'linear',
