@@ -24,13 +24,13 @@ import { defaultSerializerRegistry } from './serialize/registry.js'
 import type { CompressionName, Compressor } from './compress/types.js'
 import { createCompressionPolicy, type CompressionPolicy } from './compress/policy.js'
 import { defaultCompressors, type CompressorSet } from './compress/registry.js'
-import { sha256 } from './integrity/sha256.js'
+import { sha256Equals, sha256Into } from './integrity/sha256.js'
 import { buildMerkleTree, decodeProof, encodeProof, hashLeaf, verifyInclusion, type MerkleTree } from './integrity/merkle.js'
 import { createReplayGuard, type ReplayGuard } from './replay/guard.js'
 import { createSequencer, type Sequencer } from './replay/sequencer.js'
 import { createSigner, SenderKeyCache, type EnvelopeSigner, type SenderKey } from './envelope/keys.js'
 import { ENVELOPE_VERSION, EnvelopeKind, encodeChannel, type EnvelopeHeader, type EnvelopeKindId } from './envelope/header.js'
-import { domainPrefix, encodeEnvelope, parseEnvelope, verifyEnvelopeSignature, type ParsedEnvelope } from './envelope/envelope.js'
+import { SigningBuffer, domainPrefix, encodeEnvelope, parseEnvelope, verifyEnvelopeSignature, type ParsedEnvelope } from './envelope/envelope.js'
 import { joinBatchItems, splitBatchItems } from './envelope/batch.js'
 import { encodeChunkFrame, parseChunkFrame } from './envelope/chunk-frame.js'
 import { ChunkAssembler, splitIntoChunks, type ChunkRejection } from './integrity/chunked.js'
@@ -281,7 +281,9 @@ class PipelineCodec implements Codec {
   private readonly compressors: CompressorSet
   private readonly replay: ReplayGuard | undefined
   private readonly sequencer: Sequencer
-  private readonly prefix: Uint8Array
+  private readonly prefix: SigningBuffer
+  /** Digest of the payload being sealed (copied into the header, so one buffer serves every seal). */
+  private readonly digest = new Uint8Array(32)
   private readonly keys: SenderKeyCache
   private readonly now: () => number
   private readonly channelCache = new Map<string, Uint8Array>()
@@ -296,7 +298,7 @@ class PipelineCodec implements Codec {
     this.now = init.now ?? Date.now
     this.replay = init.replay === false ? undefined : (init.replay ?? createReplayGuard({ now: this.now }))
     this.sequencer = init.sequencer ?? createSequencer({ now: this.now })
-    this.prefix = domainPrefix(init.domain ?? DEFAULT_SIGNATURE_DOMAIN)
+    this.prefix = new SigningBuffer(domainPrefix(init.domain ?? DEFAULT_SIGNATURE_DOMAIN))
     this.keys = init.keyCache ?? new SenderKeyCache()
   }
 
@@ -318,7 +320,7 @@ class PipelineCodec implements Codec {
 
   private compress (payload: Uint8Array, options: SealOptions, batch: boolean): { compressor: Compressor, bytes: Uint8Array } {
     const mode = options.compression ?? 'auto'
-    if (mode === 'auto') return this.policy.compress(payload, { batch, peerAccepts: options.peerAccepts })
+    if (mode === 'auto') return this.policy.compress(payload, batch || options.peerAccepts !== undefined ? { batch, peerAccepts: options.peerAccepts } : undefined)
     const compressor = this.compressors.get(mode)
     return { compressor, bytes: compressor.compress(payload) }
   }
@@ -357,7 +359,8 @@ class PipelineCodec implements Codec {
 
   seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array {
     const p = this.pack(type, options, false, (s) => s.encode(value))
-    return this.sign(p, EnvelopeKind.single, this.sequencer.next(options.channel), sha256(p.bytes), 1, EMPTY, p.bytes)
+    sha256Into(p.bytes, this.digest)
+    return this.sign(p, EnvelopeKind.single, this.sequencer.next(options.channel), this.digest, 1, EMPTY, p.bytes)
   }
 
   sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array {
@@ -371,7 +374,8 @@ class PipelineCodec implements Codec {
     // a batch consumes one seq per item: seq .. seq + n - 1
     const seq = this.sequencer.next(options.channel)
     for (let i = 1; i < values.length; i++) this.sequencer.next(options.channel)
-    return this.sign(p, EnvelopeKind.batch, seq, sha256(p.bytes), values.length, buildMerkleTree(items).root, p.bytes)
+    sha256Into(p.bytes, this.digest)
+    return this.sign(p, EnvelopeKind.batch, seq, this.digest, values.length, buildMerkleTree(items).root, p.bytes)
   }
 
   sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[] {
@@ -469,7 +473,7 @@ class PipelineCodec implements Codec {
     if (env.index !== undefined) {
       const bad = this.checkItemProof(env)
       if (bad !== undefined) return bad
-    } else if (env.header.kind !== EnvelopeKind.chunked && !equalBytes(sha256(env.payload), env.header.digest)) {
+    } else if (env.header.kind !== EnvelopeKind.chunked && !sha256Equals(env.payload, env.header.digest)) {
       return reject('digest-mismatch', 'payload digest differs from the signed one')
     }
     return { ok: true, header: env.header, from: sender.id }
@@ -486,7 +490,7 @@ class PipelineCodec implements Codec {
     if (h.kind === EnvelopeKind.chunked) return reject('malformed', 'a chunked head envelope: use openChunked()')
     if (env.index !== undefined && env.proof !== undefined) return this.openItem(env, sender, serializer, nowMs)
 
-    if (!equalBytes(sha256(env.payload), h.digest)) return reject('digest-mismatch', 'payload digest differs from the signed one')
+    if (!sha256Equals(env.payload, h.digest)) return reject('digest-mismatch', 'payload digest differs from the signed one')
 
     if (h.kind === EnvelopeKind.single) {
       const verdict = this.commit(sender.id, h, h.seq, nowMs)

@@ -108,6 +108,11 @@ function codecList (option: string, list: readonly CompressionName[] | undefined
   }))
 }
 
+/** Whether a peer that accepts `accepts` (every id when undefined) can read `name`; `none` always. */
+function acceptable (name: CompressionName, accepts: ReadonlySet<number> | undefined): boolean {
+  return name === 'none' || accepts === undefined || accepts.has(CompressionId[name])
+}
+
 /** Builds a {@link CompressionPolicy}; invalid options throw {@link InvalidConfigError}. */
 export function createCompressionPolicy (init: CompressionPolicyInit = {}): CompressionPolicy {
   const minBytes = init.minBytes ?? DEFAULT_COMPRESSION_MIN_BYTES
@@ -119,13 +124,15 @@ export function createCompressionPolicy (init: CompressionPolicyInit = {}): Comp
   const force = init.force === undefined ? undefined : codecList('force', [init.force], [])[0]
   const set = init.compressors ?? defaultCompressors
 
-  function choose (size: number, options: CompressOptions = {}): Compressor {
-    const accepts = options.peerAccepts
-    const acceptable = (name: CompressionName): boolean => name === 'none' || accepts === undefined || accepts.has(CompressionId[name])
-    if (force !== undefined) return acceptable(force) ? set.get(force) : set.none
+  // No closures or option objects on this path: it runs for every sealed message.
+  function choose (size: number, options?: CompressOptions): Compressor {
+    const accepts = options?.peerAccepts
+    if (force !== undefined) return acceptable(force, accepts) ? set.get(force) : set.none
     if (size < minBytes) return set.none
-    const name = (options.batch === true ? batch : single).find(acceptable)
-    return name === undefined ? set.none : set.get(name)
+    for (const name of options?.batch === true ? batch : single) {
+      if (acceptable(name, accepts)) return set.get(name)
+    }
+    return set.none
   }
 
   function compress (payload: Uint8Array, options?: CompressOptions): CompressionChoice {

@@ -41,6 +41,38 @@ export function domainPrefix (domain: string): Uint8Array {
   return out
 }
 
+/**
+ * A reusable buffer holding `domainPrefix || header`, the bytes every
+ * signature covers. Sealing and opening are synchronous, so one buffer per
+ * codec serves every call without copies of the prefix or off-heap
+ * allocations per message (each costs ~1.5 us next to a 30 us signature).
+ */
+export class SigningBuffer {
+  /** `uvarint(len(domain)) || domain`. */
+  readonly prefix: Uint8Array
+  #buf: Uint8Array
+
+  constructor (prefix: Uint8Array) {
+    this.prefix = prefix
+    this.#buf = new Uint8Array(prefix.length + 512)
+    this.#buf.set(prefix)
+  }
+
+  /** A view of `prefix || <headerLength bytes>`, valid until the next call. */
+  view (headerLength: number): Uint8Array {
+    const need = this.prefix.length + headerLength
+    if (this.#buf.length < need) {
+      this.#buf = new Uint8Array(need * 2)
+      this.#buf.set(this.prefix)
+    }
+    return this.#buf.subarray(0, need)
+  }
+}
+
+function signingBuffer (prefix: Uint8Array | SigningBuffer): SigningBuffer {
+  return prefix instanceof SigningBuffer ? prefix : new SigningBuffer(prefix)
+}
+
 /** A parsed, NOT yet verified envelope. All byte fields are views into the input. */
 export interface ParsedEnvelope {
   /** Exact header bytes (what the signature covers after the domain prefix). */
@@ -70,7 +102,7 @@ export interface ItemFields {
  */
 export function encodeEnvelope (
   signer: EnvelopeSigner | undefined,
-  prefix: Uint8Array,
+  prefix: Uint8Array | SigningBuffer,
   header: HeaderParts | undefined,
   payload: Uint8Array,
   item?: ItemFields,
@@ -83,12 +115,10 @@ export function encodeEnvelope (
     signature = signedHeader.signature
   } else {
     if (signer === undefined || header === undefined) throw new TypeError('signer and header are required')
-    const hLen = headerLength(header)
-    const signed = new Uint8Array(prefix.length + hLen)
-    signed.set(prefix, 0)
-    const w = new PbWriter(signed, prefix.length)
-    writeHeader(w, header)
-    headerBytes = signed.subarray(prefix.length)
+    const buffer = signingBuffer(prefix)
+    const signed = buffer.view(headerLength(header))
+    writeHeader(new PbWriter(signed, buffer.prefix.length), header)
+    headerBytes = signed.subarray(buffer.prefix.length) // copied into the envelope below
     signature = signer.sign(signed)
   }
   let total = bytesFieldLength(F.header, headerBytes.length) + bytesFieldLength(F.signature, signature.length) +
@@ -153,11 +183,11 @@ export function parseEnvelope (bytes: Uint8Array, limits: WireLimits): ParsedEnv
 /** Checks the signature of a parsed envelope against the sender's key. */
 export function verifyEnvelopeSignature (
   env: ParsedEnvelope,
-  prefix: Uint8Array,
+  prefix: Uint8Array | SigningBuffer,
   verify: (data: Uint8Array, sig: Uint8Array) => boolean
 ): boolean {
-  const signed = new Uint8Array(prefix.length + env.headerBytes.length)
-  signed.set(prefix, 0)
-  signed.set(env.headerBytes, prefix.length)
+  const buffer = signingBuffer(prefix)
+  const signed = buffer.view(env.headerBytes.length)
+  signed.set(env.headerBytes, buffer.prefix.length)
   return verify(signed, env.signature)
 }

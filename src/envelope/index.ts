@@ -20,6 +20,7 @@ export {
 } from './header.js'
 export {
   MAX_SIGNATURE_BYTES,
+  SigningBuffer,
   maxHeaderBytes,
   domainPrefix,
   encodeEnvelope,

@@ -252,6 +252,8 @@ function makeSenderKey (publicKeyBytes: Uint8Array): SenderKey {
 export class SenderKeyCache {
   private readonly entries = new Map<string, SenderKey>()
   private readonly maxEntries: number
+  private lastKey: Uint8Array | undefined
+  private lastEntry: SenderKey | undefined
 
   /** @param maxEntries - keys kept; @default DEFAULT_MAX_CACHED_KEYS */
   constructor (maxEntries: number = DEFAULT_MAX_CACHED_KEYS) {
@@ -260,6 +262,22 @@ export class SenderKeyCache {
 
   /** Resolves (and caches) the sender of a header; throws {@link MalformedInputError} on a bad key. */
   get (publicKey: Uint8Array): SenderKey {
+    // Fast path: consecutive envelopes from one sender (a stream, a burst) skip the string key and map.
+    const last = this.lastKey
+    if (last !== undefined && last.length === publicKey.length && this.lastEntry !== undefined) {
+      let same = true
+      for (let i = 0; i < last.length; i++) {
+        if (last[i] !== publicKey[i]) { same = false; break }
+      }
+      if (same) return this.lastEntry
+    }
+    const entry = this.lookup(publicKey)
+    this.lastKey = publicKey.slice()
+    this.lastEntry = entry
+    return entry
+  }
+
+  private lookup (publicKey: Uint8Array): SenderKey {
     const cacheKey = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1')
     let entry = this.entries.get(cacheKey)
     if (entry !== undefined) {

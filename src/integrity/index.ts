@@ -9,6 +9,8 @@ export {
   SHA256_BYTES,
   sha256,
   sha256Concat,
+  sha256Equals,
+  sha256Into,
   createSha256,
   sha256Backend,
   nodeSha256,

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { InvalidValueError } from '../../src/errors.js'
 import {
-  SHA256_BYTES, createSha256, nobleSha256, nodeSha256, sha256, sha256Backend, sha256Concat, type Sha256Backend
+  SHA256_BYTES, createSha256, nobleSha256, nodeSha256, sha256, sha256Backend, sha256Concat, sha256Equals, sha256Into, type Sha256Backend
 } from '../../src/integrity/sha256.js'
 
 // Bound every property, shrinking included, so a failing run still ends quickly on a shared machine.
@@ -141,5 +141,29 @@ describe('sha256 module loading', () => {
       Object.defineProperty(process, 'getBuiltinModule', { value: original, configurable: true, writable: true })
     }
     assert.equal(typeof process.getBuiltinModule, 'function')
+  })
+})
+
+describe('allocation-free digest helpers', () => {
+  const backends = [nobleSha256, ...(nodeSha256 === undefined ? [] : [nodeSha256])]
+  it('equals() and hashInto() agree with hash() on every backend', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(40), (data, offset) => {
+      for (const b of backends) {
+        const d = b.hash(data)
+        assert.equal(b.equals(data, d), true, `${b.name} equals`)
+        const flipped = d.slice()
+        flipped[offset % 32] = (flipped[offset % 32] as number) ^ 1
+        assert.equal(b.equals(data, flipped), false, `${b.name} flipped`)
+        assert.equal(b.equals(data, d.subarray(0, 31)), false, `${b.name} short`)
+        const out = new Uint8Array(offset + 40).fill(0xaa)
+        b.hashInto(data, out, offset)
+        assert.deepEqual(out.subarray(offset, offset + 32), d, `${b.name} into`)
+        assert.equal(out[offset + 32], 0xaa, `${b.name} wrote past the digest`)
+      }
+      assert.equal(sha256Equals(data, sha256(data)), true, 'default backend')
+      const out = new Uint8Array(32)
+      sha256Into(data, out)
+      assert.deepEqual(out, sha256(data), 'sha256Into')
+    }), { numRuns: 200 })
   })
 })
