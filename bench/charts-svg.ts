@@ -247,9 +247,15 @@ export interface ScatterChartInit {
    * @default 300
    */
   panelHeight?: number
-  /** Tick label format of the x axis. @default compactNumber */
+  /**
+   * Tick label format of the x axis.
+   * @default compactNumber
+   */
   xFormat?: (v: number) => string
-  /** Tick label format of the y axis. @default compactNumber */
+  /**
+   * Tick label format of the y axis.
+   * @default compactNumber
+   */
   yFormat?: (v: number) => string
 }
 
@@ -346,7 +352,10 @@ export interface BarChartInit {
    * @default 1200
    */
   width?: number
-  /** Value label format. @default compactNumber */
+  /**
+   * Value label format.
+   * @default compactNumber
+   */
   format?: (v: number) => string
 }
 

@@ -9,9 +9,8 @@
 import { escapeXml, FAIL_COLOR, PASS_COLOR } from './charts-svg.js'
 import { SMALL_WIDTH, targetMargin, targetsByIssue, type Chart, type ChartSet } from './charts.js'
 import { environmentRows, measurementTable } from './report.js'
-import type { Table } from './harness.js'
+import { formatRate, type Table } from './harness.js'
 import type { BenchResults, SuiteResult } from './runner.js'
-import { formatRate } from './harness.js'
 
 const esc = escapeXml
 

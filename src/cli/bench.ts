@@ -240,6 +240,9 @@ function medianOf (xs: number[]): number {
   return s.length === 0 ? NaN : s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
+/** Cap on ops per timed batch (an op is one pass over the sample): bounds calibration of trivially fast ops. */
+const MAX_OPS_PER_BATCH = 1 << 20
+
 /** Timed results land here (a module variable), so no engine can prove them dead. */
 let _sink = 0
 
@@ -259,8 +262,9 @@ function timeOps (ops: readonly Op[], timing: Timing): number[] {
       _sink += loop(op, n)
       const t = performance.now() - t0
       spent += t
-      if (t >= timing.batchMs / 2 && spent >= timing.warmupMs) return { n: Math.max(1, Math.round(n * timing.batchMs / Math.max(t, 1e-3))), t: t / n }
-      if (t < timing.batchMs / 2 && n < 1_000_000) n *= 2
+      const longEnough = t >= timing.batchMs / 2 || n >= MAX_OPS_PER_BATCH
+      if (longEnough && spent >= timing.warmupMs) return { n: Math.min(MAX_OPS_PER_BATCH, Math.max(1, Math.round(n * timing.batchMs / Math.max(t, 1e-3)))), t: t / n }
+      if (!longEnough) n = Math.min(MAX_OPS_PER_BATCH, n * 2)
     }
   })
   const roundMs = batch.reduce((s, b) => s + b.n * b.t, 0)
@@ -529,7 +533,7 @@ export function renderBenchReport (r: BenchReport): string {
     String(i + 1),
     comboName(x),
     String(Math.round(x.wireBytes)),
-    smallest > 0 ? `+${percent(x.wireBytes / smallest - 1)}` : '',
+    smallest > 0 ? (x.wireBytes / smallest < 10 ? `+${percent(x.wireBytes / smallest - 1)}` : `${compact(x.wireBytes / smallest)}x`) : '',
     compact(x.encodePerSec),
     compact(x.decodePerSec),
     micros(x.cpuMicros),

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BENCH_MAX_INPUT_BYTES, comboName, loadBenchInput, rankCombos, recommend, runBench, type BenchReport, type ComboResult } from '../../src/cli/bench.js'
+import { BENCH_MAX_INPUT_BYTES, comboName, loadBenchInput, measureCombos, rankCombos, recommend, runBench, type BenchReport, type ComboResult } from '../../src/cli/bench.js'
 import { CliUsageError } from '../../src/cli/io.js'
 import { DEFAULT_LIMITS } from '../../src/limits.js'
 
@@ -163,6 +163,10 @@ describe('wireseal bench', () => {
       assert.throws(() => loadBenchInput(paths, type), (err: unknown) => err instanceof CliUsageError && pattern.test(err.message), `${paths.join(' ')} ${type ?? ''}`)
     }
     assert.throws(() => runBench({ input: [join(dir, 'blocks')], bandwidth: 'fast' }), (err: unknown) => err instanceof CliUsageError && /--bandwidth must be a positive number of Mbit\/s, got "fast"/.test(err.message))
+    // Every file is within its limit, but the value is over the payload limit in every format.
+    const big = join(dir, 'big.json')
+    writeFileSync(big, JSON.stringify({ ...block(1, 10), data: Buffer.alloc(DEFAULT_LIMITS.maxPayloadBytes + 1024).toString('base64') }))
+    assert.throws(() => measureCombos(loadBenchInput([big], 'Block'), true, 100), (err: unknown) => err instanceof CliUsageError && /over the \d+-byte payload limit in every format/.test(err.message))
     const ok = loadBenchInput([join(dir, 'blocks')], undefined)
     assert.deepEqual([ok.type, ok.detected, ok.count, ok.raw.length], ['Block', true, 3, 0])
   })
