@@ -226,12 +226,17 @@ type Op = () => number
 type Loop = (op: Op, n: number) => number
 
 /**
- * A fresh loop per operation: each gets its own call site and type feedback,
- * as in an application that uses one combination (a shared loop would be
- * megamorphic over all of them and slow every one down).
+ * Runs `op` `n` times. Plain closures, no code generation: a shared loop sees
+ * every combination (megamorphic), which costs each one a few percent alike,
+ * so the ranking holds; `npm run bench` isolates call sites where exact
+ * ratios matter.
  */
 function makeLoop (): Loop {
-  return new Function('op', 'n', 'let r = 0\nfor (let i = 0; i < n; i++) r += op()\nreturn r') as Loop
+  return (op, n) => {
+    let r = 0
+    for (let i = 0; i < n; i++) r += op()
+    return r
+  }
 }
 
 function medianOf (xs: number[]): number {
@@ -379,13 +384,12 @@ function plan (input: BenchInput, failures: ComboFailure[]): Plan[] {
         const back = c.decompress(frames[0] as Uint8Array, lengths[0] as number)
         if (!equalBytes(back, sampleBytes[0] as Uint8Array)) throw new CliUsageError('does not round-trip')
         if (s !== null && !equalBytes(s.encode(s.decode(back)), back)) throw new CliUsageError('does not round-trip')
-        // Fresh code per combination (see makeLoop): each op is its own compiled function.
-        const encode = s === null
-          ? new Function('c', 'xs', 'return () => { let n = 0; for (let i = 0; i < xs.length; i++) n += c.compress(xs[i]).length; return n }')(c, sampleBytes) as Op
-          : new Function('s', 'c', 'vs', 'return () => { let n = 0; for (let i = 0; i < vs.length; i++) n += c.compress(s.encode(vs[i])).length; return n }')(s, c, sampleValues) as Op
-        const decode = s === null
-          ? new Function('c', 'fs', 'ls', 'return () => { let n = 0; for (let i = 0; i < fs.length; i++) n += c.decompress(fs[i], ls[i]).length; return n }')(c, frames, lengths) as Op
-          : new Function('s', 'c', 'fs', 'ls', 'return () => { let n = 0; for (let i = 0; i < fs.length; i++) { s.decode(c.decompress(fs[i], ls[i])); n++ } return n }')(s, c, frames, lengths) as Op
+        const encode: Op = s === null
+          ? () => { let n = 0; for (let i = 0; i < sampleBytes.length; i++) n += c.compress(sampleBytes[i] as Uint8Array).length; return n }
+          : () => { let n = 0; for (let i = 0; i < sampleValues.length; i++) n += c.compress(s.encode(sampleValues[i])).length; return n }
+        const decode: Op = s === null
+          ? () => { let n = 0; for (let i = 0; i < frames.length; i++) n += c.decompress(frames[i] as Uint8Array, lengths[i] as number).length; return n }
+          : () => { let n = 0; for (let i = 0; i < frames.length; i++) { s.decode(c.decompress(frames[i] as Uint8Array, lengths[i] as number)); n++ } return n }
         plans.push({ serializer: s, compressor: c, encode, decode, plainBytes, wireBytes: wire / encoded.length, sample: idx.length })
       } catch (err) {
         failures.push({ combination: name, reason: errorText(err) })
