@@ -129,7 +129,7 @@ function ratioTargets (measured: readonly Measured[], format: string, op: 'compr
     const random = at('random')
     return target({
       id: `compressors.${format}.${op}.${size}`,
-      issue: 'Benchmark suite',
+      issue: 'Foundation',
       description: describe(sizeLabel(size)),
       measured: json.r,
       op: '>=',
@@ -252,7 +252,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   }
   targets.push(target({
     id: 'compressors.policy.no-expansion',
-    issue: 'Benchmark suite',
+    issue: 'Foundation',
     description: 'the compression policy never expands incompressible (random) input: output/input <= 1 at every size, default, batch and forced codecs',
     measured: worstExpansion,
     op: '<=',
