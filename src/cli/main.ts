@@ -93,11 +93,6 @@ const commands: Record<string, Command> = {
   }
 }
 
-/** Adds a subcommand (used by the modules that implement seal/open/demo/bench). */
-export function registerCommand (name: string, command: Command): void {
-  commands[name] = command
-}
-
 function oneLine (text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
