@@ -191,3 +191,20 @@ export function verifyEnvelopeSignature (
   signed.set(env.headerBytes, buffer.prefix.length)
   return verify(signed, env.signature)
 }
+
+/**
+ * The header `kind` of an envelope, read from its first bytes without parsing
+ * or trusting anything else (to route a chunked head to a chunk assembler);
+ * undefined when the bytes do not start like a canonical envelope.
+ */
+export function peekEnvelopeKind (bytes: Uint8Array): number | undefined {
+  // Envelope field 1 (header, LEN): tag 0x0a, then a varint length of at most 2 bytes (headers are < 16 KiB).
+  if (bytes[0] !== 0x0a) return undefined
+  let pos = (bytes[1] ?? 0) < 0x80 ? 2 : 3
+  // Header field 1 (version, varint) then field 2 (kind, varint): both single-byte values today.
+  if (bytes[pos] !== 0x08) return undefined
+  pos += 2
+  if (bytes[pos] !== 0x10) return undefined
+  const kind = bytes[pos + 1]
+  return kind !== undefined && kind < 0x80 ? kind : undefined
+}

@@ -25,6 +25,7 @@ export {
   domainPrefix,
   encodeEnvelope,
   parseEnvelope,
+  peekEnvelopeKind,
   verifyEnvelopeSignature,
   type ParsedEnvelope,
   type ItemFields

@@ -27,7 +27,9 @@
 import './polyfill.js'
 import type { AbortOptions, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
-import type { Codec, OpenAccepted, OpenRejected } from '../codec.js'
+import type { Codec, OpenAccepted, OpenRejected, OpenResult } from '../codec.js'
+import { peekEnvelopeKind } from '../envelope/envelope.js'
+import { EnvelopeKind } from '../envelope/header.js'
 import { AbortError, InvalidConfigError, MalformedInputError, RejectedMessageError, SizeLimitError, StreamClosedError, WiresealError } from '../errors.js'
 import type { WireLimits } from '../limits.js'
 import type { CompressionName } from '../compress/types.js'
@@ -144,6 +146,13 @@ export interface WiresealStream {
    * {@link StreamClosedError}.
    */
   write<T>(type: MessageType<T>, value: T, options?: StreamWriteOptions): Promise<void>
+  /**
+   * Seals one large value as a chunked envelope (a signed head over the Merkle
+   * root of its chunks) and writes the head and every chunk frame as one
+   * contiguous, ordered write. The reader verifies each chunk as it arrives
+   * and delivers the value from {@link read} like any other message.
+   */
+  writeChunked<T>(type: MessageType<T>, value: T, options?: StreamWriteOptions): Promise<void>
   /** Writes one already-sealed envelope as a frame (no copy of `envelope`). */
   writeSealed(envelope: Uint8Array, options?: AbortOptions): Promise<void>
   /**
@@ -276,18 +285,36 @@ class StreamCodec implements WiresealStream {
 
   async writeSealed (envelope: Uint8Array, options: AbortOptions = {}): Promise<void> {
     if (envelope.length > this.maxFrameBytes) throw new SizeLimitError('frame', this.maxFrameBytes, envelope.length)
-    // Concurrent writers: each waits until the stream has room before queueing its frame.
-    if (this.stream.writableNeedsDrain) await this.waitForDrain(options.signal)
-    this.checkWritable(options.signal)
+    await this.send(frameEnvelope(envelope), 1, options.signal)
+  }
+
+  async writeChunked<T>(type: MessageType<T>, value: T, options: StreamWriteOptions = {}): Promise<void> {
+    const frames = this.codec.sealChunked(type, value, {
+      channel: this.channel,
+      serializer: options.serializer ?? this.serializer,
+      compression: options.compression ?? this.compression
+    })
+    // One send: concurrent writers cannot slip a frame between a head and its chunks.
+    // Bounded: the frames hold the compressed payload, at most the budget's maxPayloadBytes.
+    const list = new Uint8ArrayList()
+    for (const frame of frames) list.append(frameEnvelope(frame))
+    await this.send(list, frames.length, options.signal)
+  }
+
+  /** Queues framed bytes once the stream has room, then waits for it to drain if it is now full. */
+  private async send (framed: Uint8ArrayList, frames: number, signal: AbortSignal | undefined): Promise<void> {
+    // Concurrent writers: each waits until the stream has room before queueing.
+    if (this.stream.writableNeedsDrain) await this.waitForDrain(signal)
+    this.checkWritable(signal)
     let more: boolean
     try {
-      more = this.stream.send(frameEnvelope(envelope))
+      more = this.stream.send(framed)
     } catch (err) {
       throw this.failure ?? new StreamClosedError('write', this.stream.status, { cause: err })
     }
-    this.stats.framesWritten++
-    this.stats.bytesWritten += envelope.length + uvarintLength(envelope.length)
-    if (!more) await this.waitForDrain(options.signal)
+    this.stats.framesWritten += frames
+    this.stats.bytesWritten += framed.byteLength
+    if (!more) await this.waitForDrain(signal)
   }
 
   private checkWritable (signal: AbortSignal | undefined): void {
@@ -513,7 +540,7 @@ class StreamCodec implements WiresealStream {
     while (true) {
       const frame = this.takeBuffered(options.signal) ?? await this.readFrame(options)
       if (frame === undefined) return undefined
-      const accepted = this.open<T>(frame)
+      const accepted = peekEnvelopeKind(frame) === EnvelopeKind.chunked ? await this.openChunked<T>(frame, options.signal) : this.open<T>(frame)
       if (accepted !== undefined) return accepted
     }
   }
@@ -522,20 +549,47 @@ class StreamCodec implements WiresealStream {
     while (true) {
       const frame = this.takeBuffered(options.signal) ?? await this.readFrame(options)
       if (frame === undefined) return
-      const accepted = this.open<T>(frame)
+      const accepted = peekEnvelopeKind(frame) === EnvelopeKind.chunked ? await this.openChunked<T>(frame, options.signal) : this.open<T>(frame)
       if (accepted !== undefined) yield accepted
     }
   }
 
+  /**
+   * A chunked head and the chunk frames that follow it: the head's signature
+   * and replay state are checked first, then every chunk is verified against
+   * the signed Merkle root as it arrives (nothing unverified is kept).
+   */
+  private async openChunked<T>(head: Uint8Array, signal: AbortSignal | undefined): Promise<OpenAccepted<T> | undefined> {
+    const rx = this.codec.openChunked<T>(head, { channel: this.channel, types: this.types })
+    if (!rx.ok) return this.rejected(rx, head.length)
+    for (let i = 0; i < rx.chunkCount; i++) {
+      const frame = this.takeBuffered(signal) ?? await this.readFrame({ signal })
+      if (frame === undefined) this.fail(new MalformedInputError('stream-frame', `stream ended after ${i} of ${rx.chunkCount} chunks`))
+      const verdict = rx.accept(frame)
+      if (!verdict.ok) {
+        // The head is authenticated, so its chunk count is trusted: skip the rest of this payload's frames.
+        for (let rest = i + 1; rest < rx.chunkCount; rest++) {
+          if ((this.takeBuffered(signal) ?? await this.readFrame({ signal })) === undefined) break
+        }
+        return this.rejected({ ok: false, reason: verdict.reason === 'bad-proof' ? 'digest-mismatch' : 'malformed', detail: `chunk ${i}: ${verdict.reason}` }, frame.length)
+      }
+    }
+    return this.check(rx.finish(), head.length)
+  }
+
   /** Opens one frame; a refusal is thrown, skipped or reported per `onReject`. */
   private open<T>(frame: Uint8Array): OpenAccepted<T> | undefined {
-    const result = this.codec.open<T>(frame, { channel: this.channel, types: this.types })
+    return this.check(this.codec.open<T>(frame, { channel: this.channel, types: this.types }), frame.length)
+  }
+
+  /** Applies the negotiated codec rule to an open result; a refusal is thrown, skipped or reported per `onReject`. */
+  private check<T>(result: OpenResult<T>, frameBytes: number): OpenAccepted<T> | undefined {
     if (result.ok) {
       if (this.expectSerializer === undefined) return result
       if (result.serializer === this.expectSerializer && (result.compression === this.expectCompression || result.compression === 0)) return result
-      return this.rejected({ ok: false, reason: 'unknown-codec', detail: `serializer ${result.serializer} / compression ${result.compression} on ${this.channel}` }, frame.length)
+      return this.rejected({ ok: false, reason: 'unknown-codec', detail: `serializer ${result.serializer} / compression ${result.compression} on ${this.channel}` }, frameBytes)
     }
-    return this.rejected(result, frame.length)
+    return this.rejected(result, frameBytes)
   }
 
   private rejected (r: OpenRejected, frameBytes: number): undefined {
