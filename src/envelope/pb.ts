@@ -9,21 +9,14 @@
  * @module
  */
 import { MalformedInputError } from '../errors.js'
+import { varintLength, writeVarint } from '../varint.js'
+
+export { varintLength }
 
 /** Wire type of varint fields. */
 export const VARINT = 0
 /** Wire type of length-delimited fields. */
 export const LEN = 2
-
-/** Bytes needed to encode `n` as an unsigned varint (n is a safe integer). */
-export function varintLength (n: number): number {
-  let len = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
 
 /** Growable-free writer over a buffer sized in advance with {@link varintLength}. */
 export class PbWriter {
@@ -36,12 +29,7 @@ export class PbWriter {
   }
 
   varint (n: number): void {
-    const buf = this.buf
-    while (n >= 0x80) {
-      buf[this.pos++] = (n % 128) | 0x80
-      n = Math.floor(n / 128)
-    }
-    buf[this.pos++] = n
+    this.pos = writeVarint(this.buf, this.pos, n)
   }
 
   /** Field tag: `(field << 3) | wireType`. */

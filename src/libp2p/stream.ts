@@ -36,6 +36,7 @@ import type { CompressionName } from '../compress/types.js'
 import type { MessageType } from '../serialize/types.js'
 import { tryParseProtocolId, type ProtocolNames } from './protocol-id.js'
 import { DEFAULT_STREAM_HIGH_WATER_MARK } from '../limits.js'
+import { varintLength, writeVarint } from '../varint.js'
 export { DEFAULT_STREAM_HIGH_WATER_MARK }
 
 /** What a reader does with an envelope the codec refused. */
@@ -179,25 +180,10 @@ export interface WiresealStream {
 /** Largest uvarint byte count read before giving up (2^56 > any frame limit). */
 const MAX_VARINT_BYTES = 8
 
-/** Bytes of the minimal uvarint of `n`. */
-function uvarintLength (n: number): number {
-  let len = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
-
 /** Minimal unsigned LEB128 of a safe integer. */
 export function encodeUvarint (n: number): Uint8Array {
-  const out = new Uint8Array(uvarintLength(n))
-  let i = 0
-  while (n >= 0x80) {
-    out[i++] = (n % 128) | 0x80
-    n = Math.floor(n / 128)
-  }
-  out[i] = n
+  const out = new Uint8Array(varintLength(n))
+  writeVarint(out, 0, n)
   return out
 }
 
@@ -248,7 +234,7 @@ class StreamCodec implements WiresealStream {
     this.codec = init.codec
     const limits = init.limits ?? init.codec.limits
     this.maxFrameBytes = limits.maxFrameBytes
-    this.maxPrefixBytes = Math.min(uvarintLength(this.maxFrameBytes), MAX_VARINT_BYTES)
+    this.maxPrefixBytes = Math.min(varintLength(this.maxFrameBytes), MAX_VARINT_BYTES)
     this.channel = init.channel ?? stream.protocol
     if (this.channel === undefined || this.channel === '') throw new InvalidConfigError('channel', 'a channel, or a stream with a negotiated protocol')
     const parsed = tryParseProtocolId(this.channel, init.protocolNames)

@@ -29,6 +29,7 @@ import { checkRepeatedCounts } from './protobuf-scan.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
 import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
+import { varintLength, writeVarint } from '../varint.js'
 
 // The generated module is `@ts-nocheck` JavaScript; its typings come from pbts.
 const generated = p2p as unknown as typeof pb
@@ -132,26 +133,6 @@ class ReusedWriter {
     if (w.buf.length > MAX_RETAINED_WRITER_BYTES) this.writer = new protobuf.Writer()
     return out
   }
-}
-
-/** Bytes of the varint of a non-negative safe integer. */
-function varintLength (n: number): number {
-  let len = 1
-  while (n >= 128) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
-
-/** Writes the varint of a non-negative safe integer at `pos`; returns the new position. */
-function writeVarint (buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 128
-    n = Math.floor(n / 128)
-  }
-  buf[pos++] = n
-  return pos
 }
 
 function uint64Length (v: bigint): number {
