@@ -6,7 +6,8 @@
  * @module
  */
 import { InvalidValueError, MalformedInputError, SizeLimitError, WiresealError } from '../errors.js'
-import { RESERVED_KEYS, isWellFormed } from './schema.js'
+import { EXPECTED, RESERVED_KEYS, isPlainObject, isWellFormed } from './schema.js'
+import type { FieldDescriptor, ScalarKind } from './schema.js'
 
 /**
  * The zero-length byte string decoders return for absent `bytes` fields.
@@ -56,4 +57,47 @@ export function checkCount (limit: number, actual: number): void {
 export function checkDecodedKey (format: string, path: string, key: string): void {
   if (RESERVED_KEYS.has(key)) throw new MalformedInputError(format, `${path}: reserved key ${JSON.stringify(key)}`)
   if (!isWellFormed(key)) throw new MalformedInputError(format, `${path}: key is not well-formed Unicode`)
+}
+
+/** A decoding error naming the field path and what was expected there. */
+export function badField (format: string, path: string, expected: string): MalformedInputError {
+  return new MalformedInputError(format, `${path}: expected ${expected}`)
+}
+
+/** Converts one decoded scalar (`index` >= 0 inside a list, -1 otherwise), throwing {@link badField}. */
+export type ScalarReader = (format: string, path: string, index: number, kind: ScalarKind, x: unknown) => unknown
+
+/**
+ * Converts one decoded field of a generic schema: lists element by element
+ * through `scalar`, string maps key by key (reserved and ill-formed keys
+ * refused, counts bounded by the field's limit), scalars through `scalar`.
+ * Shared by the JSON and msgpack decoders, which differ only in their scalars.
+ *
+ * @param mapNoun - what a map is called in this format's errors (`object`, `map`)
+ * @param checkValues - whether map values must be re-checked for well-formed Unicode (JSON; msgpack's scan already did)
+ */
+export function readField (format: string, d: FieldDescriptor, x: unknown, scalar: ScalarReader, mapNoun: string, checkValues: boolean): unknown {
+  if (d.kind === 'list') {
+    if (!Array.isArray(x)) throw badField(format, d.path, 'array')
+    checkCount(d.max as number, x.length)
+    const of = d.of as ScalarKind
+    const out = new Array<unknown>(x.length)
+    for (let i = 0; i < x.length; i++) out[i] = scalar(format, d.path, i, of, x[i])
+    return out
+  }
+  if (d.kind === 'map') {
+    if (!isPlainObject(x)) throw badField(format, d.path, mapNoun)
+    const keys = Object.keys(x)
+    checkCount(d.max as number, keys.length)
+    const out: Record<string, string> = {}
+    for (const key of keys) {
+      // JSON.parse makes `__proto__` an own property; it is refused like every reserved key.
+      checkDecodedKey(format, d.path, key)
+      const v = x[key]
+      if (typeof v !== 'string' || (checkValues && !isWellFormed(v))) throw badField(format, `${d.path}[${JSON.stringify(key)}]`, EXPECTED.string)
+      out[key] = v
+    }
+    return out
+  }
+  return scalar(format, d.path, -1, d.kind, x)
 }

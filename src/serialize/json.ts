@@ -19,7 +19,7 @@ import { MalformedInputError } from '../errors.js'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
 import { decodeBase64, encodeBase64 } from './base64.js'
-import { checkCount, checkDecodedKey, inputBytes, toDecodeError } from './decoding.js'
+import { badField, inputBytes, readField, toDecodeError } from './decoding.js'
 import { EXPECTED, isPlainObject, isUint32, isWellFormed } from './schema.js'
 import type { FieldDescriptor, MessageSchema, ScalarKind } from './schema.js'
 import { SerializerId } from './types.js'
@@ -39,9 +39,6 @@ function toJsonScalar (kind: ScalarKind, x: unknown): unknown {
   return x
 }
 
-function bad (format: string, path: string, expected: string): MalformedInputError {
-  return new MalformedInputError(format, `${path}: expected ${expected}`)
-}
 
 const JSON_EXPECTED: Readonly<Record<ScalarKind, string>> = Object.freeze({
   ...EXPECTED,
@@ -72,33 +69,11 @@ function fromJsonScalar (format: string, path: string, index: number, kind: Scal
       if (typeof x === 'boolean') return x
       break
   }
-  throw bad(format, index < 0 ? path : `${path}[${index}]`, JSON_EXPECTED[kind])
+  throw badField(format, index < 0 ? path : `${path}[${index}]`, JSON_EXPECTED[kind])
 }
 
 function fromJsonField (format: string, d: FieldDescriptor, x: unknown): unknown {
-  if (d.kind === 'list') {
-    if (!Array.isArray(x)) throw bad(format, d.path, 'array')
-    checkCount(d.max as number, x.length)
-    const of = d.of as ScalarKind
-    const out = new Array<unknown>(x.length)
-    for (let i = 0; i < x.length; i++) out[i] = fromJsonScalar(format, d.path, i, of, x[i])
-    return out
-  }
-  if (d.kind === 'map') {
-    if (!isPlainObject(x)) throw bad(format, d.path, 'object')
-    const keys = Object.keys(x)
-    checkCount(d.max as number, keys.length)
-    const out: Record<string, string> = {}
-    for (const key of keys) {
-      // JSON.parse makes `__proto__` an own property; it is refused like every reserved key.
-      checkDecodedKey(format, d.path, key)
-      const s = x[key]
-      if (typeof s !== 'string' || !isWellFormed(s)) throw bad(format, `${d.path}[${JSON.stringify(key)}]`, EXPECTED.string)
-      out[key] = s
-    }
-    return out
-  }
-  return fromJsonScalar(format, d.path, -1, d.kind, x)
+  return readField(format, d, x, fromJsonScalar, 'object', true)
 }
 
 /** Options of {@link createJsonSerializer}. */

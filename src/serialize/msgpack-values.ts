@@ -21,7 +21,7 @@
 import { MalformedInputError } from '../errors.js'
 import { EXPECTED, isPlainObject, isUint32 } from './schema.js'
 import type { FieldDescriptor, MessageSchema, ScalarKind } from './schema.js'
-import { checkCount, checkDecodedKey } from './decoding.js'
+import { badField, readField } from './decoding.js'
 import type { Block, PeerInfo } from './messages.js'
 import { BlockType, PeerInfoType } from './messages.js'
 
@@ -48,9 +48,6 @@ function unpackUint64 (x: unknown): bigint | undefined {
   return undefined
 }
 
-function bad (format: string, path: string, expected: string): MalformedInputError {
-  return new MalformedInputError(format, `${path}: expected ${expected}`)
-}
 
 /** One decoded msgpack scalar -> its wireseal value, or throws naming `path` (`path[index]` for list elements). */
 function scalar (format: string, path: string, index: number, kind: ScalarKind, x: unknown): unknown {
@@ -75,32 +72,11 @@ function scalar (format: string, path: string, index: number, kind: ScalarKind, 
       if (typeof x === 'boolean') return x
       break
   }
-  throw bad(format, index < 0 ? path : `${path}[${index}]`, EXPECTED[kind])
+  throw badField(format, index < 0 ? path : `${path}[${index}]`, EXPECTED[kind])
 }
 
 function field (format: string, d: FieldDescriptor, x: unknown): unknown {
-  if (d.kind === 'list') {
-    if (!Array.isArray(x)) throw bad(format, d.path, 'array')
-    checkCount(d.max as number, x.length)
-    const of = d.of as ScalarKind
-    const out = new Array<unknown>(x.length)
-    for (let i = 0; i < x.length; i++) out[i] = scalar(format, d.path, i, of, x[i])
-    return out
-  }
-  if (d.kind === 'map') {
-    if (!isPlainObject(x)) throw bad(format, d.path, 'map')
-    const keys = Object.keys(x)
-    checkCount(d.max as number, keys.length)
-    const out: Record<string, string> = {}
-    for (const key of keys) {
-      checkDecodedKey(format, d.path, key)
-      const s = x[key]
-      if (typeof s !== 'string') throw bad(format, `${d.path}[${JSON.stringify(key)}]`, EXPECTED.string)
-      out[key] = s
-    }
-    return out
-  }
-  return scalar(format, d.path, -1, d.kind, x)
+  return readField(format, d, x, scalar, 'map', false)
 }
 
 /** Shapes for any schema type. */
