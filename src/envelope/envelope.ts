@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { InvalidConfigError, MalformedInputError, SizeLimitError } from '../errors.js'
 import { LEN, PbReader, PbWriter, VARINT, bytesFieldLength, uintFieldLength, varintLength } from './pb.js'
 import { headerLength, readHeader, writeHeader, type EnvelopeHeader, type HeaderParts } from './header.js'
 import type { EnvelopeSigner } from './keys.js'
@@ -114,7 +114,7 @@ export function encodeEnvelope (
     headerBytes = signedHeader.headerBytes
     signature = signedHeader.signature
   } else {
-    if (signer === undefined || header === undefined) throw new TypeError('signer and header are required')
+    if (signer === undefined || header === undefined) throw new InvalidConfigError('encodeEnvelope', 'a signer and a header, or an already signed header')
     const buffer = signingBuffer(prefix)
     const signed = buffer.view(headerLength(header))
     writeHeader(new PbWriter(signed, buffer.prefix.length), header)
