@@ -31,6 +31,9 @@ const loaded: Optional<SnappyNapi> = loadOptional('snappy', isSnappyNapi)
 /** Why the native snappy backend is unavailable, or `undefined` when it loaded. */
 export const snappyNapiUnavailable: string | undefined = loaded.loaded ? undefined : loaded.reason
 
+/** Hoisted: one options object for every call. */
+const AS_BUFFER = Object.freeze({ asBuffer: true as const })
+
 function create (napi: SnappyNapi): Compressor {
   return Object.freeze({
     id: CompressionId.snappy,
@@ -45,7 +48,7 @@ function create (napi: SnappyNapi): Compressor {
       if (length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, length)
       let out: Uint8Array
       try {
-        out = napi.uncompressSync(input, { asBuffer: true })
+        out = napi.uncompressSync(input, AS_BUFFER)
       } catch (err) {
         throw toDecodeError('snappy', err)
       }
