@@ -14,3 +14,10 @@ it('examples/p2p-node.ts: negotiated protocol, request/response and a validated 
   assert.match(r.stdout, /bob {3}<- gossip Block 7 signed by/)
   assert.equal(lines.at(-1), 'done')
 })
+
+it('examples/custom-type.ts: a user-defined type through the whole pipeline', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../examples/custom-type.ts')], { timeout: 60_000, encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, /^msgpack: \d+ B, slot 7, approve true, tags fast-path$/m)
+  assert.match(r.stdout, /^json: \d+ B, slot 7, approve true, tags fast-path$/m)
+})
