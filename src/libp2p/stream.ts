@@ -269,9 +269,10 @@ class StreamCodec implements WiresealStream {
     await this.writeSealed(envelope, options)
   }
 
-  async writeSealed (envelope: Uint8Array, options: AbortOptions = {}): Promise<void> {
-    if (envelope.length > this.maxFrameBytes) throw new SizeLimitError('frame', this.maxFrameBytes, envelope.length)
-    await this.send(frameEnvelope(envelope), 1, options.signal)
+  writeSealed (envelope: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    // Not async itself: one promise per frame (send's), on the hottest write path.
+    if (envelope.length > this.maxFrameBytes) return Promise.reject(new SizeLimitError('frame', this.maxFrameBytes, envelope.length))
+    return this.send(frameEnvelope(envelope), 1, options.signal)
   }
 
   async writeChunked<T>(type: MessageType<T>, value: T, options: StreamWriteOptions = {}): Promise<void> {
