@@ -135,18 +135,8 @@ export function envelopeOffsets (bytes: Uint8Array, limits: WireLimits = DEFAULT
   return { signature: env.signature.byteOffset - bytes.byteOffset, payload: env.payload.byteOffset - bytes.byteOffset, payloadLength: env.payload.length }
 }
 
-/** Bytes from a seeded xorshift32: reproducible garbage. */
-export function noise (n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed | 0 || 1
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
+/** Bytes from a seeded xorshift32: reproducible garbage (the codec tests' generator). */
+export { noise } from '../codec/helpers.js'
 
 /** Resolves after `ms`. */
 export async function sleep (ms: number): Promise<void> {
