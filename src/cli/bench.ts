@@ -29,7 +29,7 @@ import { WiresealError } from '../errors.js'
 import { DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_LIMITS } from '../limits.js'
 import { defaultSerializerRegistry } from '../serialize/registry.js'
 import { SerializerId, type MessageType, type Serializer } from '../serialize/types.js'
-import { CliUsageError, readInput } from './io.js'
+import { CliUsageError, readFileInput } from './io.js'
 
 /** Largest total size of all input files of one run: twice the payload limit (one maximal JSON value). */
 export const BENCH_MAX_INPUT_BYTES = 2 * DEFAULT_LIMITS.maxPayloadBytes
@@ -173,7 +173,7 @@ export function loadBenchInput (paths: readonly string[], typeName: string | und
   const sources: string[] = []
   const plain: unknown[] = []
   for (const f of files) {
-    const bytes = readInput(f, perFile)
+    const bytes = readFileInput(f, perFile)
     input.inputBytes += bytes.length
     if (raw) {
       input.raw.push(bytes)

@@ -19,26 +19,51 @@ function describe (err: unknown): string {
   return e.code ?? e.message
 }
 
-/** Reads a whole file, or stdin when `path` is undefined or '-'; refuses more than `maxBytes`. */
-export function readInput (path: string | undefined, maxBytes: number): Uint8Array {
+/** Reads a whole file, refusing (before reading) one larger than `maxBytes`. */
+export function readFileInput (path: string, maxBytes: number): Uint8Array {
   let bytes: Buffer
-  const name = path === undefined || path === '-' ? 'stdin' : path
   try {
-    if (name === 'stdin') {
-      if (process.stdin.isTTY === true) throw new CliUsageError('no input: pass --in FILE or pipe data to stdin')
-      bytes = readFileSync(0)
-    } else {
-      // advisory size check first, so a huge file is refused without reading it
-      const size = statSync(name).size
-      if (size > maxBytes) throw new CliUsageError(`${name} is ${size} bytes, more than the ${maxBytes}-byte limit`)
-      bytes = readFileSync(name)
+    // advisory size check first, so a huge file is refused without reading it
+    const size = statSync(path).size
+    if (size > maxBytes) throw new CliUsageError(`${path} is ${size} bytes, more than the ${maxBytes}-byte limit`)
+    bytes = readFileSync(path)
+  } catch (err) {
+    if (err instanceof WiresealError) throw err
+    throw new CliUsageError(`cannot read ${path}: ${describe(err)}`)
+  }
+  if (bytes.length > maxBytes) throw new CliUsageError(`${path} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit`)
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * Reads stdin to its end, holding at most `maxBytes`: reading stops and the
+ * input is refused as soon as it grows past the limit. Streams, so a
+ * non-blocking pipe (where a synchronous read fails with EAGAIN) works too.
+ */
+export async function readStdin (maxBytes: number): Promise<Uint8Array> {
+  if (process.stdin.isTTY === true) throw new CliUsageError('no input: pass --in FILE or pipe data to stdin')
+  const chunks: Buffer[] = []
+  let total = 0
+  try {
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      total += chunk.length
+      if (total > maxBytes) {
+        process.stdin.destroy()
+        throw new CliUsageError(`stdin is ${total}+ bytes, more than the ${maxBytes}-byte limit`)
+      }
+      chunks.push(chunk)
     }
   } catch (err) {
     if (err instanceof WiresealError) throw err
-    throw new CliUsageError(`cannot read ${name}: ${describe(err)}`)
+    throw new CliUsageError(`cannot read stdin: ${describe(err)}`)
   }
-  if (bytes.length > maxBytes) throw new CliUsageError(`${name} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit`)
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const all = Buffer.concat(chunks, total)
+  return new Uint8Array(all.buffer, all.byteOffset, all.byteLength)
+}
+
+/** A file, or stdin when `path` is undefined or '-', at most `maxBytes`. */
+export async function readInput (path: string | undefined, maxBytes: number): Promise<Uint8Array> {
+  return path === undefined || path === '-' ? await readStdin(maxBytes) : readFileInput(path, maxBytes)
 }
 
 /** Writes bytes to a file (created with `mode` when given), or to stdout when `path` is undefined or '-'. */

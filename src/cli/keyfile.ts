@@ -6,7 +6,7 @@
  */
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { CliUsageError, readInput, writeOutput } from './io.js'
+import { CliUsageError, readFileInput, writeOutput } from './io.js'
 
 /** On-disk key file, version 1. */
 export interface KeyFile {
@@ -41,7 +41,7 @@ export function writeKeyFile (path: string | undefined, key: PrivateKey): KeyFil
 
 /** Reads and validates a key file. */
 export function readKeyFile (path: string): PrivateKey {
-  const text = new TextDecoder().decode(readInput(path, 64 * 1024))
+  const text = new TextDecoder().decode(readFileInput(path, 64 * 1024))
   let parsed: Partial<KeyFile>
   try {
     parsed = JSON.parse(text) as Partial<KeyFile>

@@ -85,8 +85,8 @@ const commands: Record<string, Command> = {
   },
   inspect: {
     options: { in: { type: 'string' } },
-    run (v) {
-      const bytes = readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes)
+    async run (v) {
+      const bytes = await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes)
       writeOutput(undefined, JSON.stringify(inspectEnvelope(bytes), null, 2) + '\n')
       return 0
     }

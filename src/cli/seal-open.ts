@@ -61,7 +61,7 @@ export function valueToJson (typeId: number, value: unknown): unknown {
 }
 
 /** `wireseal seal`. */
-export function runSeal (v: Record<string, string | boolean | undefined>): number {
+export async function runSeal (v: Record<string, string | boolean | undefined>): Promise<number> {
   const key = readKeyFile(required(v, 'key'))
   const type = messageType(v.type as string | undefined)
   const channel = required(v, 'channel')
@@ -69,7 +69,7 @@ export function runSeal (v: Record<string, string | boolean | undefined>): numbe
   if (!registry.has(type, serializerName)) throw new CliUsageError(`unknown --serializer "${serializerName}" for ${type.name}`)
   const compression = (v.compression as string | undefined) ?? 'auto'
   if (compression !== 'auto' && !(compression in CompressionId)) throw new CliUsageError(`unknown --compression "${compression}": use auto, none, snappy, gzip or zstd`)
-  const value = valueFromJson(type, readInput(v.in as string | undefined, DEFAULT_LIMITS.maxPayloadBytes * 2))
+  const value = valueFromJson(type, await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxPayloadBytes * 2))
   const state = v.state as string | undefined
   const sequencer = createSequencer(state === undefined ? {} : { path: join(stateDir(state), 'sequencer.json') })
   const codec = createCodec({ privateKey: key, sequencer, replay: false })
@@ -82,7 +82,7 @@ export function runSeal (v: Record<string, string | boolean | undefined>): numbe
 export async function runOpen (v: Record<string, string | boolean | undefined>): Promise<number> {
   const channel = required(v, 'channel')
   const types = v.type === undefined ? undefined : [messageType(v.type as string).id]
-  const bytes = readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes)
+  const bytes = await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes)
   const state = v.state as string | undefined
   const replay = createReplayGuard(state === undefined ? {} : { path: join(stateDir(state), 'replay.json') })
   let result: OpenResult

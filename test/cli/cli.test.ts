@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DEFAULT_LIMITS } from '../../src/limits.js'
 
 const BIN = ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/bin.ts')]
 
@@ -104,6 +105,15 @@ describe('wireseal CLI', () => {
     assertOneLineError(wireseal(['seal', '--key', join(dir, 'block.json'), '--type', 'Block', '--channel', 'c'], JSON.stringify(block)), 2, /not a wireseal key file/)
     assertOneLineError(wireseal(['open', '--channel', 'c'], Buffer.from('garbage that is not an envelope')), 1, /rejected: malformed/)
     assertOneLineError(wireseal(['inspect'], Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])), 1, /MalformedInputError/)
+  })
+
+  it('inputs over the budget are refused before they are read', () => {
+    const huge = join(dir, 'huge.bin')
+    writeFileSync(huge, Buffer.alloc(DEFAULT_LIMITS.maxFrameBytes + 1))
+    assertOneLineError(wireseal(['open', '--channel', 'c', '--in', huge]), 2, new RegExp(`huge\\.bin is ${DEFAULT_LIMITS.maxFrameBytes + 1} bytes, more than the ${DEFAULT_LIMITS.maxFrameBytes}-byte limit`))
+    assertOneLineError(wireseal(['inspect', '--in', huge]), 2, /more than the \d+-byte limit/)
+    // the same limit on stdin, where the size is only known once read
+    assertOneLineError(wireseal(['open', '--channel', 'c'], Buffer.alloc(DEFAULT_LIMITS.maxFrameBytes + 1)), 2, /stdin is \d+\+ bytes, more than the \d+-byte limit/)
   })
 
   it('help lists every command', () => {
