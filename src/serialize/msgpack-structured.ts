@@ -17,12 +17,12 @@
  */
 import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { InvalidConfigError, InvalidValueError, MalformedInputError, UnknownCodecError } from '../errors.js'
-import { toDecodeError } from './decoding.js'
+import { plainBytes, toDecodeError } from './decoding.js'
 import { msgpackScanLimits } from './msgpack.js'
 import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
 import { genericMsgpackShapes } from './msgpack-values.js'
-import type { MsgpackShapes } from './msgpack-values.js'
+import type { MsgpackFastPath } from './msgpack.js'
 import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -53,10 +53,10 @@ export interface MsgpackStructuredInit<T = unknown> {
    */
   id?: number
   /**
-   * Hand-written conversion to and from msgpackr's shapes.
-   * @default the generic, schema-driven conversion
+   * Hand-written codec tried first (what Block and PeerInfo use for speed).
+   * @default none: msgpackr and the schema-driven checks only
    */
-  shapes?: MsgpackShapes<T>
+  fastPath?: MsgpackFastPath<T>
 }
 
 /** A serializer created by {@link createMsgpackStructuredSerializer}; exposes its structure version. */
@@ -78,7 +78,8 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
   const format = `msgpackStructured/${type.name}`
   const keys = type.fields.map((d) => d.name)
   const limits: MsgpackScanLimits = Object.freeze({ ...msgpackScanLimits(type as MessageSchema<unknown>), recordToken: RECORD_0, recordFields: keys.length })
-  const shapes = init.shapes ?? genericMsgpackShapes(type, format)
+  const shapes = genericMsgpackShapes(type, format)
+  const fast = init.fastPath
   const packr = new Packr({
     // Only the message itself is a record; map fields stay msgpack maps.
     useRecords: isMessageShape,
@@ -99,6 +100,12 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
     structureVersion: version,
     encode (value: T): Uint8Array {
       type.assert(value)
+      if (fast !== undefined) {
+        const out = fast.encode(value, true, HEADER_BYTES)
+        out[0] = hi
+        out[1] = lo
+        return out
+      }
       const shape = shapes.toShape(value) as Record<symbol, unknown>
       shape[MESSAGE_SHAPE] = true
       const out = packr.pack(shape, RESERVE_START_SPACE | HEADER_BYTES)
@@ -113,6 +120,8 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
         if (bytes.length < HEADER_BYTES + 1) throw new MalformedInputError(format, 'truncated')
         const got = ((bytes[0] as number) << 8) | (bytes[1] as number)
         if (got !== version) throw new UnknownCodecError('serializer', `msgpackStructured/v${got}`)
+        const quick = fast?.decode(plainBytes(bytes), HEADER_BYTES, true)
+        if (quick !== undefined) return quick
         // A fresh plain view past the header (msgpackr caches a DataView on its input; see msgpack.ts).
         const view = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, bytes.byteLength - HEADER_BYTES)
         scanMsgpack(format, view, 0, limits)

@@ -12,9 +12,8 @@
  * must be present with the right type, else a {@link MalformedInputError}
  * naming it; unknown keys are ignored, for forward compatibility.
  *
- * Block and PeerInfo get hand-written conversions (direct property access is
- * ~10x faster than the generic loop's computed keys); they fall back to the
- * generic code, which throws the precise error, whenever their quick checks fail.
+ * Block and PeerInfo rarely get here: their hand-written fast paths
+ * (msgpack-block.ts, msgpack-peer-info.ts) read the canonical layout directly.
  *
  * @module
  */
@@ -22,8 +21,6 @@ import { MalformedInputError } from '../errors.js'
 import { EXPECTED, isPlainObject, isUint32 } from './schema.js'
 import type { FieldDescriptor, MessageSchema, ScalarKind } from './schema.js'
 import { badField, readField } from './decoding.js'
-import type { Block, PeerInfo } from './messages.js'
-import { BlockType, PeerInfoType } from './messages.js'
 
 const MAX_U32_BIG = 0xffff_ffffn
 const MAX_U64 = 0xffff_ffff_ffff_ffffn
@@ -101,61 +98,6 @@ export function genericMsgpackShapes<T> (type: MessageSchema<T>, format: string)
         out[d.name] = field(format, d, raw[d.name])
       }
       return out as T
-    }
-  }
-}
-
-/** Hand-written Block shapes (the hot path); the generic ones report errors. */
-export function blockMsgpackShapes (format: string): MsgpackShapes<Block> {
-  const generic = genericMsgpackShapes(BlockType, format)
-  return {
-    toShape (v: Block): object {
-      return { hash: v.hash, data: v.data, timestamp: packUint64(v.timestamp), ttl: v.ttl, version: v.version, signature: v.signature }
-    },
-    fromShape (raw: unknown): Block {
-      const o = raw as Partial<Record<keyof Block, unknown>> | null
-      if (o !== null && typeof o === 'object') {
-        const { hash, data, ttl, version, signature } = o
-        const timestamp = unpackUint64(o.timestamp)
-        if (hash instanceof Uint8Array && data instanceof Uint8Array && signature instanceof Uint8Array &&
-            timestamp !== undefined && isUint32(ttl) && isUint32(version)) {
-          return { hash, data, timestamp, ttl, version, signature }
-        }
-      }
-      return generic.fromShape(raw)
-    }
-  }
-}
-
-/** Hand-written PeerInfo shapes; the generic ones report errors. */
-export function peerInfoMsgpackShapes (format: string): MsgpackShapes<PeerInfo> {
-  const generic = genericMsgpackShapes(PeerInfoType, format)
-  const maxAddrs = (PeerInfoType.fields[1] as FieldDescriptor).max as number
-  const maxEntries = (PeerInfoType.fields[2] as FieldDescriptor).max as number
-  return {
-    toShape (v: PeerInfo): object {
-      return { peerId: v.peerId, multiaddrs: v.multiaddrs, metadata: v.metadata }
-    },
-    fromShape (raw: unknown): PeerInfo {
-      const o = raw as Partial<Record<keyof PeerInfo, unknown>> | null
-      if (o !== null && typeof o === 'object') {
-        const { peerId, multiaddrs, metadata } = o
-        if (peerId instanceof Uint8Array && Array.isArray(multiaddrs) && multiaddrs.length <= maxAddrs && isPlainObject(metadata)) {
-          const addrs = new Array<Uint8Array>(multiaddrs.length)
-          let ok = true
-          for (let i = 0; i < multiaddrs.length && ok; i++) {
-            const a: unknown = multiaddrs[i]
-            if (a instanceof Uint8Array) addrs[i] = a
-            else ok = false
-          }
-          // msgpackr built `metadata` as a fresh plain object whose keys the scan checked: keep it if the values are strings.
-          const keys = Object.keys(metadata)
-          ok &&= keys.length <= maxEntries
-          for (let i = 0; i < keys.length && ok; i++) ok = typeof metadata[keys[i] as string] === 'string'
-          if (ok) return { peerId, multiaddrs: addrs, metadata: metadata as Record<string, string> }
-        }
-      }
-      return generic.fromShape(raw)
     }
   }
 }

@@ -11,16 +11,21 @@
  * values may nest one level, like a schema list or map, and no deeper).
  * Decoded `bytes` are views into the input (zero-copy).
  *
+ * Block and PeerInfo take a hand-written {@link MsgpackFastPath} first
+ * (msgpack-block.ts, msgpack-peer-info.ts): same bytes out, and the canonical
+ * layout read in one pass without msgpackr; anything else goes the generic way.
+ *
  * @module
  */
 import { Packr } from 'msgpackr'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
-import { freshView, toDecodeError } from './decoding.js'
+import { freshView, inputBytes, toDecodeError } from './decoding.js'
 import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
-import { blockMsgpackShapes, genericMsgpackShapes, peerInfoMsgpackShapes } from './msgpack-values.js'
-import type { MsgpackShapes } from './msgpack-values.js'
+import { blockFastPath } from './msgpack-block.js'
+import { peerInfoFastPath } from './msgpack-peer-info.js'
+import { genericMsgpackShapes } from './msgpack-values.js'
 import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -40,6 +45,24 @@ export function msgpackScanLimits (type: MessageSchema<unknown>): MsgpackScanLim
   return Object.freeze({ maxTopEntries: type.fields.length + UNKNOWN_FIELD_ROOM, maxNestedItems: nested })
 }
 
+/**
+ * A hand-written msgpack codec for one message type, tried before the generic
+ * (msgpackr) path. Contract, checked by property tests for Block and PeerInfo:
+ * `encode` writes exactly the bytes the generic encoder writes, and `decode`
+ * accepts a subset of what the generic decoder accepts, decoding it to the
+ * same value; for everything else it returns `undefined` (it never throws), and
+ * the generic decoder judges the input.
+ */
+export interface MsgpackFastPath<T> {
+  /**
+   * Encodes a value that passed `type.assert()`, leaving `reserve` zero bytes in
+   * front; `records`: as a msgpackr record of shared structure 0 (no keys).
+   */
+  encode(value: T, records: boolean, reserve: number): Uint8Array
+  /** Decodes the message starting at `start` and filling the rest of `bytes` (a plain `Uint8Array`), or returns undefined. */
+  decode(bytes: Uint8Array, start: number, records: boolean): T | undefined
+}
+
 /** Options of {@link createMsgpackSerializer}. */
 export interface MsgpackSerializerInit<T> {
   /**
@@ -48,12 +71,10 @@ export interface MsgpackSerializerInit<T> {
    */
   id?: number
   /**
-   * Hand-written conversion to and from msgpackr's shapes (what Block and
-   * PeerInfo use for speed); must accept and reject exactly what the generic
-   * conversion does.
-   * @default the generic, schema-driven conversion
+   * Hand-written codec tried first (what Block and PeerInfo use for speed).
+   * @default none: msgpackr and the schema-driven checks only
    */
-  shapes?: MsgpackShapes<T>
+  fastPath?: MsgpackFastPath<T>
 }
 
 /**
@@ -63,7 +84,8 @@ export interface MsgpackSerializerInit<T> {
 export function createMsgpackSerializer<T> (type: MessageSchema<T>, init: MsgpackSerializerInit<T> = {}): Serializer<T> {
   const format = `msgpack/${type.name}`
   const limits = msgpackScanLimits(type as MessageSchema<unknown>)
-  const shapes = init.shapes ?? genericMsgpackShapes(type, format)
+  const shapes = genericMsgpackShapes(type, format)
+  const fast = init.fastPath
   // variableMapSize: fixmap headers for small maps (msgpackr otherwise always writes map 16).
   // mapsAsObjects: safe because the scan refuses non-string and reserved keys.
   const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, int64AsType: 'bigint' })
@@ -73,12 +95,17 @@ export function createMsgpackSerializer<T> (type: MessageSchema<T>, init: Msgpac
     type,
     encode (value: T): Uint8Array {
       type.assert(value)
+      if (fast !== undefined) return fast.encode(value, false, 0)
       // A Buffer (a Uint8Array) slice of the Packr's reused buffer; later packs write after it, never over it.
       return packr.pack(shapes.toShape(value))
     },
     decode (bytes: Uint8Array): T {
       let raw: unknown
       try {
+        if (fast !== undefined) {
+          const quick = fast.decode(inputBytes(bytes), 0, false)
+          if (quick !== undefined) return quick
+        }
         // A fresh plain view: msgpackr caches a DataView as a property of its input, which must not be the
         // caller's array, and a Buffer input would make every decoded `bin` a Buffer.
         const view = freshView(bytes)
@@ -93,7 +120,7 @@ export function createMsgpackSerializer<T> (type: MessageSchema<T>, init: Msgpac
 }
 
 /** Block in plain msgpack. */
-export const msgpackBlock: Serializer<Block> = createMsgpackSerializer(BlockType, { shapes: blockMsgpackShapes('msgpack/Block') })
+export const msgpackBlock: Serializer<Block> = createMsgpackSerializer(BlockType, { fastPath: blockFastPath })
 
 /** PeerInfo in plain msgpack. */
-export const msgpackPeerInfo: Serializer<PeerInfo> = createMsgpackSerializer(PeerInfoType, { shapes: peerInfoMsgpackShapes('msgpack/PeerInfo') })
+export const msgpackPeerInfo: Serializer<PeerInfo> = createMsgpackSerializer(PeerInfoType, { fastPath: peerInfoFastPath })

@@ -17,18 +17,19 @@ import type { Block, PeerInfo } from './messages.js'
 import { msgpackBlock, msgpackPeerInfo } from './msgpack.js'
 import { createMsgpackStructuredSerializer } from './msgpack-structured.js'
 import type { MsgpackStructuredSerializer } from './msgpack-structured.js'
-import { blockMsgpackShapes, peerInfoMsgpackShapes } from './msgpack-values.js'
+import { blockFastPath } from './msgpack-block.js'
+import { peerInfoFastPath } from './msgpack-peer-info.js'
 import { protobufBlock, protobufPeerInfo } from './protobuf.js'
 import type { MessageType, Serializer } from './types.js'
 
-/** Block with shared structures at a given structure version (hand-written shapes). */
+/** Block with shared structures at a given structure version (hand-written fast path). */
 export function createMsgpackStructuredBlock (version: number): MsgpackStructuredSerializer<Block> {
-  return createMsgpackStructuredSerializer(BlockType, { version, shapes: blockMsgpackShapes('msgpackStructured/Block') })
+  return createMsgpackStructuredSerializer(BlockType, { version, fastPath: blockFastPath })
 }
 
-/** PeerInfo with shared structures at a given structure version (hand-written shapes). */
+/** PeerInfo with shared structures at a given structure version (hand-written fast path). */
 export function createMsgpackStructuredPeerInfo (version: number): MsgpackStructuredSerializer<PeerInfo> {
-  return createMsgpackStructuredSerializer(PeerInfoType, { version, shapes: peerInfoMsgpackShapes('msgpackStructured/PeerInfo') })
+  return createMsgpackStructuredSerializer(PeerInfoType, { version, fastPath: peerInfoFastPath })
 }
 
 /** Structure version of the built-in shared-structure msgpack serializers (the schemas' first field lists). */

@@ -4,7 +4,6 @@ import fc from 'fast-check'
 import { Packr, pack } from 'msgpackr'
 import { createMsgpackSerializer, msgpackBlock, msgpackPeerInfo } from '../../src/serialize/msgpack.js'
 import { createMsgpackStructuredSerializer } from '../../src/serialize/msgpack-structured.js'
-import { blockMsgpackShapes, genericMsgpackShapes, peerInfoMsgpackShapes } from '../../src/serialize/msgpack-values.js'
 import { BlockType, PeerInfoType } from '../../src/serialize/messages.js'
 import { InvalidConfigError, MalformedInputError, SizeLimitError, UnknownCodecError } from '../../src/errors.js'
 import { block, peerInfo, sampleBlock, samplePeerInfo, typedFailure } from './arbitraries.js'
@@ -205,35 +204,5 @@ describe('msgpackStructured (shared structures, versioned)', () => {
       assert.throws(() => createMsgpackStructuredSerializer(BlockType, { version }), InvalidConfigError)
     }
     assert.equal(createMsgpackStructuredSerializer(BlockType, { version: 65_535 }).structureVersion, 65_535)
-  })
-})
-
-describe('msgpack hand-written shapes', () => {
-  it('accept and reject exactly what the generic shapes do', () => {
-    const blockFast = blockMsgpackShapes('f')
-    const blockGeneric = genericMsgpackShapes(BlockType, 'f')
-    const peerFast = peerInfoMsgpackShapes('f')
-    const peerGeneric = genericMsgpackShapes(PeerInfoType, 'f')
-    const outcome = (f: () => unknown): unknown => {
-      try {
-        return { value: f() }
-      } catch (err) {
-        return { error: (err as Error).constructor.name, message: (err as Error).message }
-      }
-    }
-    const anyValue = fc.oneof(
-      fc.uint8Array({ maxLength: 2 }), fc.bigInt({ min: -1n, max: 2n ** 64n }), fc.integer({ min: -1, max: 2 ** 32 }),
-      fc.constantFrom(-0, 0.5, 2 ** 60, null, 'x', true), fc.array(fc.uint8Array({ maxLength: 1 }), { maxLength: 3 }),
-      fc.dictionary(fc.string({ maxLength: 2 }), fc.oneof(fc.string({ maxLength: 2 }), fc.integer()), { maxKeys: 2, noNullPrototype: true })
-    )
-    const shape = (keys: string[]): fc.Arbitrary<Record<string, unknown>> =>
-      fc.dictionary(fc.constantFrom(...keys, 'extra'), anyValue, { maxKeys: keys.length + 1, noNullPrototype: true })
-    fc.assert(fc.property(fc.oneof(block, shape(['hash', 'data', 'timestamp', 'ttl', 'version', 'signature'])), (raw) => {
-      assert.deepStrictEqual(outcome(() => blockFast.fromShape(raw)), outcome(() => blockGeneric.fromShape(raw)))
-    }), { numRuns: 1500 })
-    const tooMany = Array.from({ length: 65 }, () => new Uint8Array(0))
-    fc.assert(fc.property(fc.oneof(peerInfo, shape(['peerId', 'multiaddrs', 'metadata']), fc.constant({ peerId: new Uint8Array(0), multiaddrs: tooMany, metadata: {} })), (raw) => {
-      assert.deepStrictEqual(outcome(() => peerFast.fromShape(raw)), outcome(() => peerGeneric.fromShape(raw)))
-    }), { numRuns: 1500 })
   })
 })
