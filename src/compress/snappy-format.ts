@@ -1,8 +1,9 @@
 /**
  * The raw snappy block format (google/snappy `format_description.txt`), parsed
  * by us before any backend runs: the length preamble is checked against the
- * output cap before a single output byte is allocated, and the element stream
- * can be validated without producing output.
+ * output cap before a single output byte is allocated. The element stream is
+ * decoded here too, with every bound checked, for the portable backend and for
+ * small blocks on the native one (where a native call costs more than the work).
  *
  * @module
  */
@@ -38,17 +39,22 @@ export function readSnappyLength (input: Uint8Array): SnappyPreamble {
   throw malformed('truncated length preamble')
 }
 
+/** Literals and copies shorter than this are copied byte by byte (a native call costs more). */
+const SHORT_COPY = 16
+
 /**
- * Walks the elements after the preamble (format_description.txt section 2)
- * without decoding them and throws {@link MalformedInputError} unless every
- * literal lies inside the input, every copy offset is in 1..bytes produced so
- * far, and the elements produce exactly `length` bytes. A backend that
- * decodes a stream accepted here cannot read or write out of bounds.
+ * Decodes the elements after the preamble (format_description.txt section 2)
+ * into `out`, whose length is the declared length, validating as it goes:
+ * throws {@link MalformedInputError} unless every literal lies inside the
+ * input, every copy offset is in 1..bytes produced so far, and the elements
+ * produce exactly `out.length` bytes. Nothing is read or written out of
+ * bounds, and the only allocation is the caller's `out`.
  */
-export function checkSnappyElements (input: Uint8Array, offset: number, length: number): void {
+export function decodeSnappyElements (input: Uint8Array, offset: number, out: Uint8Array): void {
   const n = input.length
+  const length = out.length
   let pos = offset
-  let produced = 0
+  let op = 0
   while (pos < n) {
     const tag = input[pos++] as number
     const type = tag & 3
@@ -65,33 +71,46 @@ export function checkSnappyElements (input: Uint8Array, offset: number, length: 
       }
       len += 1
       if (len > n - pos) throw malformed('literal runs past the end of the input')
-      pos += len
-    } else {
-      let distance: number
-      if (type === 1) {
-        // Copy with 1-byte offset: length 4..11, 11-bit offset.
-        if (pos >= n) throw malformed('truncated copy')
-        len = 4 + ((tag >>> 2) & 7)
-        distance = ((tag >>> 5) << 8) | (input[pos] as number)
-        pos += 1
-      } else if (type === 2) {
-        // Copy with 2-byte little-endian offset, length 1..64.
-        if (pos + 2 > n) throw malformed('truncated copy')
-        len = (tag >>> 2) + 1
-        distance = (input[pos] as number) | ((input[pos + 1] as number) << 8)
-        pos += 2
+      if (len > length - op) throw malformed('output longer than the declared length')
+      if (len < SHORT_COPY) {
+        for (let i = 0; i < len; i++) out[op + i] = input[pos + i] as number
       } else {
-        // Copy with 4-byte little-endian offset, length 1..64.
-        if (pos + 4 > n) throw malformed('truncated copy')
-        len = (tag >>> 2) + 1
-        distance = ((input[pos] as number) | ((input[pos + 1] as number) << 8) |
-          ((input[pos + 2] as number) << 16) | ((input[pos + 3] as number) << 24)) >>> 0
-        pos += 4
+        out.set(input.subarray(pos, pos + len), op)
       }
-      if (distance === 0 || distance > produced) throw malformed('copy offset outside the output')
+      pos += len
+      op += len
+      continue
     }
-    produced += len
-    if (produced > length) throw malformed('output longer than the declared length')
+    let distance: number
+    if (type === 1) {
+      // Copy with 1-byte offset: length 4..11, 11-bit offset.
+      if (pos >= n) throw malformed('truncated copy')
+      len = 4 + ((tag >>> 2) & 7)
+      distance = ((tag >>> 5) << 8) | (input[pos] as number)
+      pos += 1
+    } else if (type === 2) {
+      // Copy with 2-byte little-endian offset, length 1..64.
+      if (pos + 2 > n) throw malformed('truncated copy')
+      len = (tag >>> 2) + 1
+      distance = (input[pos] as number) | ((input[pos + 1] as number) << 8)
+      pos += 2
+    } else {
+      // Copy with 4-byte little-endian offset, length 1..64.
+      if (pos + 4 > n) throw malformed('truncated copy')
+      len = (tag >>> 2) + 1
+      distance = ((input[pos] as number) | ((input[pos + 1] as number) << 8) |
+        ((input[pos + 2] as number) << 16) | ((input[pos + 3] as number) << 24)) >>> 0
+      pos += 4
+    }
+    if (distance === 0 || distance > op) throw malformed('copy offset outside the output')
+    if (len > length - op) throw malformed('output longer than the declared length')
+    // A copy may overlap its own output (distance < len): it then repeats the last `distance` bytes.
+    if (distance >= len && len >= SHORT_COPY) {
+      out.copyWithin(op, op - distance, op - distance + len)
+    } else {
+      for (let i = 0; i < len; i++) out[op + i] = out[op - distance + i] as number
+    }
+    op += len
   }
-  if (produced !== length) throw malformed('output shorter than the declared length')
+  if (op !== length) throw malformed('output shorter than the declared length')
 }

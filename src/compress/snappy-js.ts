@@ -1,18 +1,18 @@
 /**
- * Raw snappy block (wire id 1) on `snappyjs`, the portable backend.
- *
- * `snappyjs` neither bounds-checks every copy nor verifies that the output
- * fills the declared length, so the stream is validated by
- * {@link checkSnappyElements} before it decodes; the length claim is checked
- * against the cap before anything is allocated.
+ * Raw snappy block (wire id 1), the portable backend: `snappyjs` compresses;
+ * our own one-pass decoder ({@link decodeSnappyElements}) decompresses, because
+ * `snappyjs.uncompress` neither bounds-checks every copy nor verifies that the
+ * output fills the declared length (validating first and then decoding with it
+ * walked the input twice). The length claim is checked against the cap before
+ * anything is allocated.
  *
  * @module
  */
-import { compress, uncompress } from 'snappyjs'
+import { compress } from 'snappyjs'
 import { SizeLimitError } from '../errors.js'
 import { plain } from './bytes.js'
-import { assertCap, toDecodeError } from './guard.js'
-import { checkSnappyElements, readSnappyLength } from './snappy-format.js'
+import { assertCap } from './guard.js'
+import { decodeSnappyElements, readSnappyLength } from './snappy-format.js'
 import { CompressionId, type Compressor } from './types.js'
 
 /** Snappy on `snappyjs` (pure JavaScript). */
@@ -27,11 +27,8 @@ export const snappyJs: Compressor = Object.freeze({
     assertCap(maxOutput)
     const { length, offset } = readSnappyLength(input)
     if (length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, length)
-    checkSnappyElements(input, offset, length)
-    try {
-      return plain(uncompress(input, length))
-    } catch (err) {
-      throw toDecodeError('snappy', err)
-    }
+    const out = new Uint8Array(length)
+    decodeSnappyElements(input, offset, out)
+    return out
   }
 })
