@@ -14,6 +14,7 @@ import { plain } from './bytes.js'
 import { assertCap } from './guard.js'
 import { decodeSnappyElements, readSnappyLength } from './snappy-format.js'
 import { CompressionId, type Compressor } from './types.js'
+import { allocBytes } from '../alloc.js'
 
 /** Snappy on `snappyjs` (pure JavaScript). */
 export const snappyJs: Compressor = Object.freeze({
@@ -27,7 +28,7 @@ export const snappyJs: Compressor = Object.freeze({
     assertCap(maxOutput)
     const { length, offset } = readSnappyLength(input)
     if (length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, length)
-    const out = new Uint8Array(length)
+    const out = allocBytes(length)
     decodeSnappyElements(input, offset, out)
     return out
   }

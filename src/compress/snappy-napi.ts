@@ -18,6 +18,7 @@ import { assertCap, toDecodeError } from './guard.js'
 import { loadOptional, type Optional } from './native.js'
 import { decodeSnappyElements, readSnappyLength } from './snappy-format.js'
 import { CompressionId, type Compressor } from './types.js'
+import { allocBytes } from '../alloc.js'
 
 /** The part of the `snappy` package we use (raw block format, not the framed one). */
 interface SnappyNapi {
@@ -58,7 +59,7 @@ function create (napi: SnappyNapi): Compressor {
       const { length, offset } = readSnappyLength(input)
       if (length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, length)
       if (length < NATIVE_DECODE_MIN) {
-        const small = new Uint8Array(length)
+        const small = allocBytes(length)
         decodeSnappyElements(input, offset, small)
         return small
       }

@@ -16,6 +16,7 @@ import { LEN, PbReader, PbWriter, VARINT, bytesFieldLength, uintFieldLength, var
 import { headerLength, readHeader, writeHeader, type EnvelopeHeader, type HeaderParts } from './header.js'
 import type { EnvelopeSigner } from './keys.js'
 import type { WireLimits } from '../limits.js'
+import { allocBytes } from '../alloc.js'
 
 /** Largest signature accepted (ECDSA P-521 in P1363 form is 132 bytes; DER secp256k1 72). */
 export const MAX_SIGNATURE_BYTES = 160
@@ -124,7 +125,7 @@ export function encodeEnvelope (
   let total = bytesFieldLength(F.header, headerBytes.length) + bytesFieldLength(F.signature, signature.length) +
     bytesFieldLength(F.payload, payload.length)
   if (item !== undefined) total += uintFieldLength(F.index, item.index) + bytesFieldLength(F.proof, item.proof.length)
-  const out = new Uint8Array(total)
+  const out = allocBytes(total)
   const w = new PbWriter(out)
   w.bytesField(F.header, headerBytes)
   w.bytesField(F.signature, signature)

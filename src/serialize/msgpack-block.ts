@@ -10,18 +10,19 @@
  *
  * @module
  */
+import { allocBytes } from '../alloc.js'
 import type { Block } from './messages.js'
 import type { MsgpackFastPath } from './msgpack.js'
 import {
-  FIXINT_MAX_PLAIN, FIXINT_MAX_RECORDS, MsgpackCursor, binSize, fixstrKey, uint64Size, uintSize, writeBin, writeUint, writeUint64
+  FIXINT_MAX_PLAIN, FIXINT_MAX_RECORDS, MsgpackCursor, binSize, strKey, uint64Size, uintSize, writeBin, writeUint, writeUint64
 } from './msgpack-wire.js'
 
-const HASH = fixstrKey('hash')
-const DATA = fixstrKey('data')
-const TIMESTAMP = fixstrKey('timestamp')
-const TTL = fixstrKey('ttl')
-const VERSION = fixstrKey('version')
-const SIGNATURE = fixstrKey('signature')
+const HASH = strKey('hash')
+const DATA = strKey('data')
+const TIMESTAMP = strKey('timestamp')
+const TTL = strKey('ttl')
+const VERSION = strKey('version')
+const SIGNATURE = strKey('signature')
 const KEY_BYTES = HASH.length + DATA.length + TIMESTAMP.length + TTL.length + VERSION.length + SIGNATURE.length
 /** `fixmap` of 6 entries. */
 const MAP_6 = 0x86
@@ -38,7 +39,7 @@ function encode (v: Block, records: boolean, reserve: number): Uint8Array {
   const size = reserve + 1 + (records ? 0 : KEY_BYTES) +
     binSize(v.hash.length) + binSize(v.data.length) + uint64Size(v.timestamp, fixMax) +
     uintSize(v.ttl, fixMax) + uintSize(v.version, fixMax) + binSize(v.signature.length)
-  const out = new Uint8Array(size)
+  const out = allocBytes(size)
   let pos = reserve
   if (records) {
     out[pos++] = RECORD_0

@@ -11,18 +11,19 @@
  *
  * @module
  */
+import { allocBytes } from '../alloc.js'
 import { PeerInfoType } from './messages.js'
 import type { PeerInfo } from './messages.js'
 import type { MsgpackFastPath } from './msgpack.js'
 import { RESERVED_KEYS } from './schema.js'
 import type { FieldDescriptor } from './schema.js'
 import {
-  MsgpackCursor, binSize, containerHeaderSize, fixstrKey, strSize, utf8Length, writeArrayHeader, writeBin, writeMapHeader, writeStr
+  MsgpackCursor, binSize, containerHeaderSize, strKey, strSize, utf8Length, writeArrayHeader, writeBin, writeMapHeader, writeStr
 } from './msgpack-wire.js'
 
-const PEER_ID = fixstrKey('peerId')
-const MULTIADDRS = fixstrKey('multiaddrs')
-const METADATA = fixstrKey('metadata')
+const PEER_ID = strKey('peerId')
+const MULTIADDRS = strKey('multiaddrs')
+const METADATA = strKey('metadata')
 const KEY_BYTES = PEER_ID.length + MULTIADDRS.length + METADATA.length
 /** `fixmap` of 3 entries. */
 const MAP_3 = 0x83
@@ -53,7 +54,7 @@ function encode (v: PeerInfo, records: boolean, reserve: number): Uint8Array {
     lengths[2 * i + 1] = vn
     size += strSize(kn) + strSize(vn)
   }
-  const out = new Uint8Array(size)
+  const out = allocBytes(size)
   let pos = reserve
   out[pos++] = records ? RECORD_0 : MAP_3
   pos = writeBin(out, putKey(out, pos, PEER_ID, records), peerId)

@@ -23,6 +23,7 @@ import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
 import { genericMsgpackShapes } from './msgpack-values.js'
 import type { MsgpackFastPath } from './msgpack.js'
+import { schemaFastPath } from './msgpack-schema-path.js'
 import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -53,10 +54,11 @@ export interface MsgpackStructuredInit<T = unknown> {
    */
   id?: number
   /**
-   * Hand-written codec tried first (what Block and PeerInfo use for speed).
-   * @default none: msgpackr and the schema-driven checks only
+   * Codec tried before msgpackr: a hand-written one (Block and PeerInfo have
+   * theirs), or `false` for msgpackr and the schema-driven checks alone.
+   * @default the schema-driven fast path ({@link schemaFastPath})
    */
-  fastPath?: MsgpackFastPath<T>
+  fastPath?: MsgpackFastPath<T> | false
 }
 
 /** A serializer created by {@link createMsgpackStructuredSerializer}; exposes its structure version. */
@@ -79,7 +81,7 @@ export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, in
   const keys = type.fields.map((d) => d.name)
   const limits: MsgpackScanLimits = Object.freeze({ ...msgpackScanLimits(type as MessageSchema<unknown>), recordToken: RECORD_0, recordFields: keys.length })
   const shapes = genericMsgpackShapes(type, format)
-  const fast = init.fastPath
+  const fast = init.fastPath === false ? undefined : init.fastPath ?? schemaFastPath(type)
   const packr = new Packr({
     // Only the message itself is a record; map fields stay msgpack maps.
     useRecords: isMessageShape,

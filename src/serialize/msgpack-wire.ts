@@ -1,7 +1,8 @@
 /**
- * MessagePack primitives for the hand-written Block and PeerInfo fast paths:
- * exact sizes and writers that produce the bytes msgpackr produces, and a
- * cursor that reads only the canonical forms of those bytes.
+ * MessagePack primitives of the fast paths (schema-driven, and hand-written
+ * for Block and PeerInfo): exact sizes and writers that produce the bytes
+ * msgpackr produces, and a cursor that reads only the canonical forms of
+ * those bytes.
  *
  * Format: https://github.com/msgpack/msgpack/blob/master/spec.md. msgpackr
  * picks the shortest header for every str, bin, array and map, and the
@@ -31,10 +32,12 @@ const SHORT_STRING = 32
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
 
-/** The msgpack `fixstr` bytes of an ASCII map key (every schema field name is an identifier, < 32 bytes). */
-export function fixstrKey (name: string): Uint8Array {
-  if (!/^[\x20-\x7e]{0,31}$/.test(name)) throw new RangeError(`not a short ASCII key: ${name}`)
-  return Uint8Array.from([0xa0 | name.length, ...Array.from(name, (c) => c.charCodeAt(0))])
+/** The msgpack `str` bytes (header included) of a map key, e.g. a schema field name. */
+export function strKey (name: string): Uint8Array {
+  const n = utf8Length(name)
+  const out = new Uint8Array(strSize(n))
+  writeStr(out, 0, name, n)
+  return out
 }
 
 /** Bytes of a `bin` of `n` bytes, header included. */
@@ -262,6 +265,12 @@ export class MsgpackCursor {
     if (t === undefined) return -1
     if (t >= 0x80 && t <= 0x8f) return t & 0x0f
     return t === 0xde ? this.length(2) : t === 0xdf ? this.length(4) : -1
+  }
+
+  /** `false` / `true` as 0 / 1, or -1. */
+  bool (): number {
+    const t = this.buf[this.pos++]
+    return t === 0xc2 ? 0 : t === 0xc3 ? 1 : -1
   }
 
   /** A `str` of valid UTF-8, or undefined. */

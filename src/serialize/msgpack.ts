@@ -11,9 +11,11 @@
  * values may nest one level, like a schema list or map, and no deeper).
  * Decoded `bytes` are views into the input (zero-copy).
  *
- * Block and PeerInfo take a hand-written {@link MsgpackFastPath} first
- * (msgpack-block.ts, msgpack-peer-info.ts): same bytes out, and the canonical
- * layout read in one pass without msgpackr; anything else goes the generic way.
+ * Encoding and the common case of decoding go through a {@link MsgpackFastPath}
+ * instead of msgpackr: the schema-driven one (msgpack-schema-path.ts) or a
+ * hand-written one (msgpack-block.ts, msgpack-peer-info.ts). It writes the
+ * bytes msgpackr writes and reads their canonical layout in one validating
+ * pass; any other input goes the generic way above.
  *
  * @module
  */
@@ -26,6 +28,7 @@ import type { MsgpackScanLimits } from './msgpack-scan.js'
 import { blockFastPath } from './msgpack-block.js'
 import { peerInfoFastPath } from './msgpack-peer-info.js'
 import { genericMsgpackShapes } from './msgpack-values.js'
+import { schemaFastPath } from './msgpack-schema-path.js'
 import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -71,10 +74,11 @@ export interface MsgpackSerializerInit<T> {
    */
   id?: number
   /**
-   * Hand-written codec tried first (what Block and PeerInfo use for speed).
-   * @default none: msgpackr and the schema-driven checks only
+   * Codec tried before msgpackr: a hand-written one (Block and PeerInfo have
+   * theirs), or `false` for msgpackr and the schema-driven checks alone.
+   * @default the schema-driven fast path ({@link schemaFastPath})
    */
-  fastPath?: MsgpackFastPath<T>
+  fastPath?: MsgpackFastPath<T> | false
 }
 
 /**
@@ -85,7 +89,7 @@ export function createMsgpackSerializer<T> (type: MessageSchema<T>, init: Msgpac
   const format = `msgpack/${type.name}`
   const limits = msgpackScanLimits(type as MessageSchema<unknown>)
   const shapes = genericMsgpackShapes(type, format)
-  const fast = init.fastPath
+  const fast = init.fastPath === false ? undefined : init.fastPath ?? schemaFastPath(type)
   // variableMapSize: fixmap headers for small maps (msgpackr otherwise always writes map 16).
   // mapsAsObjects: safe because the scan refuses non-string and reserved keys.
   const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, int64AsType: 'bigint' })

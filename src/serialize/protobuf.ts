@@ -30,6 +30,7 @@ import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
 import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
 import { varintLength, writeVarint } from '../varint.js'
+import { allocBytes } from '../alloc.js'
 
 // The generated module is `@ts-nocheck` JavaScript; its typings come from pbts.
 const generated = p2p as unknown as typeof pb
@@ -176,7 +177,7 @@ function encodeBlockDirect (v: Block): Uint8Array {
   if (v.ttl !== 0) len += 1 + varintLength(v.ttl)
   if (v.version !== 0) len += 1 + varintLength(v.version)
   if (v.signature.length > 0) len += 1 + varintLength(v.signature.length) + v.signature.length
-  const out = new Uint8Array(len)
+  const out = allocBytes(len)
   let pos = 0
   if (v.hash.length > 0) pos = writeBytesField(out, pos, 0x0a, v.hash)
   if (v.data.length > 0) pos = writeBytesField(out, pos, 0x12, v.data)
