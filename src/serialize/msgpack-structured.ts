@@ -56,7 +56,7 @@ export interface MsgpackStructuredInit<T = unknown> {
   /**
    * Codec tried before msgpackr: a hand-written one (Block and PeerInfo have
    * theirs), or `false` for msgpackr and the schema-driven checks alone.
-   * @default the schema-driven fast path ({@link schemaFastPath})
+   * @default the schema-driven fast path (msgpack-schema-path.ts)
    */
   fastPath?: MsgpackFastPath<T> | false
 }

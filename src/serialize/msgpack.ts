@@ -49,8 +49,9 @@ export function msgpackScanLimits (type: MessageSchema<unknown>): MsgpackScanLim
 }
 
 /**
- * A hand-written msgpack codec for one message type, tried before the generic
- * (msgpackr) path. Contract, checked by property tests for Block and PeerInfo:
+ * A msgpack codec for one message type (schema-driven, or hand-written),
+ * tried before the generic msgpackr path. Contract, property-tested for Block,
+ * PeerInfo and a type with every field kind:
  * `encode` writes exactly the bytes the generic encoder writes, and `decode`
  * accepts a subset of what the generic decoder accepts, decoding it to the
  * same value; for everything else it returns `undefined` (it never throws), and
@@ -76,7 +77,7 @@ export interface MsgpackSerializerInit<T> {
   /**
    * Codec tried before msgpackr: a hand-written one (Block and PeerInfo have
    * theirs), or `false` for msgpackr and the schema-driven checks alone.
-   * @default the schema-driven fast path ({@link schemaFastPath})
+   * @default the schema-driven fast path (msgpack-schema-path.ts)
    */
   fastPath?: MsgpackFastPath<T> | false
 }
