@@ -15,7 +15,6 @@ import { allocBytes } from '../alloc.js'
 import { PeerInfoType } from './messages.js'
 import type { PeerInfo } from './messages.js'
 import type { MsgpackFastPath } from './msgpack.js'
-import { RESERVED_KEYS } from './schema.js'
 import type { FieldDescriptor } from './schema.js'
 import {
   MsgpackCursor, binSize, containerHeaderSize, strKey, strSize, utf8Length, writeArrayHeader, writeBin, writeMapHeader, writeStr
@@ -85,17 +84,8 @@ function decode (bytes: Uint8Array, start: number, records: boolean): PeerInfo |
     multiaddrs[i] = a
   }
   if (keyed && !c.expect(METADATA)) return undefined
-  const entries = c.mapHeader()
-  if (entries < 0 || entries > MAX_ENTRIES) return undefined
-  const metadata: Record<string, string> = {}
-  for (let i = 0; i < entries; i++) {
-    const key = c.str()
-    if (key === undefined || RESERVED_KEYS.has(key) || Object.hasOwn(metadata, key)) return undefined
-    const value = c.str()
-    if (value === undefined) return undefined
-    metadata[key] = value
-  }
-  return c.atEnd() ? { peerId, multiaddrs, metadata } : undefined
+  const metadata = c.stringMap(MAX_ENTRIES)
+  return metadata !== undefined && c.atEnd() ? { peerId, multiaddrs, metadata } : undefined
 }
 
 /** The PeerInfo fast path of the msgpack serializers. */

@@ -9,7 +9,6 @@
  * @module
  */
 import { allocBytes } from '../alloc.js'
-import { RESERVED_KEYS } from './schema.js'
 import type { FieldDescriptor, MessageSchema, ScalarKind } from './schema.js'
 import type { MsgpackFastPath } from './msgpack.js'
 import {
@@ -153,18 +152,8 @@ export function schemaFastPath<T> (type: MessageSchema<T>): MsgpackFastPath<T> {
         }
         x = list
       } else if (d.kind === 'map') {
-        const n = c.mapHeader()
-        if (n < 0 || n > (d.max as number)) return undefined
-        const map: Record<string, string> = {}
-        for (let j = 0; j < n; j++) {
-          const name = c.str()
-          // Reserved keys are errors and repeated ones keep the last value: the generic decoder decides both.
-          if (name === undefined || RESERVED_KEYS.has(name) || Object.hasOwn(map, name)) return undefined
-          const s = c.str()
-          if (s === undefined) return undefined
-          map[name] = s
-        }
-        x = map
+        x = c.stringMap(d.max as number)
+        if (x === undefined) return undefined
       } else {
         x = readScalar(c, d.kind, fixMax)
         if (x === undefined) return undefined

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { RESERVED_KEYS } from './schema.js'
 
 /** Largest positive fixint in plain msgpack. */
 export const FIXINT_MAX_PLAIN = 0x7f
@@ -265,6 +266,25 @@ export class MsgpackCursor {
     if (t === undefined) return -1
     if (t >= 0x80 && t <= 0x8f) return t & 0x0f
     return t === 0xde ? this.length(2) : t === 0xdf ? this.length(4) : -1
+  }
+
+  /**
+   * A map of at most `maxEntries` str keys to str values, as a plain object,
+   * or undefined. Reserved keys (an error) and repeated keys (msgpackr keeps
+   * the last value) are misses too: the generic decoder decides both.
+   */
+  stringMap (maxEntries: number): Record<string, string> | undefined {
+    const n = this.mapHeader()
+    if (n < 0 || n > maxEntries) return undefined
+    const map: Record<string, string> = {}
+    for (let i = 0; i < n; i++) {
+      const key = this.str()
+      if (key === undefined || RESERVED_KEYS.has(key) || Object.hasOwn(map, key)) return undefined
+      const value = this.str()
+      if (value === undefined) return undefined
+      map[key] = value
+    }
+    return map
   }
 
   /** `false` / `true` as 0 / 1, or -1. */
