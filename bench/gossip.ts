@@ -32,6 +32,7 @@ import { createMessages, FLAVOUR_NAMES, GOSSIP_MESSAGE_BYTES, GOSSIP_TOPIC, type
 import { forkNodeProcesses, stopNodeProcesses, type NodeProcess } from './net-gossip-peers.js'
 import { waitUntil } from './net-nodes.js'
 import { measureAsyncGroup, type AsyncCaseInit, type RoundPlan, type RoundSample } from './net-rounds.js'
+import { createRoundOrder } from './round-order.js'
 import { cleanPairedRatio, quantile, summarize } from './stats.js'
 
 /** Case names (flavours), shared with the test. */
@@ -133,13 +134,14 @@ async function cpuOf (procs: readonly NodeProcess[]): Promise<number[]> {
   return Promise.all(procs.map(async p => (await p.ask('cpu', {})).us))
 }
 
-/** Latencies (ms) per flavour: samples interleaved and rotated across flavours. */
+/** Latencies (ms) per flavour: samples interleaved across flavours, in an order shuffled per sample (round-order.ts). */
 async function measureLatency (nets: ReadonlyMap<GossipFlavour, Net>, plan: GossipPlan): Promise<Map<GossipFlavour, number[]>> {
   const out = new Map<GossipFlavour, number[]>(LATENCY_FLAVOURS.map(f => [f, []]))
   const total = plan.latencyWarmup + plan.latencySamples
+  const nextOrder = createRoundOrder(LATENCY_FLAVOURS.length, 'gossip-latency')
   for (let s = 0; s < total; s++) {
-    for (let k = 0; k < LATENCY_FLAVOURS.length; k++) {
-      const f = LATENCY_FLAVOURS[(s + k) % LATENCY_FLAVOURS.length] as GossipFlavour
+    for (const k of nextOrder()) {
+      const f = LATENCY_FLAVOURS[k] as GossipFlavour
       const r = await burst(nets.get(f) as Net, 1)
       if (s >= plan.latencyWarmup) out.get(f)?.push(...r.delivered.map(t => t - r.t0))
     }
@@ -325,7 +327,7 @@ function report (m: Measured): SuiteOutput {
         `(p50 ${ms(p50('wireseal'))} ms vs ${ms(p50('strictNoSign'))} ms).`,
       `Each node runs in its own process (${Math.max(3, n)} processes, each hosting one node of every network it belongs to; ` +
         'the machine has few cores, so a burst\'s rate is bounded by the CPU of all its nodes together). Latency runs one message at a ' +
-        'time, flavours rotated per sample; throughput rounds are interleaved and rotated. Times come from CLOCK_MONOTONIC, shared by the processes.',
+        'time, flavours in a shuffled order per sample; throughput rounds are interleaved and shuffled. Times come from CLOCK_MONOTONIC, shared by the processes.',
       `Messages: Blocks of transaction JSON, ${GOSSIP_MESSAGE_BYTES} B in protobuf (the message index in ttl; exact for indices 128..16,383). wireseal publishes with its ` +
         `default size-aware compression policy in Ed25519 envelopes (${m.envelope.bytes} B, compression ${m.envelope.compression}); ` +
         'plain gossipsub publishes protobufBlock.encode(block) and the receiver decodes it before counting a delivery (wireseal delivers ' +
@@ -336,7 +338,7 @@ function report (m: Measured): SuiteOutput {
       'CPU: every throughput round also records the CPU time (user + system) the network\'s processes spent on it. On a shared ' +
         'machine a burst competes with other work for the cores and its wall-clock rate swings from round to round; messages per ' +
         'CPU-second are what one dedicated core would validate, and hardly depend on that load.',
-      'The machine may be shared with other work: absolute figures drift; ratios are paired per round or per sample rotation.'
+      'The machine may be shared with other work: absolute figures drift; ratios are paired per round or per sample.'
     ]
   }
 }

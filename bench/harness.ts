@@ -13,6 +13,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { InvalidConfigError } from '../src/errors.js'
+import { createRoundOrder } from './round-order.js'
 import { cleanPairedRatio, summarize, type Summary } from './stats.js'
 
 /** How long and how carefully to measure. */
@@ -379,7 +380,8 @@ function checkGroup (group: GroupInit): void {
 /**
  * Measures the cases of a group side by side: each is warmed up and
  * calibrated, then every round runs one batch of every case, in an order
- * rotated each round so that no case always runs first. Round count: as many
+ * shuffled each round (see round-order.ts: no case always follows the same
+ * neighbour, nor always runs first). Round count: as many
  * as fit in `maxGroupMs`, between `minRounds` and `rounds`. With `--expose-gc`,
  * every batch starts with a minor GC (~0.1 ms, not timed): no case pays for
  * the garbage another left in the young generation (without it, napi buffers
@@ -395,10 +397,9 @@ export async function measureGroup (group: GroupInit, settings: BenchSettings): 
   const roundMs = calibrations.reduce((sum, c) => sum + c.batchMs, 0)
   const rounds = Math.max(settings.minRounds, Math.min(settings.rounds, Math.floor(settings.maxGroupMs / Math.max(roundMs, 1e-3))))
   const samples: number[][] = cases.map(() => [])
-  const m = cases.length
+  const nextOrder = createRoundOrder(cases.length, group.id)
   for (let r = -settings.warmupRounds; r < rounds; r++) {
-    for (let k = 0; k < m; k++) {
-      const i = (r + settings.warmupRounds + k) % m
+    for (const i of nextOrder()) {
       const c = cases[i] as CaseInit
       const n = opsPerBatch[i] as number
       gc?.({ type: 'minor' })

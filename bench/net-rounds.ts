@@ -2,8 +2,8 @@
  * Interleaved rounds for asynchronous, over-the-wire cases. The harness's
  * `measureGroup` times synchronous calls; a transfer over a real connection is
  * a promise whose end is observed on the other node. Here every case runs one
- * operation per round, in an order rotated each round (A, B, C, then B, C, A,
- * ...), so drift on a shared machine (a neighbour's burst, GC, CPU frequency,
+ * operation per round, in an order shuffled each round (see round-order.ts),
+ * so drift on a shared machine (a neighbour's burst, GC, CPU frequency,
  * yamux windows growing) hits every case alike, and the round's rates pair up
  * for `cleanPairedRatio`, exactly as in the harness. Results come back as the
  * harness's {@link GroupResult}, so the runner and report treat them like any
@@ -13,6 +13,7 @@
  */
 import { InvalidConfigError } from '../src/errors.js'
 import { formatRate, type CaseResult, type GroupResult } from './harness.js'
+import { createRoundOrder } from './round-order.js'
 import { cleanPairedRatio, summarize } from './stats.js'
 
 /** What one operation of a case did. */
@@ -115,21 +116,20 @@ export function describeGroup (g: GroupResult): string {
 }
 
 /**
- * Runs the cases of a group in rotated, interleaved rounds and summarizes
+ * Runs the cases of a group in shuffled, interleaved rounds and summarizes
  * their per-round rates (ops/s) like the harness does. A case that throws
  * ends the group with its error.
  */
 export async function measureAsyncGroup (init: AsyncGroupInit): Promise<GroupResult> {
   checkCases(init.id, init.cases)
-  const m = init.cases.length
+  const nextOrder = createRoundOrder(init.cases.length, init.id)
   const samples: number[][] = init.cases.map(() => [])
   const ops: number[] = init.cases.map(() => 0)
   let started = 0
   for (let r = -init.warmupRounds; r < init.rounds; r++) {
     if (r === 0) started = performance.now()
     if (r >= init.minRounds && performance.now() - started > init.budgetMs) break
-    for (let k = 0; k < m; k++) {
-      const i = (r + init.warmupRounds + k) % m
+    for (const i of nextOrder()) {
       const c = init.cases[i] as AsyncCaseInit
       init.beforeEach?.()
       const s = await c.run()

@@ -23,8 +23,8 @@
  * yamux message, to show what the boundary costs (no target).
  *
  * One operation = one envelope delivered to B; a round sends a burst of them
- * per contender and ends when B has them all. Rounds are interleaved and
- * rotated (see ./net-rounds.ts), so the ratios are paired per round.
+ * per contender and ends when B has them all. Rounds are interleaved, in a
+ * shuffled order (see ./net-rounds.ts), so the ratios are paired per round.
  *
  * @module
  */
@@ -397,7 +397,7 @@ export const streamSuite: Suite = Object.freeze({
   description: 'Throughput of 65,533 B already-sealed envelopes between two libp2p nodes in one process (TCP + Noise + Yamux on ' +
     '127.0.0.1), one long-lived stream per contender: raw stream.send, lpStream from @libp2p/utils, the wireseal stream codec ' +
     '(writeSealed / frames), and the full wireseal path (seal, send, open); then 65,536 B envelopes across the yamux 64 KiB boundary. ' +
-    'Interleaved, rotated rounds; ratios paired per round.',
+    'Interleaved rounds in a shuffled order; ratios paired per round.',
   libraries: ['libp2p', '@libp2p/yamux', '@libp2p/noise', '@libp2p/tcp', '@libp2p/utils'],
   run
 })

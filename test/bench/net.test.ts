@@ -20,12 +20,16 @@ function groupOf (out: SuiteOutput, id: string): GroupResult {
 }
 
 describe('measureAsyncGroup', () => {
-  it('rotates the order of cases every round and records only measured rounds', async () => {
+  it('runs every case once per round in a seeded, shuffled order and records only measured rounds', async () => {
     const calls: string[] = []
     const cases: AsyncCaseInit[] = ['a', 'b', 'c'].map(name => ({ name, run: async () => { calls.push(name); return { ops: 10, ms: 5 } } }))
     const g = await measureAsyncGroup({ id: 'g', title: 'g', cases, ...plan })
-    // 1 warm-up + 4 measured rounds, each starting one case later.
-    assert.deepEqual(calls, ['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b', 'a', 'b', 'c', 'b', 'c', 'a'])
+    // 1 warm-up + 4 measured rounds, each a permutation of the cases, the same for the same group id.
+    assert.equal(calls.length, 15)
+    for (let r = 0; r < 5; r++) assert.deepEqual([...calls.slice(3 * r, 3 * r + 3)].sort(), ['a', 'b', 'c'])
+    const again: string[] = []
+    await measureAsyncGroup({ id: 'g', title: 'g', cases: ['a', 'b', 'c'].map(name => ({ name, run: async () => { again.push(name); return { ops: 10, ms: 5 } } })), ...plan })
+    assert.deepEqual(again, calls)
     for (const c of g.cases) {
       assert.equal(c.samples.length, 4)
       assert.equal(c.opsPerSec.median, 2000)
