@@ -210,7 +210,7 @@ export interface Codec {
   readonly id: string | undefined
   /** The budget in force. */
   readonly limits: WireLimits
-  /** Seals one value. Throws {@link InvalidValueError} for a value that does not fit its type, {@link SizeLimitError} when too large. */
+  /** Seals one value. Throws {@link errors!InvalidValueError} for a value that does not fit its type, {@link SizeLimitError} when too large. */
   seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array
   /** Seals up to `limits.maxBatchItems` values of one type under ONE signature over their Merkle root. */
   sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array

@@ -5,7 +5,7 @@
  *
  * Every `decompress(bytes, maxOutput)` refuses to produce more than
  * `maxOutput` bytes and checks any size the input claims before allocating
- * it; it throws only {@link MalformedInputError} and {@link SizeLimitError}.
+ * it; it throws only {@link errors!MalformedInputError} and {@link errors!SizeLimitError}.
  *
  * @module
  */

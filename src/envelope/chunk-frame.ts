@@ -30,7 +30,7 @@ export function encodeChunkFrame (index: number, proof: Uint8Array, data: Uint8A
   return out
 }
 
-/** Strict, bounded parse of a chunk frame. Throws {@link MalformedInputError}. */
+/** Strict, bounded parse of a chunk frame. Throws {@link errors!MalformedInputError}. */
 export function parseChunkFrame (bytes: Uint8Array, limits: WireLimits): ChunkFrame {
   const r: PbReader = new PbReader(bytes, 'chunk frame')
   let index: number | undefined

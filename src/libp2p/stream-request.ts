@@ -34,7 +34,7 @@ function timeoutSignal (signal: AbortSignal | undefined, timeoutMs: number): Abo
 /**
  * Sends one value on `stream` and returns the accepted response; the stream
  * is closed (or aborted on failure) when it returns. A refused response
- * throws {@link RejectedMessageError}; a stream closed without one,
+ * throws {@link errors!RejectedMessageError}; a stream closed without one,
  * {@link StreamClosedError}; the timeout or `signal`, {@link AbortError}.
  */
 export async function request<T, R = unknown> (stream: Stream, type: MessageType<T>, value: T, init: RequestInit): Promise<OpenAccepted<R>> {

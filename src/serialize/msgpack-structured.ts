@@ -72,7 +72,7 @@ export interface MsgpackStructuredSerializer<T> extends Serializer<T> {
  * Each serializer owns one reused `Packr` whose only shared structure is the
  * schema's field list; it never learns new shared structures from data.
  *
- * @throws {@link InvalidConfigError} when `version` is not an integer in 0..65535.
+ * @throws {@link errors!InvalidConfigError} when `version` is not an integer in 0..65535.
  */
 export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, init: MsgpackStructuredInit<T>): MsgpackStructuredSerializer<T> {
   const version = init.version

@@ -19,7 +19,7 @@ export interface MessageType<T = unknown> {
   readonly name: string
   /**
    * Checks that an arbitrary value is a well-formed `T` (used before encoding
-   * user input and by the CLI); throws {@link InvalidValueError} naming the field.
+   * user input and by the CLI); throws {@link errors!InvalidValueError} naming the field.
    */
   assert(value: unknown): asserts value is T
 }
@@ -32,11 +32,11 @@ export interface Serializer<T = unknown> {
   readonly name: string
   /** The message type this serializer handles. */
   readonly type: MessageType<T>
-  /** Encodes a value; throws {@link InvalidValueError} when the value does not fit the type. */
+  /** Encodes a value; throws {@link errors!InvalidValueError} when the value does not fit the type. */
   encode(value: T): Uint8Array
   /**
-   * Decodes bytes; throws {@link MalformedInputError} on garbage, truncation or
-   * trailing data and {@link SizeLimitError} on oversized claims. Never returns
+   * Decodes bytes; throws {@link errors!MalformedInputError} on garbage, truncation or
+   * trailing data and {@link errors!SizeLimitError} on oversized claims. Never returns
    * a partially filled value.
    */
   decode(bytes: Uint8Array): T
