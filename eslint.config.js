@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['.tmp/**', 'dist/**', 'docs/**', 'node_modules/**', 'src/serialize/generated/**', 'bench/results/**'] },
+  { ignores: ['.tmp/**', 'dist/**', 'docs/**', 'node_modules/**', 'src/serialize/generated/**', 'bench/results/**', 'packages/*/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
