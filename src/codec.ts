@@ -6,12 +6,17 @@
  * header) -> envelope.
  *
  * open, in this order (ARCHITECTURE "Principles"; RFC 4303 3.4.3 for replay):
- * bounded parse -> channel / type / codec checks -> cheap replay pre-check ->
+ * bounded parse -> channel / type / negotiated serializer and compression /
+ * declared-size caps (channel, message type) -> cheap replay pre-check ->
  * signature -> payload digest -> replay commit -> decompress, capped by the
- * signed declared length -> deserialize. An unauthenticated peer never makes
- * us decompress, parse or allocate in proportion to what it claims.
+ * signed declared length -> deserialize (every decoder bounded in CPU and
+ * memory by its input: see the serialize module's "Limits"). An
+ * unauthenticated peer never makes us decompress, parse or allocate in
+ * proportion to what it claims, and an authenticated one never makes us run
+ * a decompressor or decoder the channel did not accept.
  *
- * Rejections are values (`{ ok: false, reason }`), never exceptions.
+ * Rejections of bytes are values (`{ ok: false, reason }`), never exceptions;
+ * invalid options (the caller's) throw {@link InvalidConfigError}.
  *
  * @module
  */
@@ -194,12 +199,48 @@ export interface SealOptions {
   peerAccepts?: ReadonlySet<number>
 }
 
-/** Options of {@link Codec.open}. */
+/**
+ * Options of {@link Codec.open}, {@link Codec.verify} and {@link Codec.openChunked}:
+ * what this channel accepts. Every check below runs in the cheap precheck, on
+ * the signed header alone, BEFORE the signature is verified and long before
+ * anything is decompressed or decoded, for single, batch, forwarded-item and
+ * chunked envelopes alike. Pass what the channel negotiated (a stream's
+ * protocol id) or is configured for (a gossip topic): a peer, even one
+ * signing with its own valid key, then cannot make the receiver run a
+ * decompressor or a decoder it did not agree to.
+ *
+ * Options are the caller's, not the peer's: a malformed options object
+ * (missing, `channel` not a string, a set that is not an array of integers, a
+ * cap that is not a positive integer) is a programming error and throws
+ * {@link InvalidConfigError}, whatever the bytes. Bad bytes never throw.
+ */
 export interface OpenOptions {
   /** The channel the bytes arrived on; an envelope signed for another one is `wrong-channel`. */
   channel: string
   /** Message type ids accepted here; others are `wrong-type`. @default any type the serializer lookup knows */
   types?: ReadonlyArray<number>
+  /**
+   * Serializer wire ids accepted here (e.g. the one a stream negotiated);
+   * others are `unknown-codec`.
+   * @default any serializer the lookup knows for the type
+   */
+  serializers?: ReadonlyArray<number>
+  /**
+   * Compression wire ids accepted here (`CompressionId`); others are
+   * `unknown-codec`, refused before any decompressor runs.
+   * @default any compression the codec's compressor set has
+   */
+  compressions?: ReadonlyArray<number>
+  /**
+   * Cap on the signed declared uncompressed length of an envelope on this
+   * channel (bytes); over it is `too-large`, before anything is decompressed.
+   * For a batch it bounds the whole batch payload; for a forwarded item, the
+   * item (the bytes it makes us decode). The budget's `maxPayloadBytes` and the
+   * message type's own cap ({@link MessageType.maxPayloadBytes}, per message)
+   * apply as well; the smallest wins.
+   * @default limits.maxPayloadBytes
+   */
+  maxPayloadBytes?: number
   /** Current time for age/skew checks. @default init.now() */
   now?: number
 }
@@ -225,7 +266,12 @@ export interface Codec {
    * for its chunk frames, or the rejection.
    */
   openChunked<T = unknown>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected
-  /** Verifies and decodes an envelope (single, batch or forwarded item). Never throws for bad input. */
+  /**
+   * Verifies and decodes an envelope (single, batch or forwarded item). Never
+   * throws for bad input: anything that is not a valid envelope (including
+   * `null` or a non-`Uint8Array`) is a rejection, `malformed` at worst. Throws
+   * {@link InvalidConfigError} only for invalid `options` (see {@link OpenOptions}).
+   */
   open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T>
   /**
    * Checks an envelope's authenticity WITHOUT replay checks, state changes,
@@ -247,6 +293,33 @@ function rejectFromError (err: unknown): OpenRejected {
   if (err instanceof WiresealError) return reject('malformed', err.message)
   throw err
 }
+
+function checkIdSet (option: string, ids: unknown): void {
+  if (ids === undefined) return
+  if (!Array.isArray(ids)) throw new InvalidConfigError(option, `an array of integer ids, got ${ids === null ? 'null' : typeof ids}`)
+  for (let i = 0; i < ids.length; i++) {
+    if (!Number.isSafeInteger(ids[i])) throw new InvalidConfigError(`${option}[${i}]`, `an integer id, got ${String(ids[i])}`)
+  }
+}
+
+/**
+ * Validates the caller's {@link OpenOptions} (a programming error is an
+ * {@link InvalidConfigError}, never a rejection of the peer's bytes).
+ */
+function checkOpenOptions (options: OpenOptions): void {
+  if (options === null || typeof options !== 'object') throw new InvalidConfigError('options', 'an OpenOptions object with a channel')
+  if (typeof options.channel !== 'string') throw new InvalidConfigError('options.channel', `a string, got ${options.channel === null ? 'null' : typeof options.channel}`)
+  checkIdSet('options.types', options.types)
+  checkIdSet('options.serializers', options.serializers)
+  checkIdSet('options.compressions', options.compressions)
+  const cap = options.maxPayloadBytes
+  if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new InvalidConfigError('options.maxPayloadBytes', `a positive integer, got ${String(cap)}`)
+  const now = options.now
+  if (now !== undefined && !Number.isFinite(now)) throw new InvalidConfigError('options.now', `a finite number of ms, got ${String(now)}`)
+}
+
+/** Largest length prefix of one batch item (`uvarint` of a length below 2^35; see envelope/batch.ts). */
+const MAX_ITEM_PREFIX_BYTES = 5
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
@@ -270,6 +343,9 @@ interface Packed {
 interface Prechecked {
   env: ParsedEnvelope
   sender: SenderKey
+  serializer: Serializer
+  /** Largest accepted batch item (the message type's cap), or undefined for none below the budget. */
+  itemCap: number | undefined
 }
 
 class PipelineCodec implements Codec {
@@ -331,6 +407,8 @@ class PipelineCodec implements Codec {
     const serializer = this.serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
     const serialized = encode(serializer)
     if (serialized.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, serialized.length)
+    // A batch's items were checked one by one against the type's cap (sealBatch).
+    if (!batch) checkTypeCap(type, serialized.length)
     const channelBytes = this.channelBytes(options.channel)
     const { compressor, bytes } = this.compress(serialized, options, batch)
     return { signer, typeId: type.id, serializerId: serializer.id, channel: options.channel, channelBytes, uncompressedLength: serialized.length, compressor, bytes }
@@ -369,6 +447,7 @@ class PipelineCodec implements Codec {
     let items: Uint8Array[] = []
     const p = this.pack(type, options, true, (s) => {
       items = values.map((v) => s.encode(v))
+      for (const item of items) checkTypeCap(type, item.length)
       return joinBatchItems(items)
     })
     // a batch consumes one seq per item: seq .. seq + n - 1
@@ -386,6 +465,7 @@ class PipelineCodec implements Codec {
   }
 
   openChunked<T = unknown>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected {
+    checkOpenOptions(options)
     const nowMs = options.now ?? this.now()
     const pre = this.precheck(head, options, nowMs)
     if ('ok' in pre) return pre
@@ -400,7 +480,7 @@ class PipelineCodec implements Codec {
     }
     const verdict = this.commit(sender.id, h, h.seq, nowMs)
     if (verdict !== undefined) return verdict
-    const serializer = this.serializers.get(h.type, h.serializer) as Serializer<T>
+    const serializer = pre.serializer as Serializer<T>
     const limits = this.limits
     const finish = (): OpenResult<T> => {
       if (!assembler.complete) return reject('malformed', `${assembler.chunkCount - assembler.receivedCount} chunks missing`)
@@ -432,6 +512,7 @@ class PipelineCodec implements Codec {
 
   /** Everything up to and including the signature check; state is untouched. */
   private precheck (bytes: Uint8Array, options: OpenOptions, nowMs: number, checkReplay = true): Prechecked | OpenRejected {
+    if (!(bytes instanceof Uint8Array)) return reject('malformed', `expected envelope bytes (Uint8Array), got ${bytes === null ? 'null' : typeof bytes}`)
     let env: ParsedEnvelope
     try {
       env = parseEnvelope(bytes, this.limits)
@@ -441,12 +522,19 @@ class PipelineCodec implements Codec {
     const h = env.header
     if (h.channel !== options.channel) return reject('wrong-channel', `signed for "${h.channel}", received on "${options.channel}"`)
     if (options.types !== undefined && !options.types.includes(h.type)) return reject('wrong-type', `message type ${h.type} is not accepted here`)
+    // What this channel negotiated or is configured for, before any lookup, signature or decompressor.
+    if (options.serializers !== undefined && !options.serializers.includes(h.serializer)) return reject('unknown-codec', `serializer ${h.serializer} is not accepted here`)
+    if (options.compressions !== undefined && !options.compressions.includes(h.compression)) return reject('unknown-codec', `compression ${h.compression} is not accepted here`)
+    let serializer: Serializer
     try {
-      this.serializers.get(h.type, h.serializer)
+      serializer = this.serializers.get(h.type, h.serializer)
       this.compressors.get(h.compression)
     } catch (err) {
       return rejectFromError(err)
     }
+    const itemCap = serializer.type.maxPayloadBytes
+    const tooLarge = this.checkDeclaredSize(env, options.maxPayloadBytes, itemCap)
+    if (tooLarge !== undefined) return tooLarge
     if (h.compression === 0 && env.index === undefined && h.uncompressedLength !== h.payloadLength) return reject('malformed', 'uncompressed payload with a different declared length')
     if (h.seq + h.count - 1 > Number.MAX_SAFE_INTEGER) return reject('malformed', 'seq range overflows')
     let sender: SenderKey
@@ -463,10 +551,29 @@ class PipelineCodec implements Codec {
       }
     }
     if (!verifyEnvelopeSignature(env, this.prefix, sender.verify)) return reject('invalid-signature', `from ${sender.id}`)
-    return { env, sender }
+    return { env, sender, serializer, itemCap }
+  }
+
+  /**
+   * The size caps, on what the signed header declares (or, for a forwarded
+   * item, on the item itself): nothing has been decompressed yet.
+   * `channelCap` bounds the bytes this envelope makes us decompress and
+   * decode; `typeCap` bounds each message (a batch may declare at most
+   * `count` items of `typeCap` bytes plus their length prefixes).
+   */
+  private checkDeclaredSize (env: ParsedEnvelope, channelCap: number | undefined, typeCap: number | undefined): OpenRejected | undefined {
+    const h = env.header
+    const item = env.index !== undefined
+    const size = item ? env.payload.length : h.uncompressedLength
+    if (channelCap !== undefined && size > channelCap) return reject('too-large', `${item ? 'item' : 'payload'} of ${size} bytes over this channel's cap of ${channelCap}`)
+    if (typeCap === undefined) return undefined
+    const typeLimit = h.kind === EnvelopeKind.batch && !item ? h.count * (typeCap + MAX_ITEM_PREFIX_BYTES) : typeCap
+    if (size > typeLimit) return reject('too-large', `${h.kind === EnvelopeKind.batch && !item ? `batch of ${h.count}` : 'message'} of ${size} bytes over the type's cap of ${typeLimit}`)
+    return undefined
   }
 
   verify (bytes: Uint8Array, options: OpenOptions): OpenRejected | { ok: true, header: EnvelopeHeader, from: string } {
+    checkOpenOptions(options)
     const pre = this.precheck(bytes, options, options.now ?? this.now(), false)
     if ('ok' in pre) return pre
     const { env, sender } = pre
@@ -480,12 +587,13 @@ class PipelineCodec implements Codec {
   }
 
   open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T> {
+    checkOpenOptions(options)
     const nowMs = options.now ?? this.now()
     const pre = this.precheck(bytes, options, nowMs)
     if ('ok' in pre) return pre
     const { env, sender } = pre
     const h = env.header
-    const serializer = this.serializers.get(h.type, h.serializer) as Serializer<T>
+    const serializer = pre.serializer as Serializer<T>
 
     if (h.kind === EnvelopeKind.chunked) return reject('malformed', 'a chunked head envelope: use openChunked()')
     if (env.index !== undefined && env.proof !== undefined) return this.openItem(env, sender, serializer, nowMs)
@@ -503,15 +611,16 @@ class PipelineCodec implements Codec {
         return rejectFromError(err)
       }
     }
-    return this.openBatch(env, sender, serializer, nowMs)
+    return this.openBatch(env, sender, serializer, pre.itemCap, nowMs)
   }
 
-  private openBatch<T>(env: ParsedEnvelope, sender: SenderKey, serializer: Serializer<T>, nowMs: number): OpenResult<T> {
+  private openBatch<T>(env: ParsedEnvelope, sender: SenderKey, serializer: Serializer<T>, itemCap: number | undefined, nowMs: number): OpenResult<T> {
     const h = env.header
     let items: Uint8Array[]
     let tree: MerkleTree
     try {
       items = splitBatchItems(this.decompress(env.payload, h), h.count)
+      if (itemCap !== undefined) for (const item of items) checkCap(itemCap, item.length)
       tree = buildMerkleTree(items)
     } catch (err) {
       return rejectFromError(err)
@@ -613,6 +722,15 @@ class PipelineCodec implements Codec {
 
 const EMPTY = new Uint8Array(0)
 void MAX_UINT32
+
+function checkCap (cap: number, length: number): void {
+  if (length > cap) throw new SizeLimitError('payload', cap, length)
+}
+
+/** Seal side of {@link MessageType.maxPayloadBytes}. */
+function checkTypeCap (type: MessageType<unknown>, length: number): void {
+  if (type.maxPayloadBytes !== undefined) checkCap(type.maxPayloadBytes, length)
+}
 
 /** Creates a seal/open pipeline. */
 export function createCodec (init: CodecInit = {}): Codec {

@@ -41,6 +41,19 @@ export const DEFAULT_MAX_MULTIADDRS = 64
 export const DEFAULT_MAX_METADATA_ENTRIES = 64
 
 /**
+ * Largest serialized PeerInfo (64 KiB), in any format, at seal and at open
+ * (checked on the signed declared length, before decompressing). A PeerInfo
+ * is a peer id (38 B for Ed25519), up to 64 multiaddrs (a `/dns6/<253-char
+ * name>/tcp/<port>/p2p/<peer id>` is under 320 B) and up to 64 metadata
+ * entries: 64 x 320 B + 64 x 512 B of text is 52 KiB, base64 and JSON
+ * keys included under 64 KiB. It never needs the 10 MiB budget, and a
+ * receiver should not decompress 10 MiB to find that out. Block has no
+ * type cap: its `data` is what the budget exists for (Ethereum's
+ * `MAX_PAYLOAD_SIZE`); narrow it per channel with `OpenOptions.maxPayloadBytes`.
+ */
+export const DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES = 64 * 1024
+
+/**
  * Replay window per (sender, channel), in sequence numbers: RFC 6479 with 128
  * blocks of 64 bits, one block kept free for rotation, as wireguard-go does.
  */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
+import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS, DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES } from '../limits.js'
 import { RESERVED_KEYS, defineMessageType, isPlainObject, isUint32, isUint64, isWellFormed, withFastCheck } from './schema.js'
 import type { MessageSchema } from './schema.js'
 import { MessageTypeId } from './types.js'
@@ -40,6 +40,9 @@ export interface PeerInfo {
   metadata: Record<string, string>
 }
 
+// No type cap: a Block's `data` is the block-sized payload the budget's
+// `maxPayloadBytes` (10 MiB, Ethereum's MAX_PAYLOAD_SIZE) exists for. A channel
+// that carries smaller blocks narrows it with `OpenOptions.maxPayloadBytes`.
 const blockSchema: MessageSchema<Block> = defineMessageType({
   id: MessageTypeId.Block,
   name: 'Block',
@@ -71,6 +74,7 @@ export const BlockType: MessageSchema<Block> = withFastCheck(blockSchema, isBloc
 const peerInfoSchema: MessageSchema<PeerInfo> = defineMessageType({
   id: MessageTypeId.PeerInfo,
   name: 'PeerInfo',
+  maxPayloadBytes: DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES,
   fields: {
     peerId: 'bytes',
     multiaddrs: { kind: 'list', of: 'bytes', maxItems: DEFAULT_MAX_MULTIADDRS },
@@ -94,5 +98,5 @@ function isPeerInfo (value: unknown): boolean {
   return true
 }
 
-/** The PeerInfo message type; list and map sizes are bounded by the limits in `src/limits.ts`. */
+/** The PeerInfo message type; list and map sizes, and its serialized size (`DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES`, 64 KiB), are bounded by the limits in `src/limits.ts`. */
 export const PeerInfoType: MessageSchema<PeerInfo> = withFastCheck(peerInfoSchema, isPeerInfo)

@@ -60,6 +60,8 @@ function checkSerializer (s: Serializer): void {
   if (t === null || typeof t !== 'object' || typeof t.assert !== 'function') throw new InvalidConfigError('serializer.type', 'a MessageType')
   if (!Number.isInteger(t.id) || t.id < 1 || t.id > 65_535) throw new InvalidConfigError('serializer.type.id', `an integer in 1..65535, got ${String(t.id)}`)
   if (typeof t.name !== 'string' || t.name === '') throw new InvalidConfigError('serializer.type.name', 'a non-empty string')
+  const cap = t.maxPayloadBytes
+  if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new InvalidConfigError('serializer.type.maxPayloadBytes', `a positive integer, got ${String(cap)}`)
 }
 
 /** A set of serializers addressable by (message type, format), by id or by name. */

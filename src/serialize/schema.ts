@@ -95,6 +95,15 @@ export interface MessageTypeInit<F extends Record<string, FieldSpec>> {
   name: string
   /** Fields in wire order. Names must be identifiers and not `__proto__`, `constructor` or `prototype`. */
   fields: F
+  /**
+   * Largest serialized message of this type in bytes (any format), enforced
+   * at seal and, from the signed declared length, at open before anything is
+   * decompressed (see {@link MessageType.maxPayloadBytes}). Set it to what the
+   * type can legitimately need: e.g. `uint32` and short `bytes` fields never
+   * need the 10 MiB budget.
+   * @default none (the budget's `maxPayloadBytes` alone)
+   */
+  maxPayloadBytes?: number
 }
 
 /**
@@ -221,9 +230,11 @@ export function defineMessageType<const F extends Record<string, FieldSpec>> (in
     return describe(name, field, init.fields[field] as FieldSpec)
   })
   const typeName = name
+  const maxPayloadBytes = init.maxPayloadBytes === undefined ? undefined : positiveLimit('maxPayloadBytes', init.maxPayloadBytes)
   return Object.freeze({
     id,
     name,
+    ...(maxPayloadBytes === undefined ? {} : { maxPayloadBytes }),
     fields: Object.freeze(fields),
     assert (value: unknown): asserts value is InferMessage<F> {
       if (value === null || typeof value !== 'object') throw new InvalidValueError(typeName, 'an object')
@@ -249,6 +260,7 @@ export function withFastCheck<T> (schema: MessageSchema<T>, isValid: (value: unk
   return Object.freeze({
     id: schema.id,
     name: schema.name,
+    ...(schema.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: schema.maxPayloadBytes }),
     fields: schema.fields,
     assert (value: unknown): asserts value is T {
       if (!isValid(value)) slow(value)

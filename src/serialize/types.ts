@@ -18,6 +18,14 @@ export interface MessageType<T = unknown> {
   /** Human name, e.g. `Block`. */
   readonly name: string
   /**
+   * Largest serialized message of this type, in bytes, when it is smaller than
+   * the budget's `maxPayloadBytes`: seal refuses a larger value
+   * ({@link errors!SizeLimitError} `payload`) and open refuses an envelope whose
+   * signed declared length says more (`too-large`) before decompressing it.
+   * For a batch it bounds each item. Absent: only the budget applies.
+   */
+  readonly maxPayloadBytes?: number
+  /**
    * Checks that an arbitrary value is a well-formed `T` (used before encoding
    * user input and by the CLI); throws {@link errors!InvalidValueError} naming the field.
    */
