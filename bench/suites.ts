@@ -12,6 +12,7 @@ import { pipelineSuite } from './pipeline.js'
 import { replaySuite } from './replay.js'
 import { serializersSuite } from './serializers.js'
 import { streamSuite } from './stream.js'
+import { worstCaseSuite } from './worst-case.js'
 
 /** Every suite `npm run bench` knows, in run order. */
 export const SUITES: readonly Suite[] = Object.freeze([
@@ -21,5 +22,6 @@ export const SUITES: readonly Suite[] = Object.freeze([
   batchSuite,
   replaySuite,
   streamSuite,
-  gossipSuite
+  gossipSuite,
+  worstCaseSuite
 ])
