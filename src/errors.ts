@@ -29,6 +29,7 @@ export type LimitedQuantity =
   | 'chunk'
   | 'channel'
   | 'field'
+  | 'depth'
 
 /** Details of a {@link SizeLimitError}. */
 export interface SizeLimitDetails {
@@ -209,5 +210,94 @@ export interface RejectedMessageDetails {
 export class RejectedMessageError extends WiresealError<RejectedMessageDetails> {
   constructor (reason: string, detail: string, channel: string) {
     super(`message rejected on ${channel}: ${reason} (${detail})`, { reason, detail, channel })
+  }
+}
+
+/** Details of a {@link StateLockedError}. */
+export interface StateLockedDetails {
+  /** The lock file. */
+  path: string
+  /** The holder's process id, or null when the lock file could not be read. */
+  pid: number | null
+  /** The holder's host name, or null. */
+  host: string | null
+  /** When the holder took the lock (ms since epoch), or null. */
+  acquiredAt: number | null
+  /** How long this process waited before giving up (ms). */
+  waitedMs: number
+}
+
+/** Another live process holds the exclusive lock of a state file or directory (one writer at a time). */
+export class StateLockedError extends WiresealError<StateLockedDetails> {
+  constructor (path: string, pid: number | null, host: string | null, acquiredAt: number | null, waitedMs: number) {
+    const who = pid === null ? 'another process' : `pid ${pid}${host === null ? '' : ` on ${host}`}`
+    super(`${path} is held by ${who}; gave up after waiting ${waitedMs} ms (one process at a time may use this state)`, { path, pid, host, acquiredAt, waitedMs })
+  }
+}
+
+/** Details of a {@link CorruptStateError}. */
+export interface CorruptStateDetails extends MalformedDetails {
+  /** The damaged state file. */
+  path: string
+}
+
+/**
+ * A persisted state file is damaged (checksum, truncation, schema). It is left
+ * in place for inspection; `wireseal state reset --state DIR` moves it aside.
+ * A {@link MalformedInputError}, so existing handlers still catch it.
+ */
+export class CorruptStateError extends MalformedInputError {
+  declare readonly details: CorruptStateDetails
+  constructor (path: string, format: string, reason: string, options?: { cause?: unknown }) {
+    super(format, reason, options)
+    this.message = `damaged state file ${path} (${format}: ${reason}); move it aside with \`wireseal state reset --state ${dirnameOf(path)}\` or startFresh`
+    Object.defineProperty(this, 'details', { value: { format, reason, path }, enumerable: true })
+  }
+}
+
+function dirnameOf (path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))
+  return i <= 0 ? '.' : path.slice(0, i)
+}
+
+/** Which deadline a {@link DeadlineError} refers to. */
+export type DeadlineKind = 'frame' | 'idle' | 'chunked' | 'drain'
+
+/** Details of a {@link DeadlineError}. */
+export interface DeadlineDetails {
+  operation: StreamOperation
+  /** `frame`: one frame's bytes; `idle`: silence between frames; `chunked`: a chunked message's frames; `drain`: queued writes. */
+  deadline: DeadlineKind
+  /** Time the deadline allowed (ms): base + expected bytes / minimum rate. */
+  limitMs: number
+  /** Bytes received (or drained) when it expired. */
+  doneBytes: number
+  /** Bytes that were due (0 when not known yet, e.g. an unfinished length prefix). */
+  expectedBytes: number
+}
+
+/** A stream missed a deadline (a peer sending or reading below the minimum rate, or silent); the stream is reset. */
+export class DeadlineError extends WiresealError<DeadlineDetails> {
+  constructor (operation: StreamOperation, deadline: DeadlineKind, limitMs: number, doneBytes: number, expectedBytes: number) {
+    super(`${operation}: ${deadline} deadline of ${Math.round(limitMs)} ms missed (${doneBytes} of ${expectedBytes > 0 ? expectedBytes : '?'} bytes)`, { operation, deadline, limitMs, doneBytes, expectedBytes })
+  }
+}
+
+/** Details of a {@link BufferBudgetError}. */
+export interface BufferBudgetDetails {
+  /** The budget exceeded: bytes held for one connection or for one remote peer. */
+  scope: 'connection' | 'peer'
+  /** The connection id or peer id. */
+  id: string
+  /** Bytes allowed in that scope. */
+  limit: number
+  /** Bytes the scope would have held. */
+  actual: number
+}
+
+/** Unfinished frames held for one connection or peer, over all its wireseal streams, would exceed the budget; the stream is reset. */
+export class BufferBudgetError extends WiresealError<BufferBudgetDetails> {
+  constructor (scope: 'connection' | 'peer', id: string, limit: number, actual: number) {
+    super(`${scope} ${id} would hold ${actual} buffered bytes, over its budget of ${limit}`, { scope, id, limit, actual })
   }
 }

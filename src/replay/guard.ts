@@ -17,10 +17,11 @@ import {
   DEFAULT_REPLAY_FLUSH_INTERVAL_MS,
   DEFAULT_REPLAY_WINDOW
 } from '../limits.js'
-import { InvalidConfigError, StorageError } from '../errors.js'
+import { InvalidConfigError, MalformedInputError, StorageError } from '../errors.js'
+import { acquireLockFileSync, lockPathFor, type StateLock } from './lock.js'
 import { windowCheck, windowGeometry, windowMark, windowRestore } from './window.js'
 import type { WindowGeometry } from './window.js'
-import { decodeReplayState, encodeReplayState, readStateFile, REPLAY_STATE_FORMAT, writeFileAtomic, writeFileAtomicSync } from './store.js'
+import { asCorruptState, cleanStaleTempFiles, decodeReplayState, encodeReplayState, readStateFile, REPLAY_STATE_FORMAT, writeFileAtomic, writeFileAtomicSync } from './store.js'
 import type { PersistedWindow, ReplayState } from './store.js'
 
 /** Why a message was refused. */
@@ -104,6 +105,23 @@ export interface ReplayGuardInit {
    * @default DEFAULT_MAX_STATE_FILE_BYTES (64 MiB)
    */
   maxStateFileBytes?: number
+  /**
+   * Hold the exclusive lock `<path>.lock` from creation to `close()` (see
+   * `acquireLockFileSync`), so that no other guard, in this process or
+   * another, writes the same file: two writers lose each other's updates
+   * (accepting replays), and one reading the other's live, unclean file takes
+   * it for a crash (a floor up to `flushIntervalMs + maxClockSkewMs` in the
+   * future). Pass false only when the caller already holds a lock covering
+   * the file (e.g. `acquireStateLock` on its directory). A second holder gets
+   * `StateLockedError`.
+   * @default true
+   */
+  lock?: boolean
+  /**
+   * How long creation waits for another holder of the lock (ms), blocking the thread.
+   * @default 0 (refuse at once)
+   */
+  lockWaitMs?: number
 }
 
 /**
@@ -213,6 +231,7 @@ class SlabReplayGuard implements ReplayGuard {
   private lastStamp = -Infinity
   private renamedGeneration = 0
   private inFlight: Promise<void> | undefined
+  private lock: StateLock | undefined
 
   constructor (init: ReplayGuardInit) {
     this.g = windowGeometry(init.windowSize ?? DEFAULT_REPLAY_WINDOW)
@@ -224,7 +243,15 @@ class SlabReplayGuard implements ReplayGuard {
     this.clock = init.now ?? Date.now
     this.path = init.path
     this.grow()
-    if (this.path !== undefined) this.open(this.path, init)
+    if (this.path !== undefined) {
+      if (init.lock !== false) this.lock = acquireLockFileSync(lockPathFor(this.path), { waitMs: init.lockWaitMs ?? 0 })
+      try {
+        this.open(this.path, init)
+      } catch (err) {
+        this.lock?.release()
+        throw err
+      }
+    }
   }
 
   get size (): number {
@@ -353,13 +380,28 @@ class SlabReplayGuard implements ReplayGuard {
 
   private open (path: string, init: ReplayGuardInit): void {
     const now = this.clock()
-    const bytes = readStateFile(path, REPLAY_STATE_FORMAT, intOption('maxStateFileBytes', init.maxStateFileBytes ?? DEFAULT_MAX_STATE_FILE_BYTES, 1, 2 ** 31 - 1))
+    const max = intOption('maxStateFileBytes', init.maxStateFileBytes ?? DEFAULT_MAX_STATE_FILE_BYTES, 1, 2 ** 31 - 1)
+    // Under the lock, every temp file of this path is a leftover of a writer that died mid-write.
+    cleanStaleTempFiles(path)
+    let bytes: Uint8Array | undefined
+    try {
+      bytes = readStateFile(path, REPLAY_STATE_FORMAT, max)
+    } catch (err) {
+      if (init.startFresh !== true || !(err instanceof MalformedInputError)) throw asCorruptState(path, err)
+      bytes = new Uint8Array(0) // oversized: discarded like a damaged file
+    }
     if (bytes !== undefined) {
       if (init.startFresh === true) {
         // The previous run accepted nothing timestamped later than (its last acceptance) + skew <= now + skew.
         this.floor = now + this.maxSkew
       } else {
-        this.restore(decodeReplayState(bytes))
+        let state: ReplayState
+        try {
+          state = decodeReplayState(bytes)
+        } catch (err) {
+          throw asCorruptState(path, err)
+        }
+        this.restore(state)
       }
     }
     // Mark the file unclean at once: from here on a crash must be detectable.
@@ -460,6 +502,8 @@ class SlabReplayGuard implements ReplayGuard {
       this.flushSync(this.clock(), true)
     }
     this.closed = true
+    this.lock?.release()
+    this.lock = undefined
   }
 }
 

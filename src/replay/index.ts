@@ -1,8 +1,9 @@
 /**
  * Replay protection: RFC 6479 anti-replay windows, the receiver's
  * {@link ReplayGuard} (precheck before, commit after signature verification,
- * RFC 4303 3.4.3) with crash-safe persistence, and the sender's
- * {@link Sequencer}.
+ * RFC 4303 3.4.3) with crash-safe persistence, the sender's
+ * {@link Sequencer}, and the one-writer lock of a state directory
+ * ({@link acquireStateLock}).
  *
  * @module
  */
@@ -11,13 +12,16 @@ export type { WindowVerdict, WindowGeometry, ReplayWindowInit } from './window.j
 export { createReplayGuard, REPLAY_OK } from './guard.js'
 export type { ReplayGuard, ReplayGuardInit, ReplayVerdict, ReplayReason } from './guard.js'
 export { createSequencer, SEQUENCER_STATE_FORMAT, SEQUENCER_STATE_VERSION, SEQUENCER_TIME_SCALE } from './sequencer.js'
-export type { Sequencer, SequencerInit } from './sequencer.js'
+export type { Sequencer, SequencerInit, LeasedSequencer } from './sequencer.js'
+export { acquireStateLock, acquireStateLockSync, acquireLockFile, acquireLockFileSync, lockPathFor, readLockHolder, STATE_LOCK_FILE, DEFAULT_LOCK_POLL_MS } from './lock.js'
+export type { StateLock, StateLockInit, LockHolder } from './lock.js'
 export {
   encodeReplayState,
   decodeReplayState,
   writeFileAtomic,
   writeFileAtomicSync,
   readStateFile,
+  cleanStaleTempFiles,
   encodeStateFile,
   decodeStateFile,
   REPLAY_STATE_FORMAT,

@@ -16,11 +16,17 @@
  * The write happens inside `next()` (`writeFileSync`-style, one small file:
  * typically well under a millisecond plus one fsync) when a lease runs out.
  *
+ * One writer: with a state file the sequencer holds the lock `<path>.lock`
+ * from creation to `close()` (or process exit). Two processes sharing the
+ * file would otherwise both read the same reservation (or none) and, started
+ * in the same millisecond, hand out the same numbers.
+ *
  * @module
  */
 import { DEFAULT_MAX_STATE_FILE_BYTES, DEFAULT_SEQUENCER_LEASE } from '../limits.js'
-import { InvalidConfigError, InvalidValueError, MalformedInputError } from '../errors.js'
-import { decodeStateFile, encodeStateFile, readStateFile, writeFileAtomicSync } from './store.js'
+import { InvalidConfigError, InvalidValueError, MalformedInputError, StorageError } from '../errors.js'
+import { asCorruptState, cleanStaleTempFiles, decodeStateFile, encodeStateFile, readStateFile, writeFileAtomicSync } from './store.js'
+import { acquireLockFileSync, lockPathFor, type StateLock } from './lock.js'
 
 /** `format` field of a sequencer state file. */
 export const SEQUENCER_STATE_FORMAT = 'wireseal/sequencer-state'
@@ -59,6 +65,19 @@ export interface SequencerInit {
    * @default DEFAULT_MAX_STATE_FILE_BYTES (64 MiB)
    */
   maxStateFileBytes?: number
+  /**
+   * Hold the exclusive lock `<path>.lock` until `close()` (see the module
+   * notes); a second holder gets `StateLockedError`. Pass false only when the
+   * caller already holds a lock covering the file (e.g. `acquireStateLock` on
+   * its directory).
+   * @default true
+   */
+  lock?: boolean
+  /**
+   * How long creation waits for another holder of the lock (ms), blocking the thread.
+   * @default 0 (refuse at once)
+   */
+  lockWaitMs?: number
 }
 
 /** Hands out sequence numbers for outgoing envelopes. */
@@ -74,6 +93,15 @@ export interface Sequencer {
   readonly writes: number
 }
 
+/** The {@link Sequencer} that {@link createSequencer} returns: it owns its state file's lock. */
+export interface LeasedSequencer extends Sequencer {
+  /**
+   * Releases the state file's lock; `next()` then throws `StorageError`.
+   * Reservations are already durable, so nothing is written. No-op in memory.
+   */
+  close (): void
+}
+
 interface ChannelState {
   /** Last number handed out. */
   last: number
@@ -81,7 +109,7 @@ interface ChannelState {
   reserved: number
 }
 
-class LeasedSequencer implements Sequencer {
+class LeaseSequencer implements LeasedSequencer {
   writes = 0
   private readonly channels = new Map<string, ChannelState>()
   /** Reservations read from the file, for channels not used yet in this process. */
@@ -89,6 +117,8 @@ class LeasedSequencer implements Sequencer {
   private readonly lease: number
   private readonly clock: () => number
   private readonly path: string | undefined
+  private lock: StateLock | undefined
+  private closed = false
 
   constructor (init: SequencerInit) {
     const lease = init.leaseSize ?? DEFAULT_SEQUENCER_LEASE
@@ -96,11 +126,27 @@ class LeasedSequencer implements Sequencer {
     this.lease = lease
     this.clock = init.now ?? Date.now
     this.path = init.path
-    if (this.path !== undefined && init.startFresh !== true) {
-      const max = init.maxStateFileBytes ?? DEFAULT_MAX_STATE_FILE_BYTES
-      const bytes = readStateFile(this.path, SEQUENCER_STATE_FORMAT, max)
-      if (bytes !== undefined) this.load(bytes)
+    if (this.path === undefined) return
+    if (init.lock !== false) this.lock = acquireLockFileSync(lockPathFor(this.path), { waitMs: init.lockWaitMs ?? 0 })
+    try {
+      // Under the lock, every temp file of this path is a leftover of a writer that died mid-write.
+      cleanStaleTempFiles(this.path)
+      if (init.startFresh !== true) {
+        const max = init.maxStateFileBytes ?? DEFAULT_MAX_STATE_FILE_BYTES
+        const bytes = readStateFile(this.path, SEQUENCER_STATE_FORMAT, max)
+        if (bytes !== undefined) this.load(bytes)
+      }
+    } catch (err) {
+      this.lock?.release()
+      throw asCorruptState(this.path, err)
     }
+  }
+
+  close (): void {
+    if (this.path === undefined) return
+    this.closed = true
+    this.lock?.release()
+    this.lock = undefined
   }
 
   private load (bytes: Uint8Array): void {
@@ -117,6 +163,7 @@ class LeasedSequencer implements Sequencer {
   }
 
   next (channel: string): number {
+    if (this.closed) throw new StorageError(this.path!, 'next', 'the sequencer is closed')
     let st = this.channels.get(channel)
     if (st === undefined) st = this.open(channel)
     const n = st.last + 1
@@ -162,9 +209,10 @@ class LeasedSequencer implements Sequencer {
 
 /**
  * Creates a {@link Sequencer}. With `init.path`, reads the state file
- * synchronously (throws `MalformedInputError` if it is damaged, unless
- * `startFresh`).
+ * synchronously (throws `CorruptStateError`, a `MalformedInputError`, if it
+ * is damaged, unless `startFresh`) under the lock `<path>.lock`
+ * (`StateLockedError` if another holder has it).
  */
-export function createSequencer (init: SequencerInit = {}): Sequencer {
-  return new LeasedSequencer(init)
+export function createSequencer (init: SequencerInit = {}): LeasedSequencer {
+  return new LeaseSequencer(init)
 }

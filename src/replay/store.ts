@@ -15,11 +15,11 @@
  *
  * @module
  */
-import { closeSync, fsyncSync, openSync, readSync, fstatSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, constants, fsyncSync, openSync, readdirSync, readSync, fstatSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { open, unlink } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { MalformedInputError, StorageError } from '../errors.js'
+import { CorruptStateError, MalformedInputError, StorageError } from '../errors.js'
 
 const CHECKSUM_HEX = 64
 let tmpCounter = 0
@@ -27,6 +27,42 @@ let tmpCounter = 0
 function tmpPathFor (path: string): string {
   tmpCounter = (tmpCounter + 1) % Number.MAX_SAFE_INTEGER
   return `${path}.${process.pid}.${tmpCounter}.tmp`
+}
+
+/** `<name>.<pid>.<counter>.tmp`, as {@link tmpPathFor} names them. */
+const TMP_NAME = /^\.\d+\.\d+\.tmp$/
+
+/**
+ * Deletes the temporary files of `path` left by a writer killed between
+ * creating and renaming them. Call it only while holding the lock of `path`
+ * (then no live writer owns one). Returns how many were removed.
+ */
+export function cleanStaleTempFiles (path: string): number {
+  const dir = dirname(path)
+  const base = basename(path)
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return 0 // reported by the read or write that follows
+  }
+  let removed = 0
+  for (const name of names) {
+    if (!name.startsWith(base) || !TMP_NAME.test(name.slice(base.length))) continue
+    try {
+      unlinkSync(join(dir, name))
+      removed++
+    } catch { /* raced or not ours to remove: left alone */ }
+  }
+  return removed
+}
+
+/** A {@link MalformedInputError} met while loading `path`, as a {@link CorruptStateError} naming the file; other errors unchanged. */
+export function asCorruptState (path: string, err: unknown): unknown {
+  if (err instanceof MalformedInputError && !(err instanceof CorruptStateError)) {
+    return new CorruptStateError(path, err.details.format, err.details.reason, { cause: err })
+  }
+  return err
 }
 
 function codeOf (err: unknown): string {
@@ -120,13 +156,16 @@ export async function writeFileAtomic (path: string, data: Uint8Array, beforeRen
 export function readStateFile (path: string, format: string, maxBytes: number): Uint8Array | undefined {
   let fd: number
   try {
-    fd = openSync(path, 'r')
+    // O_NONBLOCK: a FIFO planted at the path must not block the open.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (err) {
     if (codeOf(err) === 'ENOENT') return undefined
     throw storageError(path, 'read', err)
   }
   try {
-    const size = fstatSync(fd).size
+    const st = fstatSync(fd)
+    if (!st.isFile()) throw new StorageError(path, 'read', 'not a regular file')
+    const size = st.size
     if (size > maxBytes) throw new MalformedInputError(format, `file of ${size} bytes exceeds the limit of ${maxBytes}`)
     const out = new Uint8Array(size)
     let off = 0
@@ -137,7 +176,7 @@ export function readStateFile (path: string, format: string, maxBytes: number): 
     }
     return off === size ? out : out.subarray(0, off)
   } catch (err) {
-    if (err instanceof MalformedInputError) throw err
+    if (err instanceof MalformedInputError || err instanceof StorageError) throw err
     throw storageError(path, 'read', err)
   } finally {
     closeSync(fd)

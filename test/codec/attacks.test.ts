@@ -584,7 +584,7 @@ describe('restart with a persisted replay guard', () => {
       const path = join(dir, 'replay.json')
       const e1 = codec({ privateKey: alice }).seal(BlockType, block(1), { channel: CH })
       // long flush interval: the crashed guard's background timer never fires during the test
-      const crashed = createReplayGuard({ path, now: () => NOW, flushIntervalMs: 60_000 })
+      const crashed = createReplayGuard({ path, now: () => NOW, flushIntervalMs: 60_000, lock: false }) // a dead process holds no lock
       accepted(codec({ replay: crashed }).open(e1, { channel: CH }))
       // no close(): the process "dies" here
       const g2 = createReplayGuard({ path, now: () => NOW })
