@@ -29,6 +29,7 @@ export type LimitedQuantity =
   | 'chunk'
   | 'channel'
   | 'field'
+  | 'compressed-frames'
   | 'depth'
 
 /** Details of a {@link SizeLimitError}. */

@@ -20,8 +20,10 @@
  *   computed once; duplicates are dropped before any parsing or verification.
  * - `dataTransform` (./gossip-transform.ts): a bounded envelope parse; no
  *   double compression.
- * - the topic validator: `codec.open` with `channel = topic` and the topic's
- *   message type (signature, digest, replay window, age), answering Accept,
+ * - the topic validator: `codec.open` with `channel = topic`, the topic's
+ *   message type and, when configured, its accepted serializers, compressions
+ *   and payload cap (refused before the signature check and before any
+ *   decompression), then signature, digest, replay window, age; answering Accept,
  *   Reject or Ignore (./gossip-verdict.ts). Replay state is committed by the
  *   validator, so a value is delivered at most once even when the same
  *   message comes back after the seen-cache forgot it.
@@ -50,8 +52,9 @@ import {
 import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { DataTransform, FastMsgIdFn, MsgIdFn } from '@libp2p/gossipsub/types'
 import type { PeerId } from '@libp2p/interface'
-import type { Codec, OpenAccepted, RejectReason } from '../codec.js'
-import type { CompressionName } from '../compress/types.js'
+import type { Codec, OpenAccepted, OpenOptions, RejectReason } from '../codec.js'
+import { CompressionId, type CompressionName } from '../compress/types.js'
+import { SerializerId } from '../serialize/types.js'
 import { InvalidConfigError, SizeLimitError } from '../errors.js'
 import type { WireLimits } from '../limits.js'
 import type { MessageType } from '../serialize/types.js'
@@ -76,6 +79,30 @@ export interface GossipTopicInit<T = unknown> {
    * @default 'auto'
    */
   compression?: 'auto' | CompressionName
+  /**
+   * Serializer wire ids accepted on this topic; an envelope in any other is
+   * refused (`unknown-codec`, Ignore) before its signature is checked or its
+   * payload decompressed. {@link WiresealGossip.publish} refuses to seal in
+   * one outside the set (InvalidConfigError).
+   * @default any serializer the codec knows for the topic's type
+   */
+  serializers?: ReadonlyArray<number>
+  /**
+   * Compression wire ids (`CompressionId`) accepted on this topic, refused
+   * like `serializers` otherwise: no decompressor runs for a compression the
+   * topic does not carry. Publishing with `compression: 'auto'` is not
+   * checked here (the codec's policy chooses): pass `peerAccepts` or a
+   * fixed compression on a restricted topic.
+   * @default any compression the codec has
+   */
+  compressions?: ReadonlyArray<number>
+  /**
+   * Cap on the signed declared uncompressed length of an envelope on this
+   * topic (`too-large`, Reject, before decompressing); see
+   * `OpenOptions.maxPayloadBytes`. The type's own cap and the budget apply too.
+   * @default the budget's maxPayloadBytes
+   */
+  maxPayloadBytes?: number
   /**
    * Overrides of this topic's score parameters.
    * @default wiresealTopicScoreParams()
@@ -123,6 +150,12 @@ export interface WiresealGossipInit<Topics extends GossipTopicsInit> {
    * @default none (only `stats().handlerErrors` counts it)
    */
   onError?: (err: unknown, message: GossipMessage) => void
+  /**
+   * Called for every message a topic validator refuses, with the relaying
+   * peer: the hook for a node's own reputation and metrics. Must not throw.
+   * @default none (only `stats()` counts it)
+   */
+  onReject?: (rejection: GossipRejection) => void
 }
 
 /** The gossipsub options to spread into `gossipsub({ ...gossipsubOptions })`. */
@@ -160,6 +193,23 @@ export interface GossipMessage<T = unknown> {
   readonly propagationSource: PeerId
   /** Gossipsub message id string. */
   readonly msgId: string
+  /**
+   * The signer's envelope of this message, verifiable on its own by any node
+   * (the gossip message bytes; for a batch item, the item's envelope with
+   * its inclusion proof, built on the first call). For storing and relaying
+   * the original signed form, e.g. to serve it later over a sync protocol.
+   */
+  envelope(): Uint8Array
+}
+
+/** A message a topic validator refused, as reported to {@link WiresealGossipInit.onReject}. */
+export interface GossipRejection {
+  readonly topic: string
+  readonly reason: RejectReason
+  /** `reject` lowers the relaying peer's gossipsub score; `ignore` does not. */
+  readonly verdict: 'reject' | 'ignore'
+  /** The peer that relayed the message to us (not necessarily its signer). */
+  readonly propagationSource: PeerId
 }
 
 /** Receives accepted messages of one topic. */
@@ -240,17 +290,55 @@ function zeroReasons (): Record<RejectReason, number> {
 
 const textEncoder = new TextEncoder()
 
+function idSet (option: string, ids: unknown): ReadonlyArray<number> | undefined {
+  if (ids === undefined) return undefined
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isSafeInteger(id))) {
+    throw new InvalidConfigError(option, 'a non-empty array of integer wire ids')
+  }
+  return Object.freeze([...ids as number[]])
+}
+
+/** The `codec.open` options of one topic: its channel, type, accepted codecs and payload cap. */
+function topicOpenOptions (name: string, t: GossipTopicInit): OpenOptions {
+  const serializers = idSet(`topics.${name}.serializers`, t.serializers)
+  const compressions = idSet(`topics.${name}.compressions`, t.compressions)
+  const cap = t.maxPayloadBytes
+  if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new InvalidConfigError(`topics.${name}.maxPayloadBytes`, `a positive integer, got ${String(cap)}`)
+  return Object.freeze({
+    channel: name,
+    types: Object.freeze([t.type.id]),
+    ...(serializers === undefined ? {} : { serializers }),
+    ...(compressions === undefined ? {} : { compressions }),
+    ...(cap === undefined ? {} : { maxPayloadBytes: cap })
+  })
+}
+
+/** `fn`, called at most once. */
+function memo<T> (fn: () => T): () => T {
+  let done = false
+  let value: T | undefined
+  return () => {
+    if (!done) {
+      value = fn()
+      done = true
+    }
+    return value as T
+  }
+}
+
 class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<Topics> {
   readonly gossipsubOptions: WiresealGossipsubOptions
   readonly topics: ReadonlyArray<keyof Topics & string>
   private readonly codec: Codec
   private readonly config: Topics
-  private readonly typeIds = new Map<string, readonly number[]>()
+  /** What the validator of each topic passes to `codec.open` (frozen, validated once). */
+  private readonly openOptions = new Map<string, OpenOptions>()
   private readonly validators = new Map<string, TopicValidatorFn>()
   private readonly handlers = new Map<string, Set<GossipHandler<unknown>>>()
   /** Envelopes accepted by the validator, waiting for gossipsub's `gossipsub:message` event. */
   private readonly pending = new WeakMap<Message, OpenAccepted>()
   private readonly onError: ((err: unknown, message: GossipMessage) => void) | undefined
+  private readonly onReject: ((rejection: GossipRejection) => void) | undefined
   private readonly counters: GossipStats
   private pubsub: GossipSub | undefined
   private readonly listener = (evt: CustomEvent<GossipsubMessage>): void => { this.deliver(evt.detail) }
@@ -271,13 +359,14 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       const bytes = textEncoder.encode(name).length
       if (bytes > limits.maxChannelBytes) throw new InvalidConfigError(`topics.${name}`, `a name of at most ${limits.maxChannelBytes} UTF-8 bytes, got ${bytes}`)
       if (t?.type === undefined || !Number.isInteger(t.type.id)) throw new InvalidConfigError(`topics.${name}.type`, 'a message type')
-      this.typeIds.set(name, Object.freeze([t.type.id]))
+      this.openOptions.set(name, topicOpenOptions(name, t))
       scoreOverrides[name] = t.score
     }
     this.codec = codec
     this.config = topics
     this.topics = Object.freeze(names) as ReadonlyArray<keyof Topics & string>
     this.onError = init.onError
+    this.onReject = init.onReject
     this.counters = {
       accepted: 0,
       delivered: 0,
@@ -315,9 +404,9 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
     let fn = this.validators.get(topic)
     if (fn !== undefined) return fn
     this.topicInit(topic)
-    const options = { channel: topic, types: this.typeIds.get(topic) as readonly number[] }
+    const options = this.openOptions.get(topic) as OpenOptions
     const { rejected, ignored } = this.counters
-    fn = (_peer: PeerId, msg: Message): TopicValidatorResult => {
+    fn = (peer: PeerId, msg: Message): TopicValidatorResult => {
       const result = this.codec.open(msg.data, options)
       if (result.ok) {
         if (result.from === this.codec.id) {
@@ -332,6 +421,13 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       const verdict = GOSSIP_VERDICTS[result.reason]
       if (verdict === TopicValidatorResult.Reject) rejected[result.reason]++
       else ignored[result.reason]++
+      if (this.onReject !== undefined) {
+        try {
+          this.onReject({ topic, reason: result.reason, verdict: verdict === TopicValidatorResult.Reject ? 'reject' : 'ignore', propagationSource: peer })
+        } catch {
+          // a reporter that throws must not change the verdict
+        }
+      }
       return verdict
     }
     this.validators.set(topic, fn)
@@ -373,14 +469,23 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
     return this.pubsub
   }
 
+  /** The serializer and compression to publish with, refused when the topic does not accept them. */
+  private publishCodecs (topic: string, t: GossipTopicInit, options: GossipPublishOptions): { serializer: number | undefined, compression: 'auto' | CompressionName | undefined } {
+    const serializer = options.serializer ?? t.serializer
+    const compression = options.compression ?? t.compression
+    const accepted = this.openOptions.get(topic) as OpenOptions
+    if (accepted.serializers !== undefined && !accepted.serializers.includes(serializer ?? SerializerId.protobuf)) {
+      throw new InvalidConfigError(`topics.${topic}.serializer`, `one of the topic's serializers ${accepted.serializers.join(', ')}, got ${String(serializer ?? SerializerId.protobuf)}`)
+    }
+    if (accepted.compressions !== undefined && compression !== undefined && compression !== 'auto' && !accepted.compressions.includes(CompressionId[compression])) {
+      throw new InvalidConfigError(`topics.${topic}.compression`, `one of the topic's compressions ${accepted.compressions.join(', ')}, got ${compression}`)
+    }
+    return { serializer, compression }
+  }
+
   seal<K extends keyof Topics & string>(topic: K, value: TopicValue<Topics[K]>, options: GossipPublishOptions = {}): Uint8Array {
     const t = this.topicInit(topic)
-    return this.codec.seal(t.type, value, {
-      channel: topic,
-      serializer: options.serializer ?? t.serializer,
-      compression: options.compression ?? t.compression,
-      peerAccepts: options.peerAccepts
-    })
+    return this.codec.seal(t.type, value, { channel: topic, ...this.publishCodecs(topic, t, options), peerAccepts: options.peerAccepts })
   }
 
   async publish<K extends keyof Topics & string>(topic: K, value: TopicValue<Topics[K]>, options?: GossipPublishOptions): Promise<PublishResult> {
@@ -391,12 +496,7 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
   async publishBatch<K extends keyof Topics & string>(topic: K, values: ReadonlyArray<TopicValue<Topics[K]>>, options: GossipPublishOptions = {}): Promise<PublishResult> {
     const pubsub = this.attached()
     const t = this.topicInit(topic)
-    const bytes = this.codec.sealBatch(t.type, values, {
-      channel: topic,
-      serializer: options.serializer ?? t.serializer,
-      compression: options.compression ?? t.compression,
-      peerAccepts: options.peerAccepts
-    })
+    const bytes = this.codec.sealBatch(t.type, values, { channel: topic, ...this.publishCodecs(topic, t, options), peerAccepts: options.peerAccepts })
     return pubsub.publish(topic, bytes)
   }
 
@@ -436,7 +536,10 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
         serializer: opened.serializer,
         compression: opened.compression,
         propagationSource: event.propagationSource,
-        msgId: event.msgId
+        msgId: event.msgId,
+        envelope: opened.kind === 'batch' && opened.itemEnvelope !== undefined
+          ? memo(opened.itemEnvelope.bind(undefined, m.index))
+          : () => event.msg.data
       }
       for (const handler of handlers) {
         try {

@@ -7,7 +7,7 @@
  */
 import { InvalidValueError, MalformedInputError, SizeLimitError, WiresealError } from '../errors.js'
 import { EXPECTED, RESERVED_KEYS, isPlainObject, isWellFormed } from './schema.js'
-import type { FieldDescriptor, ScalarKind } from './schema.js'
+import type { FieldDescriptor, MessageSchema, ScalarKind } from './schema.js'
 
 /**
  * The zero-length byte string decoders return for absent `bytes` fields.
@@ -100,4 +100,35 @@ export function readField (format: string, d: FieldDescriptor, x: unknown, scala
     return out
   }
   return scalar(format, d.path, -1, d.kind, x)
+}
+
+/** Room for unknown (newer) fields: top-level entries and nested items a generic decoder accepts beyond what the schema needs. */
+export const UNKNOWN_FIELD_ROOM = 16
+
+/**
+ * Deepest nesting of a schema message in the self-describing formats (JSON,
+ * msgpack): the message, then a list or map field (or an unknown field's
+ * value, allowed one level like them).
+ */
+export const SCHEMA_MAX_DEPTH = 2
+
+/** Container limits of a schema's generic decoders (JSON scan, msgpack scan). */
+export interface SchemaContainerLimits {
+  /** Most top-level entries: the schema's fields plus {@link UNKNOWN_FIELD_ROOM}. */
+  readonly maxTopEntries: number
+  /** Most elements of a nested container: the largest list/map limit, at least {@link UNKNOWN_FIELD_ROOM}. */
+  readonly maxNestedItems: number
+}
+
+/**
+ * Container limits for a schema: top-level entries up to the field count plus
+ * room for unknown fields; nested containers up to the largest list/map
+ * limit. The exact per-field limits are checked again on the decoded shape.
+ * Together with {@link SCHEMA_MAX_DEPTH} they bound what a generic decoder
+ * materialises to `maxTopEntries * maxNestedItems` values plus the input's bytes.
+ */
+export function schemaContainerLimits (type: MessageSchema<unknown>): SchemaContainerLimits {
+  let nested = UNKNOWN_FIELD_ROOM
+  for (const d of type.fields) if (d.max !== undefined && d.max > nested) nested = d.max
+  return Object.freeze({ maxTopEntries: type.fields.length + UNKNOWN_FIELD_ROOM, maxNestedItems: nested })
 }

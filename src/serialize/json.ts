@@ -10,8 +10,14 @@
  *   mistyped field, non-canonical base64, a uint64 string with a sign or
  *   leading zeros, or a lone surrogate is a MalformedInputError naming the
  *   field; oversized lists/maps a SizeLimitError. Unknown keys are ignored.
- * - `JSON.parse` materialises the whole input before it is checked: keep JSON
- *   off hot, untrusted paths (the envelope's signature check comes first).
+ * - Bounded: the bytes are first scanned ({@link scanJson}, one linear pass,
+ *   no allocation) for grammar, depth (3: the message, a list or map field,
+ *   and one more level inside an unknown field's value, e.g.
+ *   `"future":{"x":[1]}`) and element counts (top
+ *   level: fields + 16; nested: the largest list/map limit, at least 16),
+ *   refused at the first offending byte. Only then do the fatal TextDecoder
+ *   and `JSON.parse` run, on input whose parse is bounded by
+ *   `top x nested^2` values and, since each takes a byte, by its own length.
  *
  * @module
  */
@@ -19,7 +25,8 @@ import { MalformedInputError } from '../errors.js'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
 import { decodeBase64, encodeBase64 } from './base64.js'
-import { badField, inputBytes, readField, toDecodeError } from './decoding.js'
+import { SCHEMA_MAX_DEPTH, badField, inputBytes, readField, schemaContainerLimits, toDecodeError } from './decoding.js'
+import { scanJson, type JsonScanLimits } from './json-scan.js'
 import { EXPECTED, isPlainObject, isUint32, isWellFormed } from './schema.js'
 import type { FieldDescriptor, MessageSchema, ScalarKind } from './schema.js'
 import { SerializerId } from './types.js'
@@ -76,6 +83,9 @@ function fromJsonField (format: string, d: FieldDescriptor, x: unknown): unknown
   return readField(format, d, x, fromJsonScalar, 'object', true)
 }
 
+/** Deepest JSON nesting accepted: the schema's two levels plus one inside unknown (newer) fields' values. */
+export const JSON_MAX_DEPTH = SCHEMA_MAX_DEPTH + 1
+
 /** Options of {@link createJsonSerializer}. */
 export interface JsonSerializerInit {
   /**
@@ -88,6 +98,7 @@ export interface JsonSerializerInit {
 /** Creates the JSON serializer of a schema message type. */
 export function createJsonSerializer<T> (type: MessageSchema<T>, init: JsonSerializerInit = {}): Serializer<T> {
   const format = `json/${type.name}`
+  const limits: JsonScanLimits = Object.freeze({ maxDepth: JSON_MAX_DEPTH, ...schemaContainerLimits(type as MessageSchema<unknown>) })
   return Object.freeze({
     id: init.id ?? SerializerId.json,
     name: 'json',
@@ -107,7 +118,9 @@ export function createJsonSerializer<T> (type: MessageSchema<T>, init: JsonSeria
     decode (bytes: Uint8Array): T {
       let parsed: unknown
       try {
-        parsed = JSON.parse(decoder.decode(inputBytes(bytes)))
+        const input = inputBytes(bytes)
+        scanJson(format, input, limits)
+        parsed = JSON.parse(decoder.decode(input))
       } catch (err) {
         throw toDecodeError(format, err)
       }

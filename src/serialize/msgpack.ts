@@ -22,7 +22,7 @@
 import { Packr } from 'msgpackr'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
-import { freshView, inputBytes, toDecodeError } from './decoding.js'
+import { freshView, inputBytes, schemaContainerLimits, toDecodeError } from './decoding.js'
 import { scanMsgpack } from './msgpack-scan.js'
 import type { MsgpackScanLimits } from './msgpack-scan.js'
 import { blockFastPath } from './msgpack-block.js'
@@ -33,19 +33,9 @@ import type { MessageSchema } from './schema.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
 
-/** Room for unknown (newer) fields: top-level entries and nested items the scan accepts beyond what the schema needs. */
-const UNKNOWN_FIELD_ROOM = 16
-
-/**
- * Scan limits for a schema: top-level entries up to the field count plus room
- * for unknown fields; nested containers up to the largest list/map limit (at
- * least {@link UNKNOWN_FIELD_ROOM}, for unknown fields). The exact per-field
- * limits are checked again on the decoded shape.
- */
+/** Scan limits for a schema: {@link schemaContainerLimits} (the JSON scan uses the same). */
 export function msgpackScanLimits (type: MessageSchema<unknown>): MsgpackScanLimits {
-  let nested = UNKNOWN_FIELD_ROOM
-  for (const d of type.fields) if (d.max !== undefined && d.max > nested) nested = d.max
-  return Object.freeze({ maxTopEntries: type.fields.length + UNKNOWN_FIELD_ROOM, maxNestedItems: nested })
+  return schemaContainerLimits(type)
 }
 
 /**
