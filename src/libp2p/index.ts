@@ -54,6 +54,7 @@ export {
   type GossipTopicInit,
   type GossipTopicsInit,
   type GossipMessage,
+  type GossipRejection,
   type GossipHandler,
   type GossipPublishOptions,
   type GossipStats,

@@ -1,0 +1,139 @@
+/**
+ * The node's block log on LevelDB: every block it has, in the order it got
+ * them, numbered by a local height (1, 2, ...), kept as the producer's
+ * original signed envelope so it can be served to other nodes unchanged.
+ * Blocks are deduplicated by content hash, whatever path they came by
+ * (gossip, sync or our own producer). The log is bounded: beyond `maxBlocks`
+ * the lowest heights are deleted in the same write batch that appends.
+ *
+ * Layout (sublevels of the node database):
+ *   blocks/<height as 16 hex digits> -> SHA-256 of the block data (32 B) || envelope bytes
+ *   block-hashes/<sha-256 hex>       -> height (decimal)
+ *   meta/height, meta/lowest         -> decimal
+ *
+ * @module
+ */
+import type { ClassicLevel } from 'classic-level'
+
+/** The part of a LevelDB sublevel the store uses. */
+interface Sub<V> {
+  get (key: string): Promise<V | undefined>
+  iterator (options: { gte?: string, limit?: number }): AsyncIterable<[string, V]>
+}
+
+/** One stored block. */
+export interface StoredBlock {
+  readonly height: bigint
+  readonly envelope: Uint8Array
+}
+
+/** Options of {@link openBlockStore}. */
+export interface BlockStoreInit {
+  /**
+   * Most blocks kept; the oldest are pruned beyond it.
+   * @default DEFAULT_MAX_STORED_BLOCKS (100,000)
+   */
+  maxBlocks?: number
+}
+
+/** Default of {@link BlockStoreInit.maxBlocks}: about 400 MB of 4 KB blocks. */
+export const DEFAULT_MAX_STORED_BLOCKS = 100_000
+
+const HASH_BYTES = 32
+
+const heightKey = (h: bigint): string => h.toString(16).padStart(16, '0')
+
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/** The block log. Appends are serialised; reads may run at any time. */
+export class BlockStore {
+  private tail: Promise<unknown> = Promise.resolve()
+  private readonly pending = new Set<string>()
+
+  private constructor (
+    private readonly db: ClassicLevel<string, string>,
+    private readonly blocks: Sub<Uint8Array>,
+    private readonly hashes: Sub<string>,
+    private readonly meta: Sub<string>,
+    private readonly maxBlocks: number,
+    private top: bigint,
+    private bottom: bigint
+  ) {}
+
+  /** Opens (or creates) the log in `db`. */
+  static async open (db: ClassicLevel<string, string>, init: BlockStoreInit = {}): Promise<BlockStore> {
+    const maxBlocks = init.maxBlocks ?? DEFAULT_MAX_STORED_BLOCKS
+    if (!Number.isSafeInteger(maxBlocks) || maxBlocks < 1) throw new RangeError(`maxBlocks: a positive integer, got ${String(maxBlocks)}`)
+    const blocks = db.sublevel<string, Uint8Array>('blocks', { valueEncoding: 'view' }) as unknown as Sub<Uint8Array>
+    const hashes = db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' }) as unknown as Sub<string>
+    const meta = db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }) as unknown as Sub<string>
+    const top = BigInt(await meta.get('height') ?? '0')
+    const bottom = BigInt(await meta.get('lowest') ?? '1')
+    return new BlockStore(db, blocks, hashes, meta, maxBlocks, top, bottom)
+  }
+
+  /** Height of the newest block (0 when empty). */
+  get height (): bigint { return this.top }
+
+  /** Height of the oldest block still kept. */
+  get lowest (): bigint { return this.bottom }
+
+  /** Number of blocks kept. */
+  get size (): number { return Number(this.top - this.bottom + 1n) }
+
+  /** True when a block with this content hash is stored (or being stored). */
+  async has (hash: Uint8Array): Promise<boolean> {
+    const key = hex(hash)
+    return this.pending.has(key) || (await this.hashes.get(key)) !== undefined
+  }
+
+  /**
+   * Appends a block by its content hash and original envelope. Returns its
+   * height, or undefined when a block with that hash is already stored.
+   */
+  async append (hash: Uint8Array, envelope: Uint8Array): Promise<bigint | undefined> {
+    if (hash.length !== HASH_BYTES) throw new RangeError(`hash: ${HASH_BYTES} bytes, got ${hash.length}`)
+    const key = hex(hash)
+    if (this.pending.has(key)) return undefined
+    this.pending.add(key)
+    const run = this.tail.then(async () => {
+      if ((await this.hashes.get(key)) !== undefined) return undefined
+      const height = this.top + 1n
+      const ops: Array<{ type: 'put' | 'del', sublevel: Sub<unknown>, key: string, value?: unknown }> = [
+        { type: 'put', sublevel: this.blocks as Sub<unknown>, key: heightKey(height), value: Buffer.concat([hash, envelope]) },
+        { type: 'put', sublevel: this.hashes as Sub<unknown>, key, value: height.toString() },
+        { type: 'put', sublevel: this.meta as Sub<unknown>, key: 'height', value: height.toString() }
+      ]
+      let bottom = this.bottom
+      const pruned: bigint[] = []
+      while (height - bottom + 1n > BigInt(this.maxBlocks)) pruned.push(bottom++)
+      for (const h of pruned) {
+        const old = await this.blocks.get(heightKey(h))
+        ops.push({ type: 'del', sublevel: this.blocks as Sub<unknown>, key: heightKey(h) })
+        if (old !== undefined) ops.push({ type: 'del', sublevel: this.hashes as Sub<unknown>, key: hex(old.subarray(0, HASH_BYTES)) })
+      }
+      if (pruned.length > 0) ops.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'lowest', value: bottom.toString() })
+      await this.db.batch(ops as never)
+      this.top = height
+      this.bottom = bottom
+      return height
+    })
+    this.tail = run.catch(() => undefined)
+    try {
+      return await run
+    } finally {
+      this.pending.delete(key)
+    }
+  }
+
+  /** Up to `count` consecutive blocks from `start` (clamped to what is kept). */
+  async range (start: bigint, count: number): Promise<StoredBlock[]> {
+    const from = start < this.bottom ? this.bottom : start
+    const out: StoredBlock[] = []
+    if (count <= 0 || from > this.top) return out
+    for await (const [k, v] of this.blocks.iterator({ gte: heightKey(from), limit: count })) out.push({ height: BigInt(`0x${k}`), envelope: v.subarray(HASH_BYTES) })
+    return out
+  }
+}
