@@ -10,7 +10,11 @@
  *   both inside the buffer; each present field lies inside the table;
  * - vector / string: `uoffset32` from the field -> `u32 length` + elements inside
  *   the buffer; strings end with a 0 byte;
- * - vectors of tables: each element's `uoffset32` -> a verified table.
+ * - vectors of tables: each element's `uoffset32` -> a verified table;
+ * - work and output bounded by the input: vectors of tables are capped by the
+ *   schema's list limits before their elements are visited (each visit is
+ *   O(1)), byte vectors decode to views, and the strings a decoder copies out
+ *   add up to at most the buffer's length (no aliasing amplification).
  *
  * Sizes and offsets are also kept below 2^15 / 2^31, where the JS runtime's
  * signed reads (`readInt16`, `readInt32`) agree with the unsigned wire types.
@@ -31,6 +35,8 @@ export interface VerifiedTable {
 export class FlatbuffersVerifier {
   private readonly buf: Uint8Array
   private readonly format: string
+  /** Bytes of every string verified so far (decoders copy strings out, unlike byte vectors). */
+  private stringBytes = 0
 
   constructor (format: string, buf: Uint8Array) {
     this.format = format
@@ -103,12 +109,21 @@ export class FlatbuffersVerifier {
     return n
   }
 
-  /** Verifies the string referenced by the offset field at `fieldPos` (0 = absent), including its 0 terminator. */
+  /**
+   * Verifies the string referenced by the offset field at `fieldPos` (0 =
+   * absent), including its 0 terminator. The strings of one buffer may add up
+   * to at most its length: offsets may alias (64 metadata values pointing at
+   * one 1 MiB string would decode to 64 MiB), and a decoder copies each string
+   * out, so aliasing beyond that is refused (honest builders write each string
+   * once; a deduplicated short string still fits).
+   */
   string (fieldPos: number): void {
     if (fieldPos === 0) return
     const s = this.follow(fieldPos)
     const n = this.u32(s)
     if (s + 4 + n >= this.buf.length || this.buf[s + 4 + n] !== 0) this.fail('string out of bounds or unterminated')
+    this.stringBytes += n
+    if (this.stringBytes > this.buf.length) this.fail(`strings add up to more than the ${this.buf.length}-byte buffer (aliased offsets)`)
   }
 
   /** Verifies element `i` of a vector of tables whose field is at `fieldPos`; returns the table. */

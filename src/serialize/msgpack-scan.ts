@@ -2,7 +2,8 @@
  * A non-allocating structural pass over MessagePack bytes, run before msgpackr
  * materialises anything. It enforces what msgpackr cannot be told to enforce:
  *
- * - nesting depth (our schemas need two levels: the message, then a list or map);
+ * - nesting depth (our schemas need two levels: the message, then a list or
+ *   map; {@link SizeLimitError} `depth` beyond);
  * - element counts per container, checked from the header BEFORE reading the
  *   elements (an `array 32` claiming 2^32 entries, or a map of millions of
  *   tiny entries, is refused without allocating);
@@ -193,7 +194,7 @@ export function scanMsgpack (format: string, buf: Uint8Array, start: number, lim
       }
     }
     if (count >= 0) {
-      if (depth === MAX_DEPTH) throw new MalformedInputError(format, 'nesting too deep')
+      if (depth === MAX_DEPTH) throw new SizeLimitError('depth', MAX_DEPTH, MAX_DEPTH + 1)
       if (count > limits.maxNestedItems) throw new SizeLimitError('field', limits.maxNestedItems, count)
       const items = isMap ? 2 * count : count
       // Each element takes at least one byte: refuse impossible claims at once.

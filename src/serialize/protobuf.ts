@@ -6,11 +6,17 @@
  *   `number` or a `{ low, high }` pair; decoded straight to `bigint` by a
  *   Reader whose `uint64()` replaces protobufjs' `Long` (whose precision
  *   depends on long.js being installed, and costs two allocations).
- * - Decoding rejects truncation, bad varints, invalid UTF-8, field number 0,
- *   groups and a known field arriving with the wrong wire type (the generated
- *   code is patched to throw instead of skipping it). Unknown field numbers are
- *   skipped, as proto3 requires for forward compatibility
+ * - Decoding rejects truncation, bad varints (over 10 bytes, also in skipped
+ *   fields), invalid UTF-8, field number 0, groups (wire types 3 and 4,
+ *   anywhere) and a known field arriving with the wrong wire type (the
+ *   generated code is patched to throw instead of skipping it). Unknown field
+ *   numbers are skipped without allocating (protobufjs' `discardUnknown`), as
+ *   proto3 requires for forward compatibility
  *   (https://protobuf.dev/programming-guides/proto3/#unknowns).
+ * - Bounded: inputs over 4 KiB are pre-scanned (./protobuf-scan.ts) so that
+ *   PeerInfo's repeated fields stay under their limits and Block's bytes
+ *   fields occur at most 16 times each before anything is materialised;
+ *   work is one pass, output views into the input.
  * - Absent fields decode to proto3 defaults (empty bytes, 0, 0n, [], {}).
  * - Decoded `bytes` are views into the input (zero-copy): copy them before
  *   reusing the input buffer.
@@ -89,12 +95,36 @@ function readUint64 (r: protobuf.Reader): bigint {
  * `class extends Reader`: V8 runs the generated decoders about 5x slower on
  * instances of an ES class derived from protobufjs' ES5 constructor.
  */
+const baseSkipType = protobuf.Reader.prototype.skipType
+
+/**
+ * What the generated decoders call for unknown fields: proto3 has no groups
+ * (wire types 3 and 4 are refused, as the pre-scan does, instead of
+ * protobufjs' recursive group skipping), and a skipped varint has at most 10
+ * bytes (protobufjs' `skip()` follows continuation bits without end).
+ */
+function skipUnknown (this: protobuf.Reader, wireType: number, depth?: number, field?: number): protobuf.Reader {
+  if (wireType === 3 || wireType === 4) throw new RangeError(`group (wire type ${wireType}) in a proto3 message`)
+  if (wireType !== 0) return baseSkipType.call(this, wireType, depth, field)
+  if (field === 0) throw new RangeError('field number 0')
+  const buf = this.buf
+  let pos = this.pos
+  for (let i = 0; ; i++) {
+    if (i === 10) throw new RangeError('varint longer than 10 bytes')
+    if (pos >= this.len) throw new RangeError('index out of range')
+    if ((buf[pos++] as number) < 0x80) break
+  }
+  this.pos = pos
+  return this
+}
+
 const uint64ReaderPrototype: protobuf.Reader = Object.create(protobuf.Reader.prototype, {
   uint64: {
     value: function uint64 (this: protobuf.Reader): bigint { return readUint64(this) },
     writable: true,
     configurable: true
-  }
+  },
+  skipType: { value: skipUnknown, writable: true, configurable: true }
 })
 const initReader = protobuf.Reader as unknown as (this: protobuf.Reader, buffer: Uint8Array) => void
 
@@ -197,7 +227,28 @@ function encodeBlockDirect (v: Block): Uint8Array {
   return out
 }
 
+/**
+ * Inputs up to this size are decoded without the counting pre-scan: they
+ * cannot hold enough entries (each takes at least 2 bytes) for
+ * materialising them before the count check to matter (at most ~2,000 small
+ * views). Larger inputs are scanned first (one pass over the top-level tags,
+ * O(1) per field), so a 10 MiB PeerInfo of empty entries, or a Block of
+ * millions of repeated `hash` fields, is refused without creating millions
+ * of objects.
+ */
+const PRESCAN_ABOVE_BYTES = 4096
+
 const BLOCK_FORMAT = 'protobuf/Block'
+/** Field numbers of Block's length-delimited fields (hash, data, signature): each decodes to a view object. */
+const BLOCK_BYTES_FIELDS: readonly number[] = Object.freeze([1, 2, 6])
+/**
+ * Most occurrences of one of them in a large Block (above
+ * {@link PRESCAN_ABOVE_BYTES}). proto3 keeps the last of repeated singular
+ * fields and encoders write each once; without a bound, 10 MiB of `0a 00`
+ * would allocate five million views (36 B of heap per input byte).
+ */
+const MAX_SINGULAR_REPEATS = 16
+const BLOCK_BYTES_LIMITS: readonly number[] = Object.freeze([MAX_SINGULAR_REPEATS, MAX_SINGULAR_REPEATS, MAX_SINGULAR_REPEATS])
 
 /** Creates a Block serializer (`proto/block.proto`) with its own reused Writer. */
 export function createProtobufBlockSerializer (): Serializer<Block> {
@@ -212,7 +263,9 @@ export function createProtobufBlockSerializer (): Serializer<Block> {
     decode (bytes: Uint8Array): Block {
       const out: Block = { hash: EMPTY_BYTES, data: EMPTY_BYTES, timestamp: 0n, ttl: 0, version: 0, signature: EMPTY_BYTES }
       try {
-        (PbBlock.decode as unknown as DecodeInto<Block>)(uint64Reader(inputBytes(bytes)), undefined, undefined, 0, out)
+        const input = inputBytes(bytes)
+        if (input.length > PRESCAN_ABOVE_BYTES) checkRepeatedCounts(BLOCK_FORMAT, input, BLOCK_BYTES_FIELDS, BLOCK_BYTES_LIMITS)
+        ;(PbBlock.decode as unknown as DecodeInto<Block>)(uint64Reader(input), undefined, undefined, 0, out)
       } catch (err) {
         throw toDecodeError(BLOCK_FORMAT, err)
       }
@@ -238,14 +291,6 @@ const PEER_INFO_FORMAT = 'protobuf/PeerInfo'
 /** Field numbers of the repeated fields in `proto/peer_info.proto` (multiaddrs, metadata) and their limits. */
 const PEER_INFO_REPEATED_FIELDS: readonly number[] = Object.freeze([2, 3])
 const PEER_INFO_REPEATED_LIMITS: readonly number[] = Object.freeze([DEFAULT_MAX_MULTIADDRS, DEFAULT_MAX_METADATA_ENTRIES])
-/**
- * Inputs up to this size are decoded without the counting pre-scan: they
- * cannot hold enough entries (each takes at least 2 bytes) for
- * materialising them before the count check to matter (at most ~2,000 small
- * views). Larger inputs are scanned first, so a 10 MiB PeerInfo of empty
- * entries is refused without creating millions of objects.
- */
-const PRESCAN_ABOVE_BYTES = 4096
 
 /**
  * Creates a PeerInfo serializer (`proto/peer_info.proto`) with its own reused

@@ -93,7 +93,6 @@ describe('msgpack (plain, interoperable)', () => {
     ['msgpackr record definition (fixext 1, type 0x72)', 'd47240' + '9101' + '40' + '01'],
     ['timestamp extension (ext -1)', '81' + str('timestamp') + 'd6ff00000000'],
     ['reserved byte 0xc1', '81' + str('hash') + 'c1'],
-    ['nesting deeper than two levels', '81' + str('multiaddrs') + '919190'],
     ['a map key that is not a str', '810102'],
     ['trailing data', '80' + '00']
   ]
@@ -102,6 +101,11 @@ describe('msgpack (plain, interoperable)', () => {
       assert.throws(() => msgpackBlock.decode(hex(h)), MalformedInputError)
     })
   }
+
+  it('rejects nesting deeper than two levels with SizeLimitError naming the depth limit', () => {
+    assert.throws(() => msgpackBlock.decode(hex('81' + str('multiaddrs') + '919190')),
+      (err: unknown) => err instanceof SizeLimitError && err.details.quantity === 'depth' && err.details.limit === 2 && err.details.actual === 3)
+  })
 
   it('rejects invalid UTF-8 in str values and in metadata keys', () => {
     const peer = (meta: string): Uint8Array => hex('83' + str('peerId') + 'c400' + str('multiaddrs') + '90' + str('metadata') + meta)
