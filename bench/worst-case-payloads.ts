@@ -308,6 +308,18 @@ const JSON_PAYLOADS: readonly CraftedPayload[] = Object.freeze([
     }
   },
   {
+    id: 'long-number',
+    description: '{"x":1111...}: one number literal of as many digits as the payload holds (within any depth or count limit)',
+    minSize: 8,
+    build: (size: number) => checked('long-number', size, jsonObjectOfOne(size, n => '1'.repeat(n)), 8)
+  },
+  {
+    id: 'huge-key',
+    description: '{"kkkk...":0}: one member whose key fills the payload (one huge property name)',
+    minSize: 8,
+    build: (size: number) => checked('huge-key', size, new TextEncoder().encode(`{"${'k'.repeat(size - 6)}":0}`), 8)
+  },
+  {
     id: 'escapes',
     description: '{"x":"\\u20ac\\u20ac..."}: a string of 6-byte escapes',
     minSize: 12,
@@ -334,7 +346,7 @@ export interface OrdinaryPayload {
  * The realistic Block (32 B hash, 64 B signature, semi-compressible
  * transaction-JSON data) whose encoding by `serializer` is `size` bytes, or
  * the nearest below when the format cannot hit it exactly (JSON's base64 grows
- * in steps of 4 characters): the data length is corrected from the measured
+ * in steps of 4 characters, FlatBuffers aligns to 4 bytes): the data length is corrected from the measured
  * overhead until the size stops moving.
  */
 export function ordinaryPayload (serializer: Serializer<Block>, size: number, seed = 5): OrdinaryPayload {
