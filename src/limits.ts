@@ -235,3 +235,29 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
  * deliver up to its remaining muxer window after the pause.
  */
 export const DEFAULT_STREAM_HIGH_WATER_MARK = 1024 * 1024
+
+/**
+ * Time a stream reader allows one frame beyond its size term (ms): a frame
+ * must finish within `this + frameBytes / minBytesPerSecond` of its first
+ * byte. 10 s is Lodestar's req/resp `RESP_TIMEOUT` per response chunk.
+ */
+export const DEFAULT_STREAM_FRAME_TIMEOUT_MS = 10_000
+
+/**
+ * Slowest rate a stream peer may send or read at (bytes/s): 50 KiB/s, the
+ * "ReadResMinSpeed" Filecoin's chain exchange asks of a response. With the
+ * 10 s base, a 64 KiB frame gets 11.3 s, a 4 MiB frame 92 s, and the largest
+ * default frame (11.7 MiB) 249 s.
+ */
+export const DEFAULT_STREAM_MIN_BYTES_PER_SECOND = 50 * 1024
+
+/**
+ * Bytes of unfinished frames (and chunked messages being assembled) held for
+ * one connection over all its wireseal streams: 32 MiB, the base memory of a
+ * connection scope in go-libp2p's resource manager (about 2.7 frames of the
+ * default 11.7 MiB maximum, or 520 of 64 KiB).
+ */
+export const DEFAULT_STREAM_CONNECTION_BUDGET_BYTES = 32 * 1024 * 1024
+
+/** The same for one remote peer over all its connections: 64 MiB, go-libp2p's peer-scope base memory. */
+export const DEFAULT_STREAM_PEER_BUDGET_BYTES = 64 * 1024 * 1024

@@ -17,6 +17,8 @@ export {
   encodeUvarint,
   frameEnvelope,
   DEFAULT_STREAM_HIGH_WATER_MARK,
+  DEFAULT_STREAM_FRAME_TIMEOUT_MS,
+  DEFAULT_STREAM_MIN_BYTES_PER_SECOND,
   type WiresealStream,
   type WiresealStreamInit,
   type StreamStats,
@@ -24,6 +26,15 @@ export {
   type StreamRejection,
   type RejectPolicy
 } from './stream.js'
+export {
+  StreamBudget,
+  createStreamBudget,
+  defaultStreamBudget,
+  DEFAULT_STREAM_CONNECTION_BUDGET_BYTES,
+  DEFAULT_STREAM_PEER_BUDGET_BYTES,
+  type StreamBudgetInit,
+  type BudgetScope
+} from './stream-budget.js'
 export {
   dialWireseal,
   handleWireseal,

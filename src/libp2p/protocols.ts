@@ -29,8 +29,8 @@ export {
   type SupportedProtocolsInit
 } from './protocol-id.js'
 
-/** The part of a libp2p node the helpers use. */
-export type ProtocolNode = Pick<Libp2p, 'dialProtocol' | 'handle' | 'unhandle'>
+/** The part of a libp2p node the helpers use (`getConnections` finds a dialed stream's connection for the budget). */
+export type ProtocolNode = Pick<Libp2p, 'dialProtocol' | 'handle' | 'unhandle'> & Partial<Pick<Libp2p, 'getConnections'>>
 
 /** Options of {@link dialWireseal}. */
 export interface DialWiresealInit extends Omit<WiresealStreamInit, 'channel'> {
@@ -50,7 +50,7 @@ export interface WiresealHandlerContext {
 export type WiresealHandler = (stream: WiresealStream, context: WiresealHandlerContext) => void | Promise<void>
 
 /** Options of {@link handleWireseal}. */
-export interface HandleWiresealInit extends Omit<WiresealStreamInit, 'channel' | 'signal'> {
+export interface HandleWiresealInit extends Omit<WiresealStreamInit, 'channel' | 'signal' | 'connection'> {
   /** Passed to `node.handle()`: stream limits, limited connections... */
   handlerOptions?: StreamHandlerOptions
   /**
@@ -83,7 +83,9 @@ export async function dialWireseal (node: ProtocolNode, peer: DialTarget, protoc
     if (init.signal?.aborted === true) throw new AbortError('dial', { cause: err })
     throw err
   }
-  return wiresealStream(stream, init)
+  // The stream's connection keys the byte budget shared with the other streams to that peer.
+  const connection = init.connection ?? node.getConnections?.().find((c) => c.streams.includes(stream))
+  return wiresealStream(stream, { ...init, connection })
 }
 
 /**
@@ -99,7 +101,7 @@ export async function handleWireseal (node: ProtocolNode, protocols: readonly st
   await node.handle([...protocols], async (stream, connection) => {
     const protocol = parsed.get(stream.protocol) ?? parseProtocolId(stream.protocol, init.protocolNames)
     const context: WiresealHandlerContext = { protocol, connection }
-    const ws = wiresealStream(stream, streamInit)
+    const ws = wiresealStream(stream, { ...streamInit, connection })
     try {
       await handler(ws, context)
       // a handler that returns has nothing more to send: close our end cleanly

@@ -67,7 +67,7 @@ export interface RespondContext {
 }
 
 /** Options of {@link requestHandler}. */
-export interface RequestHandlerInit extends Omit<WiresealStreamInit, 'signal' | 'onReject'> {
+export interface RequestHandlerInit extends Omit<WiresealStreamInit, 'signal' | 'onReject' | 'connection'> {
   /**
    * Upper bound on one exchange (read, respond, write).
    * @default DEFAULT_REQUEST_TIMEOUT_MS (10 s)
@@ -85,7 +85,7 @@ export function requestHandler<Q = unknown, R = unknown> (init: RequestHandlerIn
   const { timeoutMs, onError, ...streamInit } = init
   return async (stream: Stream, connection: Connection): Promise<void> => {
     const signal = AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
-    const ws = wiresealStream(stream, { ...streamInit, onReject: 'throw' })
+    const ws = wiresealStream(stream, { ...streamInit, connection, onReject: 'throw' })
     try {
       const req = await ws.readOne<Q>({ signal })
       if (req === undefined) throw new StreamClosedError('read', 'closed before a request')

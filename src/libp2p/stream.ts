@@ -22,22 +22,33 @@
  *   yamux then stops granting window and the sender's `send()` returns false.
  *   It resumes when the consumer has taken frames below the mark.
  *
+ * Deadlines (slowloris): a frame that has started must finish within
+ * `frameTimeoutMs + frameBytes / minBytesPerSecond` of its first byte (time
+ * the reader itself kept the stream paused does not count), a chunked message
+ * within the same of its head for all its chunk frames, and queued writes must
+ * drain within the same of the moment a write starts waiting. A missed
+ * deadline resets the stream with {@link DeadlineError}. The bytes of
+ * unfinished frames and of chunked messages being assembled are reserved in
+ * a {@link StreamBudget} shared per connection and per remote peer; a stream
+ * that would go over it is reset with {@link BufferBudgetError}.
+ *
  * @module
  */
 import './polyfill.js'
-import type { AbortOptions, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import type { AbortOptions, Connection, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
-import type { Codec, OpenAccepted, OpenRejected, OpenResult } from '../codec.js'
+import type { Codec, OpenAccepted, OpenOptions, OpenRejected, OpenResult } from '../codec.js'
 import { peekEnvelopeKind } from '../envelope/envelope.js'
 import { EnvelopeKind } from '../envelope/header.js'
-import { AbortError, InvalidConfigError, MalformedInputError, RejectedMessageError, SizeLimitError, StreamClosedError, WiresealError } from '../errors.js'
+import { AbortError, DeadlineError, InvalidConfigError, MalformedInputError, RejectedMessageError, SizeLimitError, StreamClosedError, WiresealError, type BufferBudgetError } from '../errors.js'
 import type { WireLimits } from '../limits.js'
 import type { CompressionName } from '../compress/types.js'
 import type { MessageType } from '../serialize/types.js'
 import { tryParseProtocolId, type ProtocolNames } from './protocol-id.js'
-import { DEFAULT_STREAM_HIGH_WATER_MARK } from '../limits.js'
+import { DEFAULT_STREAM_FRAME_TIMEOUT_MS, DEFAULT_STREAM_HIGH_WATER_MARK, DEFAULT_STREAM_MIN_BYTES_PER_SECOND } from '../limits.js'
 import { varintLength, writeVarint } from '../varint.js'
-export { DEFAULT_STREAM_HIGH_WATER_MARK }
+import { defaultStreamBudget, type BudgetScope, type StreamBudget } from './stream-budget.js'
+export { DEFAULT_STREAM_FRAME_TIMEOUT_MS, DEFAULT_STREAM_HIGH_WATER_MARK, DEFAULT_STREAM_MIN_BYTES_PER_SECOND }
 
 /** What a reader does with an envelope the codec refused. */
 export type RejectPolicy = 'throw' | 'skip' | ((rejection: StreamRejection) => void)
@@ -103,6 +114,43 @@ export interface WiresealStreamInit {
    * @default DEFAULT_STREAM_HIGH_WATER_MARK (1 MiB)
    */
   highWaterMark?: number
+  /**
+   * Base of every deadline (ms): a frame must finish within
+   * `frameTimeoutMs + frameBytes / minBytesPerSecond` of its first byte; a
+   * chunked message, and a write waiting for the stream to drain, likewise.
+   * `Infinity` turns the deadlines off.
+   * @default DEFAULT_STREAM_FRAME_TIMEOUT_MS (10 s)
+   */
+  frameTimeoutMs?: number
+  /**
+   * Slowest rate (bytes/s) at which the remote may send a frame or take our writes.
+   * @default DEFAULT_STREAM_MIN_BYTES_PER_SECOND (50 KiB/s)
+   */
+  minBytesPerSecond?: number
+  /**
+   * A read waiting this long (ms) between frames without a byte arriving
+   * resets the stream with a `DeadlineError` (`idle`).
+   * @default none (a stream may stay quiet between frames)
+   */
+  idleTimeoutMs?: number
+  /**
+   * The connection the stream runs on: its id and remote peer key the
+   * {@link StreamBudget}. `handleWireseal`, `dialWireseal` and
+   * `requestHandler` pass it.
+   * @default none (the stream is bounded per frame only, not accounted)
+   */
+  connection?: Pick<Connection, 'id' | 'remotePeer'>
+  /**
+   * Bytes of unfinished frames held per connection and per peer, shared by the streams given the same budget.
+   * @default defaultStreamBudget (one per process: 32 MiB per connection, 64 MiB per peer)
+   */
+  budget?: StreamBudget
+  /**
+   * Largest declared uncompressed payload accepted per message on this
+   * stream (refused as `too-large` before decompression).
+   * @default limits.maxPayloadBytes
+   */
+  maxPayloadBytes?: number
 }
 
 /** Counters of one {@link WiresealStream}. */
@@ -180,6 +228,14 @@ export interface WiresealStream {
 /** Largest uvarint byte count read before giving up (2^56 > any frame limit). */
 const MAX_VARINT_BYTES = 8
 
+/** Longest delay setTimeout takes (2^31 - 1 ms); a later deadline is re-armed when it fires. */
+const MAX_TIMER_MS = 0x7fff_ffff
+
+function positiveOption (option: string, value: number): number {
+  if (value > 0) return value
+  throw new InvalidConfigError(option, `a positive number, got ${String(value)}`)
+}
+
 /** Minimal unsigned LEB128 of a safe integer. */
 export function encodeUvarint (n: number): Uint8Array {
   const out = new Uint8Array(varintLength(n))
@@ -209,21 +265,54 @@ class StreamCodec implements WiresealStream {
   readonly channel: string
   readonly stats: StreamStats = { framesRead: 0, framesWritten: 0, bytesRead: 0, bytesWritten: 0, rejected: 0, pauses: 0, drainWaits: 0, maxBufferedBytes: 0 }
   private readonly codec: Codec
+  private readonly limits: WireLimits
   private readonly maxFrameBytes: number
   private readonly maxPrefixBytes: number
-  private readonly types: ReadonlyArray<number> | undefined
+  private readonly openOptions: OpenOptions
   private readonly serializer: number | undefined
   private readonly compression: 'auto' | CompressionName | undefined
-  private readonly expectSerializer: number | undefined
-  private readonly expectCompression: number | undefined
   private readonly onReject: RejectPolicy
   private readonly highWaterMark: number
+  private readonly baseMs: number
+  private readonly msPerByte: number
+  private readonly idleMs: number
+  private readonly budget: StreamBudget
+  private readonly scope: BudgetScope | undefined
   private readonly buf = new Uint8ArrayList()
-  /** Bytes the frame at the head of `buf` needs in total (0: not known yet). */
-  private need = 0
+  // The frame arriving at the tail of `buf` (every byte before it belongs to complete frames).
+  /** Its bytes received so far, prefix included (0: none, every buffered frame is complete). */
+  private rxBytes = 0
+  /** Length-prefix bytes read of it. */
+  private rxPrefixBytes = 0
+  /** The length its prefix declares (partial while the prefix is). */
+  private rxLength = 0
+  /** True once its prefix is complete. */
+  private rxSized = false
+  /** When its first byte arrived, shifted by the time the reader kept the stream paused since. */
+  private rxStartedAt = 0
+  /** When the last byte arrived, shifted likewise (idle deadline). */
+  private lastByteAt = 0
+  /** When a read began waiting for bytes (idle deadline); -1: no read waiting. */
+  private waitingSince = -1
+  private pausedAt = 0
+  // A chunked message being assembled by openChunked().
+  private assembledBytes = 0
+  /** -1: no chunked message being read. */
+  private chunkedStartedAt = -1
+  private chunkedExpected = 0
+  // Writes waiting for the stream to drain share one deadline.
+  private drainWaiters = 0
+  private drainStartedAt = 0
+  private drainExpected = 0
+  private readonly failWaiters = new Set<() => void>()
+  /** Bytes this stream holds reserved in the budget. */
+  private reserved = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private timerAt = Infinity
   private paused = false
   private resuming = false
-  private attached = false
+  /** The stream closed: nothing more is reserved. */
+  private closed = false
   /** Set when the stream ended abnormally; every later operation throws it. */
   private failure: Error | undefined
   private wake: (() => void) | undefined
@@ -233,20 +322,34 @@ class StreamCodec implements WiresealStream {
     this.stream = stream
     this.codec = init.codec
     const limits = init.limits ?? init.codec.limits
+    this.limits = limits
     this.maxFrameBytes = limits.maxFrameBytes
     this.maxPrefixBytes = Math.min(varintLength(this.maxFrameBytes), MAX_VARINT_BYTES)
     this.channel = init.channel ?? stream.protocol
     if (this.channel === undefined || this.channel === '') throw new InvalidConfigError('channel', 'a channel, or a stream with a negotiated protocol')
     const parsed = tryParseProtocolId(this.channel, init.protocolNames)
-    this.types = init.types ?? (parsed === undefined ? undefined : [parsed.messageTypeId])
     this.serializer = init.serializer ?? parsed?.serializerId
     this.compression = init.compression ?? parsed?.compression
     const strict = init.strictCodecs !== false && parsed !== undefined
-    this.expectSerializer = strict ? parsed.serializerId : undefined
-    this.expectCompression = strict ? parsed.compressionId : undefined
+    const maxPayloadBytes = init.maxPayloadBytes
+    if (maxPayloadBytes !== undefined && (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 1)) throw new InvalidConfigError('maxPayloadBytes', `a positive integer, got ${String(maxPayloadBytes)}`)
+    this.openOptions = {
+      channel: this.channel,
+      types: init.types ?? (parsed === undefined ? undefined : [parsed.messageTypeId]),
+      // The negotiated id fixes the encoding: the codec refuses any other before decompressing. 0: `none`.
+      serializers: strict ? [parsed.serializerId] : undefined,
+      compressions: strict ? [parsed.compressionId, 0] : undefined,
+      maxPayloadBytes
+    }
     this.onReject = init.onReject ?? 'throw'
     this.highWaterMark = init.highWaterMark ?? DEFAULT_STREAM_HIGH_WATER_MARK
     if (!Number.isSafeInteger(this.highWaterMark) || this.highWaterMark < 1) throw new InvalidConfigError('highWaterMark', 'a positive integer')
+    this.baseMs = positiveOption('frameTimeoutMs', init.frameTimeoutMs ?? DEFAULT_STREAM_FRAME_TIMEOUT_MS)
+    this.msPerByte = 1000 / positiveOption('minBytesPerSecond', init.minBytesPerSecond ?? DEFAULT_STREAM_MIN_BYTES_PER_SECOND)
+    this.idleMs = init.idleTimeoutMs === undefined ? Infinity : positiveOption('idleTimeoutMs', init.idleTimeoutMs)
+    this.budget = init.budget ?? defaultStreamBudget
+    const connection = init.connection
+    this.scope = connection === undefined ? undefined : { connection: connection.id, peer: connection.remotePeer.toString() }
     const signal = init.signal
     if (signal !== undefined) {
       const onAbort = (): void => { this.abort(new AbortError('stream', { cause: signal.reason })) }
@@ -255,6 +358,13 @@ class StreamCodec implements WiresealStream {
         signal.addEventListener('abort', onAbort, { once: true })
         stream.addEventListener('close', () => { signal.removeEventListener('abort', onAbort) }, { once: true })
       }
+    }
+    // Read from the start: deadlines and the budget hold whether or not the application reads yet.
+    // Adding a 'message' listener makes the stream dispatch what it buffered before.
+    if (this.failure === undefined) {
+      stream.addEventListener('message', this.onMessage)
+      stream.addEventListener('remoteCloseWrite', this.onEnd)
+      stream.addEventListener('close', this.onClose)
     }
   }
 
@@ -301,6 +411,8 @@ class StreamCodec implements WiresealStream {
     }
     this.stats.framesWritten += frames
     this.stats.bytesWritten += framed.byteLength
+    // Bytes queued while writes wait extend their shared deadline by their own drain time.
+    if (this.drainWaiters > 0) this.drainExpected += framed.byteLength
     if (!more) await this.waitForDrain(signal)
   }
 
@@ -311,27 +423,44 @@ class StreamCodec implements WiresealStream {
     if (s.writeStatus !== 'writable') throw new StreamClosedError('write', isBroken(s) ? s.status : `${s.writeStatus} for writing`)
   }
 
-  /** Waits for `drain` events until the stream no longer needs one. */
+  /**
+   * Waits for `drain` events until the stream no longer needs one. Every
+   * waiting write shares one deadline, armed by the first: the bytes queued
+   * then, plus those queued while any write waits, must drain at
+   * `minBytesPerSecond` (a peer that stops reading cannot hold a writer).
+   */
   private async waitForDrain (signal: AbortSignal | undefined): Promise<void> {
-    while (this.stream.writableNeedsDrain) {
-      this.checkWritable(signal)
-      this.stats.drainWaits++
-      await new Promise<void>((resolve, reject) => {
-        const s = this.stream
-        const done = (): void => {
-          s.removeEventListener('drain', onDrain)
-          s.removeEventListener('close', onClose)
-          signal?.removeEventListener('abort', onAbort)
-        }
-        const onDrain = (): void => { done(); resolve() }
-        const onClose = (evt: StreamCloseEvent): void => { done(); reject(this.failure ?? new StreamClosedError('write', s.status, { cause: evt.error })) }
-        const onAbort = (): void => { done(); reject(new AbortError('write', { cause: signal?.reason })) }
-        s.addEventListener('drain', onDrain)
-        s.addEventListener('close', onClose)
-        signal?.addEventListener('abort', onAbort)
-      })
-      // the 'drain' listener of the stream itself resumes sending in a microtask
-      // queued before ours, which may set writableNeedsDrain again: loop
+    if (this.drainWaiters++ === 0) {
+      this.drainStartedAt = Date.now()
+      this.drainExpected = this.stream.writeBufferLength
+      this.schedule()
+    }
+    try {
+      while (this.stream.writableNeedsDrain) {
+        this.checkWritable(signal)
+        this.stats.drainWaits++
+        await new Promise<void>((resolve, reject) => {
+          const s = this.stream
+          const done = (): void => {
+            s.removeEventListener('drain', onDrain)
+            s.removeEventListener('close', onClose)
+            signal?.removeEventListener('abort', onAbort)
+            this.failWaiters.delete(onFail)
+          }
+          const onDrain = (): void => { done(); resolve() }
+          const onClose = (evt: StreamCloseEvent): void => { done(); reject(this.failure ?? new StreamClosedError('write', s.status, { cause: evt.error })) }
+          const onAbort = (): void => { done(); reject(new AbortError('write', { cause: signal?.reason })) }
+          const onFail = (): void => { done(); reject(this.failure) }
+          s.addEventListener('drain', onDrain)
+          s.addEventListener('close', onClose)
+          signal?.addEventListener('abort', onAbort)
+          this.failWaiters.add(onFail)
+        })
+        // the 'drain' listener of the stream itself resumes sending in a microtask
+        // queued before ours, which may set writableNeedsDrain again: loop
+      }
+    } finally {
+      this.drainWaiters--
     }
   }
 
@@ -349,8 +478,111 @@ class StreamCodec implements WiresealStream {
   abort (err: Error): void {
     this.failure ??= err instanceof WiresealError ? err : new StreamClosedError('read', 'aborted', { cause: err })
     this.buf.consume(this.buf.byteLength)
+    this.rxBytes = 0
+    this.assembledBytes = 0
+    this.release()
     this.stream.abort(err)
     this.notify()
+    for (const fail of [...this.failWaiters]) fail()
+  }
+
+  // ---- deadlines and budget ----
+
+  /** Time allowed for `bytes`: base + bytes / minimum rate (ms). */
+  private allowance (bytes: number): number {
+    return this.baseMs + bytes * this.msPerByte
+  }
+
+  /** The arriving frame's total size once its prefix is read, else 0. */
+  private rxExpected (): number {
+    return this.rxSized ? this.rxPrefixBytes + this.rxLength : 0
+  }
+
+  /** The earliest deadline in force (Infinity: none). */
+  private nextDeadline (): number {
+    let at = Infinity
+    if (this.drainWaiters > 0) at = this.drainStartedAt + this.allowance(this.drainExpected)
+    if (this.chunkedStartedAt >= 0) at = Math.min(at, this.chunkedStartedAt + this.allowance(this.chunkedExpected))
+    // While the reader keeps the stream paused the remote cannot send: its clocks stop.
+    if (!this.paused) {
+      if (this.rxBytes > 0) at = Math.min(at, this.rxStartedAt + this.allowance(this.rxExpected()))
+      else if (this.waitingSince >= 0 && this.idleMs < Infinity) at = Math.min(at, Math.max(this.lastByteAt, this.waitingSince) + this.idleMs)
+    }
+    return at
+  }
+
+  /** The deadline missed at `now`, if any. */
+  private overdue (now: number): DeadlineError | undefined {
+    if (this.drainWaiters > 0) {
+      const limit = this.allowance(this.drainExpected)
+      if (now >= this.drainStartedAt + limit) return new DeadlineError('write', 'drain', limit, Math.max(0, this.drainExpected - this.stream.writeBufferLength), this.drainExpected)
+    }
+    if (this.chunkedStartedAt >= 0) {
+      const limit = this.allowance(this.chunkedExpected)
+      if (now >= this.chunkedStartedAt + limit) return new DeadlineError('read', 'chunked', limit, this.assembledBytes, this.chunkedExpected)
+    }
+    if (this.paused) return undefined
+    if (this.rxBytes > 0) {
+      const limit = this.allowance(this.rxExpected())
+      if (now >= this.rxStartedAt + limit) return new DeadlineError('read', 'frame', limit, this.rxBytes, this.rxExpected())
+    } else if (this.waitingSince >= 0 && now >= Math.max(this.lastByteAt, this.waitingSince) + this.idleMs) {
+      return new DeadlineError('read', 'idle', this.idleMs, 0, 0)
+    }
+    return undefined
+  }
+
+  /** Arms the one timer for the earliest deadline (it re-arms itself for later ones when it fires). */
+  private schedule (): void {
+    if (this.failure !== undefined) return
+    const at = this.nextDeadline()
+    if (at === Infinity || (this.timer !== undefined && this.timerAt <= at)) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(this.onTimer, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - Date.now()))))
+    // A deadline never keeps the process alive on its own.
+    this.timer.unref?.()
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined
+    this.timerAt = Infinity
+    if (this.failure !== undefined) return
+    const missed = this.overdue(Date.now())
+    if (missed !== undefined) this.abort(missed)
+    else this.schedule()
+  }
+
+  /** Reserves what the stream holds now (arriving frame + chunked message); on refusal the stream is reset. */
+  private hold (): boolean {
+    const scope = this.scope
+    if (scope === undefined) return true
+    if (this.closed) {
+      this.release()
+      return true
+    }
+    const want = this.rxBytes + this.assembledBytes
+    const delta = want - this.reserved
+    if (delta === 0) return true
+    if (delta < 0) {
+      this.budget.release(scope, -delta)
+      this.reserved = want
+      return true
+    }
+    const refused: BufferBudgetError | undefined = this.budget.reserve(scope, delta)
+    if (refused === undefined) {
+      this.reserved = want
+      return true
+    }
+    this.abort(refused)
+    return false
+  }
+
+  private release (): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = Infinity
+    if (this.scope !== undefined && this.reserved > 0) this.budget.release(this.scope, this.reserved)
+    this.reserved = 0
   }
 
   // ---- read ----
@@ -362,11 +594,75 @@ class StreamCodec implements WiresealStream {
     this.stats.bytesRead += data.byteLength
     const held = this.buf.byteLength
     if (held > this.stats.maxBufferedBytes) this.stats.maxBufferedBytes = held
-    if (!this.paused && !this.resuming && held >= Math.max(this.highWaterMark, this.need)) this.pause()
+    const now = Date.now()
+    this.lastByteAt = now
+    let bad: WiresealError<object> | undefined
+    if (data instanceof Uint8Array) bad = this.scan(data, now)
+    else for (const chunk of data) if ((bad = this.scan(chunk, now)) !== undefined) break
+    if (bad !== undefined) {
+      // Bad framing: the stream is lost; the reader sees the error.
+      this.abort(bad)
+      return
+    }
+    if (!this.hold()) return
+    if (this.rxBytes > 0) this.schedule()
+    // Pause only once a whole frame waits: a frame larger than the mark is read whole.
+    if (!this.paused && !this.resuming && held >= this.highWaterMark && held > this.rxBytes) this.pause()
     this.notify()
   }
 
+  /**
+   * Follows frame boundaries through newly arrived bytes, so the frame still
+   * arriving is known without re-reading the buffer. A length prefix over
+   * `maxFrameBytes` is refused as soon as its bytes say so (later bytes only
+   * add), before any byte of the body is kept.
+   */
+  private scan (chunk: Uint8Array, now: number): WiresealError<object> | undefined {
+    const n = chunk.length
+    let i = 0
+    while (i < n) {
+      if (this.rxSized) {
+        const left = this.rxPrefixBytes + this.rxLength - this.rxBytes
+        const take = Math.min(left, n - i)
+        i += take
+        this.rxBytes += take
+        if (take === left) this.endFrame()
+        continue
+      }
+      if (this.rxBytes === 0) this.rxStartedAt = now
+      const k = this.rxPrefixBytes
+      // A longer (minimal) prefix encodes at least 2^(7k) > maxFrameBytes: an oversized claim.
+      if (k >= this.maxPrefixBytes) return new SizeLimitError('frame', this.maxFrameBytes, 2 ** (7 * k))
+      const b = chunk[i++] as number
+      this.rxLength += (b & 0x7f) * 2 ** (7 * k)
+      this.rxPrefixBytes = k + 1
+      this.rxBytes++
+      if (this.rxLength > this.maxFrameBytes) return new SizeLimitError('frame', this.maxFrameBytes, this.rxLength)
+      if ((b & 0x80) === 0) {
+        if (b === 0 && k > 0) return new MalformedInputError('stream-frame', 'non-minimal length prefix')
+        this.rxSized = true
+        if (this.rxLength === 0) this.endFrame()
+      }
+    }
+    return undefined
+  }
+
+  /** The arriving frame is complete: its bytes are no longer held against the budget. */
+  private endFrame (): void {
+    this.rxBytes = 0
+    this.rxPrefixBytes = 0
+    this.rxLength = 0
+    this.rxSized = false
+  }
+
   private readonly onEnd = (): void => { this.notify() }
+
+  private readonly onClose = (): void => {
+    // Nothing more arrives: an unfinished frame can only end as a truncation, reported by the next read.
+    this.closed = true
+    this.release()
+    this.notify()
+  }
 
   private notify (): void {
     const wake = this.wake
@@ -374,20 +670,12 @@ class StreamCodec implements WiresealStream {
     wake?.()
   }
 
-  private attach (): void {
-    if (this.attached) return
-    this.attached = true
-    // Adding a 'message' listener makes the stream dispatch what it buffered before.
-    this.stream.addEventListener('message', this.onMessage)
-    this.stream.addEventListener('remoteCloseWrite', this.onEnd)
-    this.stream.addEventListener('close', this.onEnd)
-  }
-
   private pause (): void {
     const s = this.stream
     if (s.readStatus !== 'readable') return
     s.pause()
     this.paused = true
+    this.pausedAt = Date.now()
     this.stats.pauses++
     // While paused, the remote may still send the window it was granted. yamux
     // grows a stream's window up to 16 MiB but resets a paused stream whose read
@@ -402,6 +690,11 @@ class StreamCodec implements WiresealStream {
   private resume (): void {
     if (!this.paused) return
     this.paused = false
+    // The remote could not send while paused: that time does not count against it.
+    const pausedFor = Date.now() - this.pausedAt
+    this.rxStartedAt += pausedFor
+    this.lastByteAt += pausedFor
+    this.schedule()
     if (this.stream.readStatus !== 'paused') return
     // resume() dispatches buffered data synchronously and only then tells yamux
     // to grant window again: pausing from inside that dispatch would be undone
@@ -412,7 +705,8 @@ class StreamCodec implements WiresealStream {
     } finally {
       this.resuming = false
     }
-    if (this.buf.byteLength >= Math.max(this.highWaterMark, this.need)) this.pause()
+    const held = this.buf.byteLength
+    if (held >= this.highWaterMark && held > this.rxBytes) this.pause()
   }
 
   /** Fails the stream on bad framing: abort it, drop what was buffered, throw. */
@@ -421,35 +715,22 @@ class StreamCodec implements WiresealStream {
     throw err
   }
 
-  /** A complete frame body from `buf`, or undefined when more bytes are needed. */
+  /** The first complete frame's body from `buf`, or undefined when none is complete yet. */
   private takeFrame (): Uint8Array | undefined {
-    const available = this.buf.byteLength
-    if (available === 0) return undefined
+    // Bytes before the arriving frame belong to complete frames, their prefixes checked by scan().
+    if (this.buf.byteLength <= this.rxBytes) return undefined
     let length = 0
-    let prefix: number
-    for (let i = 0; ; i++) {
-      if (i >= available) return undefined
-      // A longer (minimal) prefix encodes at least 2^(7i) > maxFrameBytes: an oversized claim.
-      if (i >= this.maxPrefixBytes) this.fail(new SizeLimitError('frame', this.maxFrameBytes, 2 ** (7 * i)))
-      const b = this.buf.get(i)
-      length += (b & 0x7f) * 2 ** (7 * i)
-      // Checked on every byte: later bytes only add, so the claim is refused before the body arrives.
-      if (length > this.maxFrameBytes) this.fail(new SizeLimitError('frame', this.maxFrameBytes, length))
-      if ((b & 0x80) === 0) {
-        if (b === 0 && i > 0) this.fail(new MalformedInputError('stream-frame', 'non-minimal length prefix'))
-        prefix = i + 1
-        break
-      }
-    }
+    let prefix = 0
+    let b: number
+    do {
+      b = this.buf.get(prefix)
+      length += (b & 0x7f) * 2 ** (7 * prefix)
+      prefix++
+    } while ((b & 0x80) !== 0)
     const total = prefix + length
-    if (available < total) {
-      this.need = total
-      return undefined
-    }
     // A view when the frame lies in one chunk; one copy when it spans chunks.
     const body = this.buf.subarray(prefix, total)
     this.buf.consume(total)
-    this.need = 0
     this.stats.framesRead++
     return body
   }
@@ -467,7 +748,6 @@ class StreamCodec implements WiresealStream {
   }
 
   private async nextFrame (signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    this.attach()
     while (true) {
       if (signal?.aborted === true) throw new AbortError('read', { cause: signal.reason })
       if (this.failure !== undefined) throw this.failure
@@ -479,7 +759,8 @@ class StreamCodec implements WiresealStream {
       const s = this.stream
       if (isReadEnded(s) && s.readBufferLength === 0) {
         if (isBroken(s)) throw new StreamClosedError('read', s.status)
-        if (this.buf.byteLength > 0) this.fail(new MalformedInputError('stream-frame', `truncated: stream ended with ${this.buf.byteLength} of ${this.need > 0 ? this.need : '?'} frame bytes`))
+        const held = this.buf.byteLength
+        if (held > 0) this.fail(new MalformedInputError('stream-frame', `truncated: stream ended with ${held} of ${this.rxSized ? this.rxPrefixBytes + this.rxLength : '?'} frame bytes`))
         return undefined
       }
       // Need more bytes: let the remote send (a frame bigger than the mark is read whole).
@@ -489,17 +770,23 @@ class StreamCodec implements WiresealStream {
   }
 
   private async waitForData (signal: AbortSignal | undefined): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.wake = undefined
-        reject(new AbortError('read', { cause: signal?.reason }))
-      }
-      this.wake = () => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
+    this.waitingSince = Date.now()
+    if (this.idleMs < Infinity) this.schedule()
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          this.wake = undefined
+          reject(new AbortError('read', { cause: signal?.reason }))
+        }
+        this.wake = () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+      })
+    } finally {
+      this.waitingSince = -1
+    }
   }
 
   /**
@@ -509,7 +796,6 @@ class StreamCodec implements WiresealStream {
    */
   private takeBuffered (signal: AbortSignal | undefined): Uint8Array | undefined {
     if (this.readChain !== undefined || this.failure !== undefined || signal?.aborted === true) return undefined
-    this.attach()
     const frame = this.takeFrame()
     if (frame !== undefined && this.buf.byteLength < this.highWaterMark) this.resume()
     return frame
@@ -544,39 +830,48 @@ class StreamCodec implements WiresealStream {
   /**
    * A chunked head and the chunk frames that follow it: the head's signature
    * and replay state are checked first, then every chunk is verified against
-   * the signed Merkle root as it arrives (nothing unverified is kept).
+   * the signed Merkle root as it arrives (nothing unverified is kept). The
+   * chunks must all arrive within the deadline of their total size, and the
+   * verified chunks held meanwhile are reserved in the budget.
    */
   private async openChunked<T>(head: Uint8Array, signal: AbortSignal | undefined): Promise<OpenAccepted<T> | undefined> {
-    const rx = this.codec.openChunked<T>(head, { channel: this.channel, types: this.types })
+    const rx = this.codec.openChunked<T>(head, this.openOptions)
     if (!rx.ok) return this.rejected(rx, head.length)
-    for (let i = 0; i < rx.chunkCount; i++) {
-      const frame = this.takeBuffered(signal) ?? await this.readFrame({ signal })
-      if (frame === undefined) this.fail(new MalformedInputError('stream-frame', `stream ended after ${i} of ${rx.chunkCount} chunks`))
-      const verdict = rx.accept(frame)
-      if (!verdict.ok) {
-        // The head is authenticated, so its chunk count is trusted: skip the rest of this payload's frames.
-        for (let rest = i + 1; rest < rx.chunkCount; rest++) {
-          if ((this.takeBuffered(signal) ?? await this.readFrame({ signal })) === undefined) break
+    // Each chunk frame carries at most chunkBytes of payload plus its proof and framing.
+    this.chunkedExpected = rx.chunkCount * (this.limits.chunkBytes + this.limits.envelopeOverheadBytes)
+    this.chunkedStartedAt = Date.now()
+    this.schedule()
+    try {
+      for (let i = 0; i < rx.chunkCount; i++) {
+        const frame = this.takeBuffered(signal) ?? await this.readFrame({ signal })
+        if (frame === undefined) this.fail(new MalformedInputError('stream-frame', `stream ended after ${i} of ${rx.chunkCount} chunks`))
+        const verdict = rx.accept(frame)
+        if (!verdict.ok) {
+          // The head is authenticated, so its chunk count is trusted: skip the rest of this payload's frames.
+          for (let rest = i + 1; rest < rx.chunkCount; rest++) {
+            if ((this.takeBuffered(signal) ?? await this.readFrame({ signal })) === undefined) break
+          }
+          return this.rejected({ ok: false, reason: verdict.reason === 'bad-proof' ? 'digest-mismatch' : 'malformed', detail: `chunk ${i}: ${verdict.reason}` }, frame.length)
         }
-        return this.rejected({ ok: false, reason: verdict.reason === 'bad-proof' ? 'digest-mismatch' : 'malformed', detail: `chunk ${i}: ${verdict.reason}` }, frame.length)
+        this.assembledBytes += frame.length
+        if (!this.hold()) throw this.failure as Error
       }
+    } finally {
+      this.chunkedStartedAt = -1
+      this.assembledBytes = 0
+      if (this.failure === undefined) this.hold()
     }
     return this.check(rx.finish(), head.length)
   }
 
   /** Opens one frame; a refusal is thrown, skipped or reported per `onReject`. */
   private open<T>(frame: Uint8Array): OpenAccepted<T> | undefined {
-    return this.check(this.codec.open<T>(frame, { channel: this.channel, types: this.types }), frame.length)
+    return this.check(this.codec.open<T>(frame, this.openOptions), frame.length)
   }
 
-  /** Applies the negotiated codec rule to an open result; a refusal is thrown, skipped or reported per `onReject`. */
+  /** An open result: accepted, or refused and thrown, skipped or reported per `onReject`. */
   private check<T>(result: OpenResult<T>, frameBytes: number): OpenAccepted<T> | undefined {
-    if (result.ok) {
-      if (this.expectSerializer === undefined) return result
-      if (result.serializer === this.expectSerializer && (result.compression === this.expectCompression || result.compression === 0)) return result
-      return this.rejected({ ok: false, reason: 'unknown-codec', detail: `serializer ${result.serializer} / compression ${result.compression} on ${this.channel}` }, frameBytes)
-    }
-    return this.rejected(result, frameBytes)
+    return result.ok ? result : this.rejected(result, frameBytes)
   }
 
   private rejected (r: OpenRejected, frameBytes: number): undefined {
