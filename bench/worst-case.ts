@@ -71,7 +71,7 @@ export const craftedCaseName = (id: string): string => `crafted ${id}`
  */
 const SUITE_SETTINGS: Readonly<Record<Exclude<BenchMode, 'smoke'>, Parameters<typeof createSettings>[0]>> = Object.freeze({
   full: { mode: 'full', warmupMs: 20, batchMs: 4, warmupRounds: 2, rounds: 15, maxGroupMs: 500, minRounds: 7, allocations: false },
-  quick: { mode: 'quick', warmupMs: 0, batchMs: 2, warmupRounds: 1, rounds: 7, maxGroupMs: 150, minRounds: 5, allocations: false }
+  quick: { mode: 'quick', warmupMs: 0, batchMs: 2, warmupRounds: 1, rounds: 7, maxGroupMs: 120, minRounds: 5, allocations: false }
 })
 
 function suiteSettings (run: BenchSettings): BenchSettings {
@@ -79,7 +79,7 @@ function suiteSettings (run: BenchSettings): BenchSettings {
 }
 
 /** Memory readings per case (median of this many `open()` calls). */
-const MEMORY_REPS: Readonly<Record<BenchMode, number>> = Object.freeze({ full: 3, quick: 3, smoke: 1 })
+const MEMORY_REPS: Readonly<Record<BenchMode, number>> = Object.freeze({ full: 3, quick: 1, smoke: 1 })
 
 function sizeLabel (n: number): string {
   return n >= 1_048_576 ? `${n / 1_048_576} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`
@@ -265,10 +265,10 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
       }
     }
   }
-  return report(results, sizes)
+  return report(results, sizes, reps)
 }
 
-function report (results: readonly PairAtSize[], sizes: readonly number[]): SuiteOutput {
+function report (results: readonly PairAtSize[], sizes: readonly number[], reps: number): SuiteOutput {
   const x = (r: number): string => Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a'
   const ns = (v: number): string => Number.isFinite(v) ? v < 10 ? v.toFixed(2) : v.toFixed(1) : 'n/a'
   const summaryRows: Array<Array<string | number>> = []
@@ -348,7 +348,7 @@ function report (results: readonly PairAtSize[], sizes: readonly number[]): Suit
     'CPU: `codec.open()` of the same envelope every round (receiver with `replay: false`), ordinary and crafted cases interleaved in one group; ' +
       'ns/B = median time per op / decompressed bytes; "ns per wire B" = median time per op / envelope bytes received (the amplification an attacker gets per byte sent).',
     'Memory: (envelope bytes + peak V8 heap growth during one open(), from GCProfiler\'s pre-GC statistics and the final reading, after a full GC, ' +
-      '+ ArrayBuffer growth at its end, at least the decompressed payload when compressed; median of a few calls) / decompressed bytes. ' +
+      `+ ArrayBuffer growth at its end, at least the decompressed payload when compressed; median of ${reps} call(s)) / decompressed bytes. ` +
       'Native allocations outside V8 and Node\'s allocator (zlib/zstd state, snappy-napi output) are not counted beyond that floor.',
     'A crafted payload is usually refused ("open() result"): the receiver has done the decompression and decoding work by then, which is what is measured.'
   ]
