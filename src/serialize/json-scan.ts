@@ -149,7 +149,8 @@ class Scan {
       if (!isDigit(buf[pos])) this.failAt(pos, 'bad exponent')
       while (isDigit(buf[pos])) pos++
     }
-    this.steps += pos - this.pos
+    // the scanner's loop counted the first byte
+    this.steps += pos - this.pos - 1
     this.pos = pos
   }
 
@@ -168,7 +169,7 @@ class Scan {
     for (let i = 0; i < word.length; i++) {
       if (buf[pos + i] !== word[i]) this.failAt(pos + i, 'bad literal')
     }
-    this.steps += word.length
+    this.steps += word.length - 1
     this.pos = pos + word.length
   }
 }
