@@ -6,7 +6,9 @@
  */
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { CliUsageError, readFileInput, writeOutput } from './io.js'
+import { statSync, type Stats } from 'node:fs'
+import { decodeBase64 } from '../serialize/base64.js'
+import { CliUsageError, DEFAULT_INPUT_WAIT_MS, readAnyFile, writeOutput } from './io.js'
 
 /** On-disk key file, version 1. */
 export interface KeyFile {
@@ -17,12 +19,15 @@ export interface KeyFile {
   privateKey: string
 }
 
-/** Key types `keygen` accepts, as the CLI spells them. */
-export const KEY_TYPES = { ed25519: 'Ed25519', secp256k1: 'secp256k1', ecdsa: 'ECDSA' } as const
+/** Key types `keygen` accepts, as the CLI spells them (a Map: no inherited names such as `constructor`). */
+export const KEY_TYPES: ReadonlyMap<string, 'Ed25519' | 'secp256k1' | 'ECDSA'> = new Map([['ed25519', 'Ed25519'], ['secp256k1', 'secp256k1'], ['ecdsa', 'ECDSA']])
+
+/** Largest key file read (a libp2p protobuf key in base64 JSON is well under 1 KiB). */
+export const MAX_KEY_FILE_BYTES = 64 * 1024
 
 /** Generates a key of the given CLI type name. */
 export async function generateKey (type: string): Promise<PrivateKey> {
-  const libp2pType = KEY_TYPES[type.toLowerCase() as keyof typeof KEY_TYPES]
+  const libp2pType = KEY_TYPES.get(type.toLowerCase())
   if (libp2pType === undefined) throw new CliUsageError(`unknown key type "${type}": use ed25519, secp256k1 or ecdsa`)
   return await generateKeyPair(libp2pType)
 }
@@ -39,21 +44,55 @@ export function writeKeyFile (path: string | undefined, key: PrivateKey): KeyFil
   return file
 }
 
-/** Reads and validates a key file. */
-export function readKeyFile (path: string): PrivateKey {
-  const text = new TextDecoder().decode(readFileInput(path, 64 * 1024))
-  let parsed: Partial<KeyFile>
+function notKeyFile (path: string, why: string): CliUsageError {
+  return new CliUsageError(`${path} is not a wireseal key file (${why})`, 'create one with `wireseal keygen --out FILE`')
+}
+
+/**
+ * Reads and validates a key file: a regular file or a pipe (`--key <(...)`),
+ * readable by its owner only, at most {@link MAX_KEY_FILE_BYTES}, read within
+ * `waitMs`; strict JSON with canonical base64 (RFC 4648) and an `id` and
+ * `type` that match the key.
+ */
+export async function readKeyFile (path: string, waitMs = DEFAULT_INPUT_WAIT_MS): Promise<PrivateKey> {
+  let st: Stats
   try {
-    parsed = JSON.parse(text) as Partial<KeyFile>
+    st = statSync(path)
+  } catch (err) {
+    throw new CliUsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  if (!st.isFile() && !st.isFIFO()) throw new CliUsageError(`cannot use ${path} as a key: not a regular file or a pipe`)
+  // A private key readable by others is compromised, as ssh refuses such keys.
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0')
+    throw new CliUsageError(`${path} is accessible to group or others (mode ${mode})`, `run \`chmod 600 ${path}\` if it is yours and was not exposed, else make a new key`)
+  }
+  const bytes = await readAnyFile(path, MAX_KEY_FILE_BYTES, { waitMs, expect: { dev: st.dev, ino: st.ino } })
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch {
-    throw new CliUsageError(`${path} is not a wireseal key file (invalid JSON)`)
+    throw notKeyFile(path, 'not UTF-8')
   }
-  if (typeof parsed !== 'object' || parsed === null || typeof parsed.privateKey !== 'string') {
-    throw new CliUsageError(`${path} is not a wireseal key file (no privateKey)`)
-  }
+  let parsed: unknown
   try {
-    return privateKeyFromProtobuf(Buffer.from(parsed.privateKey, 'base64'))
+    parsed = JSON.parse(text)
+  } catch {
+    throw notKeyFile(path, 'invalid JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notKeyFile(path, 'not a JSON object')
+  const file = parsed as Partial<Record<keyof KeyFile, unknown>>
+  if (file.version !== 1) throw notKeyFile(path, `unsupported version ${JSON.stringify(file.version) ?? 'undefined'}`)
+  if (typeof file.privateKey !== 'string') throw notKeyFile(path, 'no privateKey')
+  const der = decodeBase64(file.privateKey)
+  if (der === undefined) throw notKeyFile(path, 'privateKey is not canonical base64: no spaces, line breaks or other characters around it')
+  let key: PrivateKey
+  try {
+    key = privateKeyFromProtobuf(der)
   } catch {
     throw new CliUsageError(`${path} holds an unreadable private key`)
   }
+  if (file.type !== undefined && file.type !== key.type) throw notKeyFile(path, `type ${JSON.stringify(file.type)} does not match the key (${key.type})`)
+  if (file.id !== undefined && file.id !== key.publicKey.toString()) throw notKeyFile(path, 'id does not match the key')
+  return key
 }

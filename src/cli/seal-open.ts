@@ -5,7 +5,6 @@
  * @module
  */
 import { join } from 'node:path'
-import { mkdirSync } from 'node:fs'
 import { createCodec, type OpenResult } from '../codec.js'
 import { defaultSerializerRegistry } from '../serialize/registry.js'
 import { SerializerId, type MessageType } from '../serialize/types.js'
@@ -14,7 +13,8 @@ import { createSequencer } from '../replay/sequencer.js'
 import { CompressionId, type CompressionName } from '../compress/types.js'
 import { DEFAULT_LIMITS } from '../limits.js'
 import { UnknownCodecError, WiresealError } from '../errors.js'
-import { CliUsageError, readInput, writeOutput } from './io.js'
+import { CliUsageError, DEFAULT_INPUT_WAIT_MS, readInput, writeOutput } from './io.js'
+import { DEFAULT_LOCK_WAIT_MS, msFlag, REPLAY_FILE, SEQUENCER_FILE, withStateDir } from './state.js'
 import { readKeyFile } from './keyfile.js'
 
 const textDecoder = new TextDecoder()
@@ -35,15 +35,6 @@ function required (values: Record<string, unknown>, flag: string): string {
   return v
 }
 
-function stateDir (dir: string): string {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-  } catch (err) {
-    throw new CliUsageError(`cannot use --state ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-  }
-  return dir
-}
-
 /** Converts a JSON value in the json serializer's format into a typed value. */
 function valueFromJson (type: MessageType, jsonBytes: Uint8Array): unknown {
   const json = registry.get(type.id, SerializerId.json)
@@ -62,35 +53,48 @@ export function valueToJson (typeId: number, value: unknown): unknown {
 
 /** `wireseal seal`. */
 export async function runSeal (v: Record<string, string | boolean | undefined>): Promise<number> {
-  const key = readKeyFile(required(v, 'key'))
+  const lockWait = msFlag(v, 'lock-wait', DEFAULT_LOCK_WAIT_MS)
+  const inputWait = msFlag(v, 'input-wait', DEFAULT_INPUT_WAIT_MS)
   const type = messageType(v.type as string | undefined)
   const channel = required(v, 'channel')
   const serializerName = (v.serializer as string | undefined) ?? 'protobuf'
   if (!registry.has(type, serializerName)) throw new CliUsageError(`unknown --serializer "${serializerName}" for ${type.name}`)
   const compression = (v.compression as string | undefined) ?? 'auto'
-  if (compression !== 'auto' && !(compression in CompressionId)) throw new CliUsageError(`unknown --compression "${compression}": use auto, none, snappy, gzip or zstd`)
-  const value = valueFromJson(type, await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxPayloadBytes * 2))
-  const state = v.state as string | undefined
-  const sequencer = createSequencer(state === undefined ? {} : { path: join(stateDir(state), 'sequencer.json') })
-  const codec = createCodec({ privateKey: key, sequencer, replay: false })
-  const envelope = codec.seal(type, value, { channel, serializer: serializerName, compression: compression as 'auto' | CompressionName })
+  // Own properties only: `in` would take `toString` or `constructor` for a compression.
+  if (compression !== 'auto' && !Object.hasOwn(CompressionId, compression)) throw new CliUsageError(`unknown --compression "${compression}": use auto, none, snappy, gzip or zstd`)
+  const key = await readKeyFile(required(v, 'key'), inputWait)
+  const value = valueFromJson(type, await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxPayloadBytes * 2, { waitMs: inputWait }))
+  // The state directory is locked from reading the reservation to writing it back.
+  const envelope = await withStateDir(v.state as string | undefined, lockWait, async (dir) => {
+    const sequencer = createSequencer(dir === undefined ? {} : { path: join(dir, SEQUENCER_FILE), lockWaitMs: lockWait })
+    try {
+      const codec = createCodec({ privateKey: key, sequencer, replay: false })
+      return codec.seal(type, value, { channel, serializer: serializerName, compression: compression as 'auto' | CompressionName })
+    } finally {
+      sequencer.close()
+    }
+  })
   writeOutput(v.out as string | undefined, envelope)
   return 0
 }
 
 /** `wireseal open`. Exit 0 and JSON on stdout when accepted; exit 1 and the reason on stderr otherwise. */
 export async function runOpen (v: Record<string, string | boolean | undefined>): Promise<number> {
+  const lockWait = msFlag(v, 'lock-wait', DEFAULT_LOCK_WAIT_MS)
+  const inputWait = msFlag(v, 'input-wait', DEFAULT_INPUT_WAIT_MS)
   const channel = required(v, 'channel')
   const types = v.type === undefined ? undefined : [messageType(v.type as string).id]
-  const bytes = await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes)
-  const state = v.state as string | undefined
-  const replay = createReplayGuard(state === undefined ? {} : { path: join(stateDir(state), 'replay.json') })
-  let result: OpenResult
-  try {
-    result = createCodec({ replay }).open(bytes, { channel, types })
-  } finally {
-    await replay.close()
-  }
+  const bytes = await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes, { waitMs: inputWait })
+  // The state directory is locked from reading the replay state to writing it back, so two
+  // processes never both accept one envelope nor lose each other's update.
+  const result: OpenResult = await withStateDir(v.state as string | undefined, lockWait, async (dir) => {
+    const replay = createReplayGuard(dir === undefined ? {} : { path: join(dir, REPLAY_FILE), lockWaitMs: lockWait })
+    try {
+      return createCodec({ replay }).open(bytes, { channel, types })
+    } finally {
+      await replay.close()
+    }
+  })
   if (!result.ok) {
     process.stderr.write(`wireseal: rejected: ${result.reason} (${result.detail})\n`)
     return 1
