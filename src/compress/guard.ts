@@ -1,17 +1,88 @@
 /**
- * Shared guards of every decompressor: the output cap is validated once, and
- * whatever a backend library throws is turned into a wireseal error so that
- * only {@link MalformedInputError} and {@link SizeLimitError} leave
- * `decompress`.
+ * Shared guards of every compressor: arguments are validated once, in
+ * {@link defineCompressor}, before any backend sees them; whatever a backend
+ * library throws is turned into a wireseal error so that only
+ * {@link MalformedInputError} and {@link SizeLimitError} leave `decompress`
+ * (and {@link InvalidConfigError} for a bad cap).
  *
  * @module
  */
 import { InvalidConfigError, MalformedInputError, SizeLimitError } from '../errors.js'
+import type { CompressionName, Compressor } from './types.js'
+
+/**
+ * Most gzip members or zstd frames (skippable frames included) one
+ * `decompress` call accepts: 64. wireseal's compressors write exactly one;
+ * RFC 1952 2.2 and RFC 8878 3.1 allow a series, which other encoders use
+ * sparingly (pzstd: a frame and a skippable frame per chunk of several MiB;
+ * bgzip: one member per 64 KiB, so BGZF payloads up to 4 MiB pass). Every
+ * member costs node:zlib a fresh inflate state, about 14 us (measured with
+ * test/compress/measure-attacks.ts: 257 empty members in 3.6 ms), so this
+ * bounds that overhead to ~1 ms per call; 100k empty members (2 MB) are
+ * refused at the 65th instead of costing 5 s.
+ */
+export const DEFAULT_MAX_FRAMES = 64
 
 /** Throws {@link InvalidConfigError} unless `maxOutput` is a non-negative safe integer. */
 export function assertCap (maxOutput: number): void {
   if (Number.isSafeInteger(maxOutput) && maxOutput >= 0) return
   throw new InvalidConfigError('maxOutput', `a non-negative safe integer, got ${String(maxOutput)}`)
+}
+
+/** What a value is, for error messages: `null`, `string`, `Array`, `Uint8Array`... */
+function describe (value: unknown): string {
+  if (value === null || typeof value !== 'object') return value === null ? 'null' : typeof value
+  return (value as object).constructor?.name ?? 'object'
+}
+
+/** Throws {@link MalformedInputError} for `format` unless `input` is a `Uint8Array` (a `Buffer` is one). */
+export function assertBytes (format: string, input: unknown): asserts input is Uint8Array {
+  if (input instanceof Uint8Array) return
+  throw new MalformedInputError(format, `input must be a Uint8Array, got ${describe(input)}`)
+}
+
+/** Resolves a `maxFrames` option: `undefined` -> {@link DEFAULT_MAX_FRAMES}, else an integer >= 1. */
+export function maxFramesOption (value: number | undefined): number {
+  const v = value ?? DEFAULT_MAX_FRAMES
+  if (Number.isSafeInteger(v) && v >= 1) return v
+  throw new InvalidConfigError('maxFrames', `a positive integer, got ${String(value)}`)
+}
+
+/** The parts of a {@link Compressor} a backend writes; {@link defineCompressor} adds the argument checks. */
+export interface CompressorSpec {
+  readonly id: number
+  readonly name: CompressionName
+  readonly backend: string
+  /** Called with a checked `Uint8Array`. */
+  compress(input: Uint8Array): Uint8Array
+  /** Called with a checked `Uint8Array` and a checked cap. */
+  decompress(input: Uint8Array, maxOutput: number): Uint8Array
+}
+
+/**
+ * The one way a backend becomes a {@link Compressor}: a frozen object whose
+ * `compress` and `decompress` refuse anything but a `Uint8Array`
+ * ({@link MalformedInputError}) and a cap that is not a non-negative safe
+ * integer ({@link InvalidConfigError}) before the backend runs, so that no
+ * backend library ever sees `null`, a string or an array.
+ */
+export function defineCompressor (spec: CompressorSpec): Compressor {
+  const { id, name, backend } = spec
+  const inner = { compress: spec.compress, decompress: spec.decompress }
+  return Object.freeze({
+    id,
+    name,
+    backend,
+    compress (input: Uint8Array): Uint8Array {
+      assertBytes(name, input)
+      return inner.compress(input)
+    },
+    decompress (input: Uint8Array, maxOutput: number): Uint8Array {
+      assertBytes(name, input)
+      assertCap(maxOutput)
+      return inner.decompress(input, maxOutput)
+    }
+  })
 }
 
 /**

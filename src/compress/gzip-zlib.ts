@@ -1,20 +1,23 @@
 /**
  * gzip (wire id 2, RFC 1952) on `node:zlib`, the accelerated backend.
  *
- * zlib checks headers, CRC-32 and ISIZE of every member and decodes
- * concatenated members; `maxOutputLength` makes it stop once the output
- * passes the cap (it never trusts ISIZE). Two things are added: the error
- * mapping, and a check that zlib consumed the whole input (it silently stops
- * at trailing zero bytes after the last member; we reject any trailing data,
- * like the fflate backend).
+ * Decompression runs the member walk every gzip backend shares
+ * ({@link decodeGzipMembers}: our header parser, trailer check and member
+ * bound) and gives zlib only each member's raw DEFLATE data
+ * (`inflateRawSync`, which reports in `bytesWritten` where the stream ended).
+ * `maxOutputLength` makes zlib stop once a member's output passes what is
+ * left of the cap; it never trusts ISIZE. zlib's own gunzip would skip zero
+ * padding after the last member; the walk rejects any trailing data, like
+ * the portable backend.
  *
  * @module
  */
 import { constants } from 'node:buffer'
-import { gunzipSync, gzipSync, type Gzip } from 'node:zlib'
-import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { crc32, gzipSync, inflateRawSync, type InflateRaw } from 'node:zlib'
+import { SizeLimitError } from '../errors.js'
 import { plain } from './bytes.js'
-import { assertCap, toDecodeError } from './guard.js'
+import { decodeGzipMembers } from './gzip-format.js'
+import { defineCompressor, maxFramesOption, toDecodeError } from './guard.js'
 import { gzipLevel } from './levels.js'
 import { CompressionId, type Compressor } from './types.js'
 
@@ -25,6 +28,11 @@ export interface GzipZlibInit {
    * @default DEFAULT_GZIP_LEVEL (6)
    */
   level?: number
+  /**
+   * Most members one input may hold.
+   * @default DEFAULT_MAX_FRAMES (64)
+   */
+  maxFrames?: number
 }
 
 const MAX_LENGTH = constants.MAX_LENGTH
@@ -40,19 +48,20 @@ const INFLATE_FAST_ROOM = 258
 /** What the `*Sync` convenience methods return with `info: true`. */
 interface SyncInfo {
   buffer: Buffer
-  engine: Gzip
+  engine: InflateRaw
 }
 
-function decompress (input: Uint8Array, maxOutput: number): Uint8Array {
-  assertCap(maxOutput)
+/** One member's DEFLATE data through zlib, at most `maxOutput` bytes; `sizeHint` sizes the output chunk. */
+function inflate (input: Uint8Array, start: number, maxOutput: number, sizeHint: number): { output: Uint8Array, end: number } {
   let result: SyncInfo
   try {
     // maxOutputLength must be in 1..buffer.constants.MAX_LENGTH; a cap of 0 is enforced below.
     const maxOutputLength = Math.min(Math.max(1, maxOutput), MAX_LENGTH)
-    // Output chunks no larger than the cap needs (plus one byte to see an overflow, plus the fast loop's
-    // room): a small message then costs one small allocation instead of zlib's default 16 KiB chunk.
-    const chunkSize = Math.min(maxOutput + 1 + INFLATE_FAST_ROOM, DEFAULT_CHUNK)
-    result = gunzipSync(input, { maxOutputLength, chunkSize, info: true }) as unknown as SyncInfo
+    // Output chunks no larger than the cap (or the claimed size) needs, plus one byte to see an overflow, plus
+    // the fast loop's room: a small message then costs one small allocation instead of zlib's default 16 KiB.
+    const want = sizeHint > 0 ? Math.min(sizeHint, maxOutput) : maxOutput
+    const chunkSize = Math.max(64, Math.min(want + 1 + INFLATE_FAST_ROOM, DEFAULT_CHUNK))
+    result = inflateRawSync(input.subarray(start), { maxOutputLength, chunkSize, info: true }) as unknown as SyncInfo
   } catch (err) {
     if (err instanceof RangeError || (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new SizeLimitError('decompressed', maxOutput, maxOutput + 1)
@@ -61,22 +70,24 @@ function decompress (input: Uint8Array, maxOutput: number): Uint8Array {
   }
   const out = result.buffer
   if (out.length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, out.length)
-  if (result.engine.bytesWritten !== input.length) throw new MalformedInputError('gzip', 'data after the last member')
-  return plain(out)
+  return { output: plain(out), end: start + result.engine.bytesWritten }
 }
 
 /** Creates a gzip compressor on `node:zlib`. */
 export function createGzipZlib (init: GzipZlibInit = {}): Compressor {
   const options = Object.freeze({ level: gzipLevel(init.level) })
-  return Object.freeze({
+  const maxFrames = maxFramesOption(init.maxFrames)
+  return defineCompressor({
     id: CompressionId.gzip,
     name: 'gzip',
     backend: 'node-zlib',
     compress (input: Uint8Array): Uint8Array {
       return plain(gzipSync(input, options))
     },
-    decompress
-  } satisfies Compressor)
+    decompress (input: Uint8Array, maxOutput: number): Uint8Array {
+      return decodeGzipMembers(input, maxOutput, maxFrames, inflate, crc32)
+    }
+  })
 }
 
 /** gzip on `node:zlib` at the default level (`DEFAULT_GZIP_LEVEL`). */

@@ -5,7 +5,10 @@
  *
  * Every `decompress(bytes, maxOutput)` refuses to produce more than
  * `maxOutput` bytes and checks any size the input claims before allocating
- * it; it throws only {@link errors!MalformedInputError} and {@link errors!SizeLimitError}.
+ * it; it throws only {@link errors!MalformedInputError} and {@link errors!SizeLimitError}
+ * (and {@link errors!InvalidConfigError} for a cap that is not a non-negative
+ * safe integer). Every `compress` and `decompress` refuses input that is not a
+ * `Uint8Array` with {@link errors!MalformedInputError}.
  *
  * @module
  */
@@ -18,6 +21,7 @@ export { createGzipZlib, gzipZlib, type GzipZlibInit } from './gzip-zlib.js'
 export { createZstdWasm, zstdWasm, type ZstdWasmInit } from './zstd-wasm.js'
 export { createZstdNapi, zstdNapi, zstdNapiUnavailable, type ZstdNapiInit } from './zstd-napi.js'
 export { DEFAULT_GZIP_LEVEL, DEFAULT_ZSTD_LEVEL } from './levels.js'
+export { DEFAULT_MAX_FRAMES } from './guard.js'
 export { readSnappyLength, type SnappyPreamble } from './snappy-format.js'
 export { scanZstdFrames, ZSTD_MAX_STREAMING_WINDOW, type ZstdScan } from './zstd-format.js'
 export {

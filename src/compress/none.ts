@@ -5,11 +5,11 @@
  * @module
  */
 import { SizeLimitError } from '../errors.js'
-import { assertCap } from './guard.js'
+import { defineCompressor } from './guard.js'
 import { CompressionId, type Compressor } from './types.js'
 
 /** Wire id 0: no compression. Both directions return the input itself (no copy). */
-export const none: Compressor = Object.freeze({
+export const none: Compressor = defineCompressor({
   id: CompressionId.none,
   name: 'none',
   backend: 'none',
@@ -17,7 +17,6 @@ export const none: Compressor = Object.freeze({
     return input
   },
   decompress (input: Uint8Array, maxOutput: number): Uint8Array {
-    assertCap(maxOutput)
     if (input.length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, input.length)
     return input
   }

@@ -14,7 +14,7 @@
  */
 import { MalformedInputError, SizeLimitError } from '../errors.js'
 import { plain } from './bytes.js'
-import { assertCap, toDecodeError } from './guard.js'
+import { defineCompressor, toDecodeError } from './guard.js'
 import { loadOptional, type Optional } from './native.js'
 import { decodeSnappyElements, readSnappyLength } from './snappy-format.js'
 import { CompressionId, type Compressor } from './types.js'
@@ -48,7 +48,7 @@ export const NATIVE_DECODE_MIN = 1280
 const AS_BUFFER = Object.freeze({ asBuffer: true as const })
 
 function create (napi: SnappyNapi): Compressor {
-  return Object.freeze({
+  return defineCompressor({
     id: CompressionId.snappy,
     name: 'snappy',
     backend: 'snappy-napi',
@@ -56,7 +56,6 @@ function create (napi: SnappyNapi): Compressor {
       return plain(napi.compressSync(input))
     },
     decompress (input: Uint8Array, maxOutput: number): Uint8Array {
-      assertCap(maxOutput)
       const { length, offset } = readSnappyLength(input)
       if (length > maxOutput) throw new SizeLimitError('decompressed', maxOutput, length)
       if (length < NATIVE_DECODE_MIN) {
@@ -73,7 +72,7 @@ function create (napi: SnappyNapi): Compressor {
       if (out.length !== length) throw new MalformedInputError('snappy', 'output length differs from the declared length')
       return plain(out)
     }
-  } satisfies Compressor)
+  })
 }
 
 /** Snappy on the native `snappy` package, or `undefined` when it is not installed. */

@@ -3,11 +3,14 @@
  * decoding: it finds every frame and its end from the block headers alone,
  * sums the declared Frame_Content_Size, and bounds the output, so that a claim
  * above the cap is refused before the backend allocates it (the wasm build
- * allocates whatever the first frame header claims).
+ * allocates whatever the first frame header claims). It also bounds the
+ * number of frames, and records the skippable frames so the wasm backend can
+ * leave them out of its heap.
  *
  * @module
  */
 import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { DEFAULT_MAX_FRAMES } from './guard.js'
 
 /** Magic_Number of a zstd frame, 0xFD2FB528 little-endian (3.1.1). */
 const ZSTD_MAGIC = 0xfd2fb528
@@ -36,6 +39,10 @@ export interface ZstdScan {
   readonly outputBound: number
   /** Largest Window_Size among frames without a content size (0 when there are none). */
   readonly maxWindow: number
+  /** Number of frames, skippable ones included. */
+  readonly frames: number
+  /** Skippable frames as `[start, end)` offset pairs, flattened (`[s0, e0, s1, e1, ...]`); empty when there are none. */
+  readonly skippable: readonly number[]
 }
 
 function malformed (reason: string): MalformedInputError {
@@ -54,15 +61,19 @@ function uintle (b: Uint8Array, at: number, n: number): number {
 }
 
 /**
- * Walks all frames of `input`. Throws {@link MalformedInputError} on anything
- * that is not a sequence of complete zstd and skippable frames (bad magic,
- * reserved bit or block type, dictionary frames, truncation), and
- * {@link SizeLimitError} as soon as the declared content sizes plus the
- * sizes of raw and RLE blocks (exact output, known without decoding) exceed
- * `maxOutput`, or when a frame without a content size asks for a window above
- * `max(ZSTD_MAX_STREAMING_WINDOW, maxOutput)`.
+ * Walks all frames of `input`, reading only frame and block headers (time
+ * linear in the number of blocks, no allocation but the skippable list).
+ * Throws {@link MalformedInputError} on anything that is not a sequence of
+ * complete zstd and skippable frames (bad magic, reserved bit or block type,
+ * dictionary frames, truncation, a Frame_Content_Size its blocks cannot
+ * produce), and {@link SizeLimitError} as soon as the declared content sizes
+ * plus the sizes of raw and RLE blocks (exact output, known without decoding)
+ * exceed `maxOutput` (`decompressed`), on frame `maxFrames + 1`
+ * (`compressed-frames`), or when some frame lacks a content size (then every
+ * frame is decoded by streaming, which holds a window) and a frame asks for a
+ * window above `max(ZSTD_MAX_STREAMING_WINDOW, maxOutput)`.
  */
-export function scanZstdFrames (input: Uint8Array, maxOutput: number): ZstdScan {
+export function scanZstdFrames (input: Uint8Array, maxOutput: number, maxFrames: number = DEFAULT_MAX_FRAMES): ZstdScan {
   const n = input.length
   if (n === 0) throw malformed('empty input')
   const windowLimit = Math.max(ZSTD_MAX_STREAMING_WINDOW, maxOutput)
@@ -72,7 +83,12 @@ export function scanZstdFrames (input: Uint8Array, maxOutput: number): ZstdScan 
   /** Output certain to be produced: declared sizes, raw and RLE blocks. */
   let certain = 0
   let maxWindow = 0
+  /** Largest Window_Size of any frame: a streaming decoder refuses it above its limit even with a content size. */
+  let anyWindow = 0
+  let frames = 0
+  const skippable: number[] = []
   while (pos < n) {
+    if (++frames > maxFrames) throw new SizeLimitError('compressed-frames', maxFrames, frames)
     if (n - pos < 4) throw malformed('truncated frame magic')
     const magic = u32le(input, pos)
     if ((magic & 0xfffffff0) === SKIPPABLE_MAGIC) {
@@ -80,6 +96,7 @@ export function scanZstdFrames (input: Uint8Array, maxOutput: number): ZstdScan 
       if (n - pos < 8) throw malformed('truncated skippable frame')
       const size = u32le(input, pos + 4)
       if (size > n - pos - 8) throw malformed('truncated skippable frame')
+      skippable.push(pos, pos + 8 + size)
       pos += 8 + size
       continue
     }
@@ -102,6 +119,7 @@ export function scanZstdFrames (input: Uint8Array, maxOutput: number): ZstdScan 
       const wd = input[pos++] as number
       const base = 2 ** (10 + (wd >>> 3))
       windowSize = base + (base / 8) * (wd & 7)
+      if (windowSize > anyWindow) anyWindow = windowSize
     }
     // 3.1.1.1.3 Dictionary_ID: we have no dictionaries; 0 means none.
     if (didBytes > 0 && uintle(input, pos, didBytes) !== 0) throw malformed('frame needs a dictionary')
@@ -123,6 +141,9 @@ export function scanZstdFrames (input: Uint8Array, maxOutput: number): ZstdScan 
       if (certain > maxOutput) throw new SizeLimitError('decompressed', maxOutput, certain)
     }
     // 3.1.1.2 Blocks: 3-byte header (Last_Block, Block_Type, Block_Size), then the content.
+    /** Most and least this frame's blocks can produce. */
+    let frameBound = 0
+    let frameCertain = 0
     let last = false
     while (!last) {
       if (n - pos < 3) throw malformed('truncated block header')
@@ -144,6 +165,8 @@ export function scanZstdFrames (input: Uint8Array, maxOutput: number): ZstdScan 
       }
       if (n - pos < stored) throw malformed('truncated block')
       pos += stored
+      frameBound += type === 2 ? BLOCK_SIZE_MAX : size
+      if (type !== 2) frameCertain += size
       if (fcs === undefined) {
         outputBound += type === 2 ? BLOCK_SIZE_MAX : size
         if (type !== 2) {
@@ -152,11 +175,14 @@ export function scanZstdFrames (input: Uint8Array, maxOutput: number): ZstdScan 
         }
       }
     }
+    // A declared size the blocks cannot produce fails in libzstd after allocating it: refuse it now.
+    if (fcs !== undefined && (fcs > frameBound || fcs < frameCertain)) throw malformed('content size differs from what the blocks hold')
     // 3.1.1 Content_Checksum: 4 bytes when the descriptor says so.
     if (hasChecksum) {
       if (n - pos < 4) throw malformed('truncated checksum')
       pos += 4
     }
   }
-  return { contentSize, outputBound, maxWindow }
+  if (contentSize === undefined && anyWindow > windowLimit) throw new SizeLimitError('decompressed', windowLimit, anyWindow)
+  return { contentSize, outputBound, maxWindow, frames, skippable }
 }

@@ -13,7 +13,7 @@
  */
 import { MalformedInputError, SizeLimitError } from '../errors.js'
 import { concatChunks, plain } from './bytes.js'
-import { assertCap, toDecodeError } from './guard.js'
+import { defineCompressor, maxFramesOption, toDecodeError } from './guard.js'
 import { zstdLevel } from './levels.js'
 import { loadOptional, type Optional } from './native.js'
 import { CompressionId, type Compressor } from './types.js'
@@ -61,9 +61,14 @@ export interface ZstdNapiInit {
    * @default DEFAULT_ZSTD_LEVEL (1)
    */
   level?: number
+  /**
+   * Most frames (skippable ones included) one input may hold.
+   * @default DEFAULT_MAX_FRAMES (64)
+   */
+  maxFrames?: number
 }
 
-function create (z: ZstdBinding, level: number): Compressor {
+function create (z: ZstdBinding, level: number, maxFrames: number): Compressor {
   // Contexts are reused across calls (creating one costs more than compressing a small message).
   let cctx: CCtx | undefined
   let dctx: DCtx | undefined
@@ -103,7 +108,7 @@ function create (z: ZstdBinding, level: number): Compressor {
     return chunks.length === 0 ? new Uint8Array(0) : concatChunks(chunks, total)
   }
 
-  return Object.freeze({
+  return defineCompressor({
     id: CompressionId.zstd,
     name: 'zstd',
     backend: 'zstd-napi',
@@ -119,8 +124,7 @@ function create (z: ZstdBinding, level: number): Compressor {
       return scratch.slice(0, cctx.compress(scratch, input, level))
     },
     decompress (input: Uint8Array, maxOutput: number): Uint8Array {
-      assertCap(maxOutput)
-      const scan = scanZstdFrames(input, maxOutput)
+      const scan = scanZstdFrames(input, maxOutput, maxFrames)
       dctx ??= new z.DCtx()
       try {
         if (scan.contentSize === undefined) return stream(dctx, input, maxOutput, scan.outputBound)
@@ -132,13 +136,14 @@ function create (z: ZstdBinding, level: number): Compressor {
         throw toDecodeError('zstd', err)
       }
     }
-  } satisfies Compressor)
+  })
 }
 
 /** Creates a zstd compressor on `zstd-napi`; `undefined` when the package is not installed. */
 export function createZstdNapi (init: ZstdNapiInit = {}): Compressor | undefined {
   const level = zstdLevel(init.level)
-  return loaded.loaded ? create(loaded.module, level) : undefined
+  const maxFrames = maxFramesOption(init.maxFrames)
+  return loaded.loaded ? create(loaded.module, level, maxFrames) : undefined
 }
 
 /** zstd on `zstd-napi` at the default level (`DEFAULT_ZSTD_LEVEL`), or `undefined` when it is not installed. */
