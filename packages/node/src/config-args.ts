@@ -59,6 +59,8 @@ export function readFlags (argv: readonly string[], specs: readonly VariableSpec
   for (const [name, s] of byName) options[name] = { type: s.kind === 'boolean' ? 'boolean' : 'string' }
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true })
 
+  // A stray word as the line's subject: quoted when empty or blank-containing, so the line still parses as `<subject>: ...`.
+  const label = (word: string): string => /^[\x21-\x7e]+$/.test(word) ? show(word) : `"${show(word).replace(/"/g, '\\"')}"`
   const values = new Map<string, FlagValue>()
   const flags = specs.map(s => s.flag)
   const reported = new Set<string | number>() // one line per repeated flag and per short-option group
@@ -71,7 +73,7 @@ export function readFlags (argv: readonly string[], specs: readonly VariableSpec
     if (t.kind === 'positional') {
       if (last === 'unknown') continue // most likely the unknown flag's value: one line is enough
       const hint = last === 'boolean' ? `; write ${previous}=${show(t.value)} to give a boolean flag a value` : '; flags take the form --name value or --name=value'
-      problems.push(`${show(t.value)}: unexpected argument${hint}`)
+      problems.push(`${label(t.value)}: unexpected argument${hint}`)
       continue
     }
     const spec = byName.get(t.name)
@@ -82,7 +84,7 @@ export function readFlags (argv: readonly string[], specs: readonly VariableSpec
       if (reported.has(t.index)) continue
       reported.add(t.index)
       const near = suggest(written.startsWith('--') ? written : `-${written}`, flags)
-      problems.push(`${show(written)}: unknown flag${near === undefined ? '' : ` (did you mean ${near}?)`}; see --help`)
+      problems.push(`${label(written)}: unknown flag${near === undefined ? '' : ` (did you mean ${near}?)`}; see --help`)
       if (t.inlineValue !== true) after = 'unknown'
       continue
     }
