@@ -314,7 +314,8 @@ test('--help text lists every flag with its env name and default', () => {
 
 /** The generated part of CONFIGURATION.md, from CONFIG_VARIABLES. */
 function variablesTable (): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|')
+  // `|` would end the cell, `<peer id>` would be read as an HTML tag.
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;')
   const rows = CONFIG_VARIABLES.map(v => {
     const def = v.default === '' ? '*none*' : v.default.includes(' ') ? v.default : `\`${v.default}\``
     return `| \`${v.env}\` | \`${v.flag}\` | ${cell(def)} | ${cell(v.description)} Accepts ${cell(v.expected)}. |`
