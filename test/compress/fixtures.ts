@@ -4,7 +4,7 @@
  * backend under test (bombs are crafted byte by byte from the format specs,
  * or with node:zlib).
  */
-import { crc32 as zlibCrc32, deflateRawSync, constants } from 'node:zlib'
+import { crc32 as zlibCrc32, deflateRawSync, constants, gzipSync } from 'node:zlib'
 
 /** xorshift32: a tiny deterministic PRNG so fixtures are identical on every run. */
 export function prng (seed: number): () => number {
@@ -142,5 +142,55 @@ export function gzipZeros (mib: number): Uint8Array {
   const view = new DataView(out.buffer)
   view.setUint32(at, crc >>> 0, true)
   view.setUint32(at + 4, (mib * 2 ** 20) % 2 ** 32, true)
+  return out
+}
+
+/** `count` copies of `unit`, back to back. */
+export function repeatBytes (unit: Uint8Array, count: number): Uint8Array {
+  const out = new Uint8Array(unit.length * count)
+  for (let i = 0; i < count; i++) out.set(unit, i * unit.length)
+  return out
+}
+
+/** One gzip member of 1,026 bytes of text whose FNAME (RFC 1952 2.3.1) is `bytes` bytes of 'a'. */
+export function gzipLongName (bytes: number): Uint8Array {
+  const body = gzipSync(new TextEncoder().encode('wireseal '.repeat(114)))
+  const out = new Uint8Array(body.length + bytes + 1)
+  out.set(body.subarray(0, 10), 0)
+  out[3] = 0x08
+  out.fill(0x61, 10, 10 + bytes)
+  out.set(body.subarray(10), 11 + bytes)
+  return out
+}
+
+/** The smallest zstd frame: single segment, 1-byte content size 0, one empty last raw block (9 bytes). */
+export const EMPTY_ZSTD_FRAME = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x00, 0x01, 0x00, 0x00)
+
+/** A skippable zstd frame (RFC 8878 3.1.2, magic 0x184D2A50 + `variant`) carrying `bytes` bytes of user data. */
+export function zstdSkippable (bytes: number, variant = 0): Uint8Array {
+  const out = new Uint8Array(8 + bytes).fill(0x5a)
+  const view = new DataView(out.buffer)
+  view.setUint32(0, 0x184d2a50 + variant, true)
+  view.setUint32(4, bytes, true)
+  return out
+}
+
+/**
+ * A zstd frame of `bytes` bytes of 7s in one raw block, built by hand:
+ * single segment, 2-byte content size (`bytes` >= 256; the field is offset by 256).
+ */
+export function zstdRaw (bytes: number): Uint8Array {
+  const fcs = bytes - 256
+  return Uint8Array.from([...ZSTD_MAGIC, 0x60, fcs & 0xff, fcs >>> 8, ...blockHeader(true, 0, bytes), ...new Uint8Array(bytes).fill(7)])
+}
+
+/** `parts` concatenated. */
+export function concatBytes (...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
   return out
 }

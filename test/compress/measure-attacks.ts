@@ -11,49 +11,24 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { getCompressor, listBackends } from '../../src/compress/index.js'
-import { gzipZeros } from './fixtures.js'
+import { concatBytes, EMPTY_ZSTD_FRAME, gzipLongName, gzipZeros, repeatBytes, zstdRaw, zstdSkippable } from './fixtures.js'
 
 const MiB = 1024 * 1024
 
-/** A gzip member of 1 KiB of text whose FNAME is `bytes` bytes long. */
-function longName (bytes: number): Uint8Array {
-  const body = gzipSync(new TextEncoder().encode('wireseal '.repeat(114)))
-  const out = new Uint8Array(body.length + bytes + 1)
-  out.set(body.subarray(0, 10), 0)
-  out[3] = 0x08
-  out.fill(0x61, 10, 10 + bytes)
-  out.set(body.subarray(10), 11 + bytes)
-  return out
-}
-
-function repeat (unit: Uint8Array, count: number): Uint8Array {
-  const out = new Uint8Array(unit.length * count)
-  for (let i = 0; i < count; i++) out.set(unit, i * unit.length)
-  return out
-}
-
-/** One skippable frame (RFC 8878 3.1.2) of `bytes` user data, then a real frame of 1 KiB. */
+/** One skippable frame of `bytes` user data, then a real frame of 1 KiB. */
 function skippable (bytes: number): Uint8Array {
-  const real = getCompressor('zstd', 'zstd-wasm').compress(new Uint8Array(1024).fill(7))
-  const out = new Uint8Array(8 + bytes + real.length)
-  new DataView(out.buffer).setUint32(0, 0x184d2a50, true)
-  new DataView(out.buffer).setUint32(4, bytes, true)
-  out.set(real, 8 + bytes)
-  return out
+  return concatBytes(zstdSkippable(bytes), zstdRaw(1024))
 }
-
-/** The smallest zstd frame: single segment, 1-byte content size 0, one empty last raw block (9 bytes). */
-const EMPTY_ZSTD = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x00, 0x01, 0x00, 0x00)
 
 const cases: Record<string, { format: string, cap: number, input: () => Uint8Array }> = {
-  'gzip FNAME 1 MiB': { format: 'gzip', cap: MiB, input: () => longName(MiB) },
-  'gzip FNAME 2 MiB': { format: 'gzip', cap: MiB, input: () => longName(2 * MiB) },
-  'gzip FNAME 4 MiB': { format: 'gzip', cap: MiB, input: () => longName(4 * MiB) },
-  'gzip 50k empty members': { format: 'gzip', cap: MiB, input: () => repeat(gzipSync(new Uint8Array(0)), 50_000) },
-  'gzip 100k empty members': { format: 'gzip', cap: MiB, input: () => repeat(gzipSync(new Uint8Array(0)), 100_000) },
+  'gzip FNAME 1 MiB': { format: 'gzip', cap: MiB, input: () => gzipLongName(MiB) },
+  'gzip FNAME 2 MiB': { format: 'gzip', cap: MiB, input: () => gzipLongName(2 * MiB) },
+  'gzip FNAME 4 MiB': { format: 'gzip', cap: MiB, input: () => gzipLongName(4 * MiB) },
+  'gzip 50k empty members': { format: 'gzip', cap: MiB, input: () => repeatBytes(gzipSync(new Uint8Array(0)), 50_000) },
+  'gzip 100k empty members': { format: 'gzip', cap: MiB, input: () => repeatBytes(gzipSync(new Uint8Array(0)), 100_000) },
   'gzip 1 GiB bomb, 64 KiB cap': { format: 'gzip', cap: 64 * 1024, input: () => gzipZeros(1024) },
   'zstd 8 MiB skippable frame': { format: 'zstd', cap: MiB, input: () => skippable(8 * MiB) },
-  'zstd 110k empty frames (1 MB)': { format: 'zstd', cap: MiB, input: () => repeat(EMPTY_ZSTD, 110_000) }
+  'zstd 110k empty frames (1 MB)': { format: 'zstd', cap: MiB, input: () => repeatBytes(EMPTY_ZSTD_FRAME, 110_000) }
 }
 
 /** Bytes of the wasm heap of the zstd-wasm backend (it never shrinks). */
