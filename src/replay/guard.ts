@@ -21,7 +21,7 @@ import { InvalidConfigError, MalformedInputError, StorageError } from '../errors
 import { acquireLockFileSync, lockPathFor, type StateLock } from './lock.js'
 import { windowCheck, windowGeometry, windowMark, windowRestore } from './window.js'
 import type { WindowGeometry } from './window.js'
-import { asCorruptState, cleanStaleTempFiles, decodeReplayState, encodeReplayState, readStateFile, REPLAY_STATE_FORMAT, writeFileAtomic, writeFileAtomicSync } from './store.js'
+import { asCorruptState, cleanStaleTempFiles, decodeReplayState, encodeReplayState, MAX_PERSISTED_UNSEEN, PERSISTED_UNSEEN_SPAN, readStateFile, REPLAY_STATE_FORMAT, writeFileAtomic, writeFileAtomicSync } from './store.js'
 import type { PersistedWindow, ReplayState } from './store.js'
 
 /** Why a message was refused. */
@@ -428,7 +428,14 @@ class SlabReplayGuard implements ReplayGuard {
     for (let i = keep - 1; i >= 0; i--) {
       const w = state.windows[i]!
       const slot = this.allocate(w.sender, w.channel, Math.max(w.floorMs, crashFloor))
-      this.highs[slot] = windowRestore(this.words, slot * this.g.words, this.g, w.highSeq)
+      const base = slot * this.g.words
+      this.highs[slot] = windowRestore(this.words, base, this.g, w.highSeq)
+      // Seqs the file says were never seen stay acceptable (if still inside this guard's window).
+      for (const seq of w.unseen ?? []) {
+        if (w.highSeq - seq >= this.g.size) continue
+        const lo = seq >>> 0
+        this.words[base + ((lo >>> 5) & this.g.mask)]! &= ~(1 << (lo & 31))
+      }
       this.highTs[slot] = w.highTimestampMs
     }
   }
@@ -437,13 +444,15 @@ class SlabReplayGuard implements ReplayGuard {
     const windows: PersistedWindow[] = new Array(this.count)
     let i = 0
     for (let slot = this.head; slot >= 0; slot = this.next[slot]!) {
-      windows[i++] = {
+      const w: PersistedWindow = {
         sender: this.senders[slot]!,
         channel: this.buckets[slot]!.channel,
         highSeq: this.highs[slot]!,
         highTimestampMs: this.highTs[slot]!,
         floorMs: this.floors[slot]!
       }
+      const unseen = this.unseenBelowHigh(slot)
+      windows[i++] = unseen === undefined ? w : { ...w, unseen }
     }
     return encodeReplayState({
       clean,
@@ -453,6 +462,28 @@ class SlabReplayGuard implements ReplayGuard {
       floorMs: this.floor,
       windows
     })
+  }
+
+  /** Never-seen seqs just below the window's high (see `PersistedWindow.unseen`), highest first. */
+  private unseenBelowHigh (slot: number): number[] | undefined {
+    const high = this.highs[slot]!
+    const base = slot * this.g.words
+    const span = Math.min(PERSISTED_UNSEEN_SPAN, this.g.size, high + 1)
+    let out: number[] | undefined
+    for (let d = 1; d < span; d++) {
+      const lo = (high - d) >>> 0
+      const word = this.words[base + ((lo >>> 5) & this.g.mask)]!
+      // A full word: skip its lower bits too.
+      if (word === 0xffff_ffff) {
+        d += lo & 31
+        continue
+      }
+      if ((word & (1 << (lo & 31))) === 0) {
+        (out ??= []).push(high - d)
+        if (out.length === MAX_PERSISTED_UNSEEN) break
+      }
+    }
+    return out
   }
 
   private flushSync (now: number, clean: boolean): void {

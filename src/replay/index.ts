@@ -25,6 +25,8 @@ export {
   encodeStateFile,
   decodeStateFile,
   REPLAY_STATE_FORMAT,
-  REPLAY_STATE_VERSION
+  REPLAY_STATE_VERSION,
+  PERSISTED_UNSEEN_SPAN,
+  MAX_PERSISTED_UNSEEN
 } from './store.js'
 export type { ReplayState, PersistedWindow } from './store.js'

@@ -200,7 +200,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
  * `format` and `version`. Throws {@link MalformedInputError} (`format` names
  * the file kind) on any damage.
  */
-export function decodeStateFile (format: string, version: number, bytes: Uint8Array): Record<string, unknown> {
+export function decodeStateFile (format: string, version: number | readonly number[], bytes: Uint8Array): Record<string, unknown> {
   let text: string
   try {
     text = utf8.decode(bytes)
@@ -222,7 +222,8 @@ export function decodeStateFile (format: string, version: number, bytes: Uint8Ar
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedInputError(format, 'not an object')
   const obj = value as Record<string, unknown>
   if (obj.format !== format) throw new MalformedInputError(format, `wrong format ${JSON.stringify(obj.format)}`)
-  if (obj.version !== version) throw new MalformedInputError(format, `unsupported version ${JSON.stringify(obj.version)}`)
+  const ok = typeof version === 'number' ? obj.version === version : version.includes(obj.version as number)
+  if (!ok) throw new MalformedInputError(format, `unsupported version ${JSON.stringify(obj.version)}`)
   return obj
 }
 
@@ -238,7 +239,20 @@ export interface PersistedWindow {
   readonly highTimestampMs: number
   /** Timestamps `<=` this are refused by the window (ms), -Infinity if none. */
   readonly floorMs: number
+  /**
+   * Sequence numbers just below `highSeq` never seen (at most
+   * {@link MAX_PERSISTED_UNSEEN}, all within {@link PERSISTED_UNSEEN_SPAN} of
+   * it), highest first: a restore keeps them acceptable, so messages that
+   * arrive slightly out of order across a restart (one CLI process per
+   * message) are not refused. Every other seq `<= highSeq` counts as seen.
+   */
+  readonly unseen?: readonly number[]
 }
+
+/** How far below a window's high-water mark never-seen seqs are persisted. */
+export const PERSISTED_UNSEEN_SPAN = 256
+/** Most never-seen seqs persisted per window (bounds the file: about 4 bytes each). */
+export const MAX_PERSISTED_UNSEEN = 32
 
 /** The receiver's persisted replay state. */
 export interface ReplayState {
@@ -258,8 +272,8 @@ export interface ReplayState {
 
 /** `format` field of a replay state file. */
 export const REPLAY_STATE_FORMAT = 'wireseal/replay-state'
-/** Current replay state file version. */
-export const REPLAY_STATE_VERSION = 1
+/** Current replay state file version (2 added `unseen`; version 1 files are still read). */
+export const REPLAY_STATE_VERSION = 2
 
 /** JSON has no infinities: -Infinity travels as null. */
 function tsOut (n: number): number | null {
@@ -277,12 +291,30 @@ function nonNegInt (v: unknown, field: string): number {
   throw new MalformedInputError(REPLAY_STATE_FORMAT, `${field}: expected a non-negative safe integer`)
 }
 
-/** Serializes a {@link ReplayState} (windows as compact `[sender, channel, highSeq, highTs, floor]` rows). */
+/** Offsets below `high` (strictly increasing, within the span, at most the cap) -> seqs. */
+function unseenIn (v: unknown, high: number, field: string): number[] {
+  const bad = (): MalformedInputError => new MalformedInputError(REPLAY_STATE_FORMAT, `${field}: expected at most ${MAX_PERSISTED_UNSEEN} increasing offsets in 1..${PERSISTED_UNSEEN_SPAN - 1}`)
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_PERSISTED_UNSEEN) throw bad()
+  const out: number[] = []
+  let prev = 0
+  for (const d of v as unknown[]) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d <= prev || d >= PERSISTED_UNSEEN_SPAN || d > high) throw bad()
+    out.push(high - d)
+    prev = d
+  }
+  return out
+}
+
+/**
+ * Serializes a {@link ReplayState} (windows as compact `[sender, channel,
+ * highSeq, highTs, floor, unseen]` rows, `unseen` as offsets below highSeq or null).
+ */
 export function encodeReplayState (state: ReplayState): Uint8Array {
   const rows = new Array<unknown[]>(state.windows.length)
   for (let i = 0; i < rows.length; i++) {
     const w = state.windows[i]!
-    rows[i] = [w.sender, w.channel, w.highSeq, tsOut(w.highTimestampMs), tsOut(w.floorMs)]
+    const unseen = w.unseen === undefined || w.unseen.length === 0 ? null : w.unseen.map(seq => w.highSeq - seq)
+    rows[i] = [w.sender, w.channel, w.highSeq, tsOut(w.highTimestampMs), tsOut(w.floorMs), unseen]
   }
   return encodeStateFile(REPLAY_STATE_FORMAT, REPLAY_STATE_VERSION, {
     clean: state.clean,
@@ -296,7 +328,8 @@ export function encodeReplayState (state: ReplayState): Uint8Array {
 
 /** Parses and validates a replay state file; throws {@link MalformedInputError}. */
 export function decodeReplayState (bytes: Uint8Array): ReplayState {
-  const obj = decodeStateFile(REPLAY_STATE_FORMAT, REPLAY_STATE_VERSION, bytes)
+  const obj = decodeStateFile(REPLAY_STATE_FORMAT, [1, REPLAY_STATE_VERSION], bytes)
+  const fields = obj.version === 1 ? 5 : 6
   if (typeof obj.clean !== 'boolean') throw new MalformedInputError(REPLAY_STATE_FORMAT, 'clean: expected a boolean')
   const lastFlushMs = tsIn(obj.lastFlushMs, 'lastFlushMs')
   if (lastFlushMs === -Infinity) throw new MalformedInputError(REPLAY_STATE_FORMAT, 'lastFlushMs: expected a finite number')
@@ -309,20 +342,22 @@ export function decodeReplayState (bytes: Uint8Array): ReplayState {
   for (let i = 0; i < obj.windows.length; i++) {
     const row: unknown = obj.windows[i]
     const field = `windows[${i}]`
-    if (!Array.isArray(row) || row.length !== 5) throw new MalformedInputError(REPLAY_STATE_FORMAT, `${field}: expected 5 fields`)
+    if (!Array.isArray(row) || row.length !== fields) throw new MalformedInputError(REPLAY_STATE_FORMAT, `${field}: expected ${fields} fields`)
     const [sender, channel] = row
     if (typeof sender !== 'string' || typeof channel !== 'string') throw new MalformedInputError(REPLAY_STATE_FORMAT, `${field}: expected sender and channel strings`)
     let channels = seen.get(sender)
     if (channels === undefined) seen.set(sender, channels = new Set())
     if (channels.has(channel)) throw new MalformedInputError(REPLAY_STATE_FORMAT, `${field}: duplicate window`)
     channels.add(channel)
-    windows.push({
+    const highSeq = nonNegInt(row[2], `${field}.highSeq`)
+    const w: PersistedWindow = {
       sender,
       channel,
-      highSeq: nonNegInt(row[2], `${field}.highSeq`),
+      highSeq,
       highTimestampMs: tsIn(row[3], `${field}.highTimestampMs`),
       floorMs: tsIn(row[4], `${field}.floorMs`)
-    })
+    }
+    windows.push(fields === 6 && row[5] !== null ? { ...w, unseen: unseenIn(row[5], highSeq, `${field}.unseen`) } : w)
   }
   return { clean: obj.clean, lastFlushMs, flushIntervalMs, maxClockSkewMs, floorMs, windows }
 }

@@ -11,6 +11,8 @@ import {
   encodeStateFile,
   REPLAY_STATE_FORMAT,
   REPLAY_STATE_VERSION,
+  PERSISTED_UNSEEN_SPAN,
+  MAX_PERSISTED_UNSEEN,
   writeFileAtomic,
   writeFileAtomicSync
 } from '../../src/replay/index.js'
@@ -53,7 +55,8 @@ describe('replay state persistence', () => {
     const s = fileState(path)
     assert.equal(s.clean, true)
     assert.equal(s.lastFlushMs, T0 + 10)
-    assert.deepEqual(s.windows, [{ sender: A, channel: 't', highSeq: 5, highTimestampMs: T0, floorMs: -Infinity }])
+    // Seqs 0..4 were never seen: persisted as such, so they stay acceptable after a restart.
+    assert.deepEqual(s.windows, [{ sender: A, channel: 't', highSeq: 5, highTimestampMs: T0, floorMs: -Infinity, unseen: [4, 3, 2, 1, 0] }])
     assert.throws(() => g.commit(A, 't', 6, T0), StorageError)
     assert.deepEqual(readdirSync(dir).filter(f => f.endsWith('.tmp')), [])
   })
@@ -72,11 +75,39 @@ describe('replay state persistence', () => {
     assert.equal(g2.floorMs, -Infinity)
     assert.equal(reason(g2.precheck(A, 't', 100, T0)), 'replayed')
     assert.equal(reason(g2.commit(A, 't', 90, T0)), 'replayed')
-    assert.equal(reason(g2.commit(A, 't', 95, T0)), 'replayed') // never seen, refused conservatively
+    assert.equal(reason(g2.commit(A, 't', 95, T0)), 'ok') // never seen, just below the mark: kept acceptable
+    assert.equal(reason(g2.commit(A, 't', 95, T0)), 'replayed')
     assert.equal(reason(g2.commit(B, 'u', 7, T0)), 'replayed')
     assert.equal(reason(g2.commit(A, 't', 101, T0)), 'ok')
     assert.equal(reason(g2.commit(B, 'u', 8, T0 + 10)), 'ok')
+    g2.commit(A, 't', 1000, T0)
     await g2.close()
+    const g3 = open(path, clock)
+    // Far below the mark (beyond PERSISTED_UNSEEN_SPAN, or past MAX_PERSISTED_UNSEEN gaps): counted as seen.
+    assert.equal(reason(g3.commit(A, 't', 1000 - PERSISTED_UNSEEN_SPAN, T0)), 'replayed')
+    assert.equal(reason(g3.commit(A, 't', 999, T0)), 'ok')
+    assert.equal(reason(g3.commit(A, 't', 1000 - MAX_PERSISTED_UNSEEN, T0)), 'ok') // the 31st gap below 1000 (999 is taken)
+    assert.equal(reason(g3.commit(A, 't', 1000 - MAX_PERSISTED_UNSEEN - 1, T0)), 'replayed') // the 33rd: not persisted
+    await g3.close()
+  })
+
+  it('seqs opened out of order by one process each are all accepted once (regression: the lower one was refused as replayed)', async () => {
+    const path = freshPath()
+    const clock = { t: T0 }
+    await fc.assert(fc.asyncProperty(fc.shuffledSubarray(Array.from({ length: 40 }, (_, i) => 1000 + i), { minLength: 1 }), fc.integer({ min: 0, max: 3 }), async (seqs, dup) => {
+      rmSync(path, { force: true })
+      for (const seq of [...seqs, ...seqs.slice(0, dup)]) {
+        const g = open(path, clock)
+        const first = seqs.indexOf(seq) === seqs.lastIndexOf(seq) && g.precheck(A, 't', seq, T0).ok
+        const v = reason(g.commit(A, 't', seq, T0))
+        await g.close()
+        assert.equal(v, first ? 'ok' : 'replayed', `seq ${seq}`)
+      }
+      // Every one was accepted exactly once: a final pass finds them all replayed.
+      const g = open(path, clock)
+      for (const seq of seqs) assert.equal(reason(g.precheck(A, 't', seq, T0)), 'replayed')
+      await g.close()
+    }), { numRuns: 30 })
   })
 
   it('after a crash (no close) a message accepted after the last flush is not accepted again', async () => {
@@ -256,10 +287,17 @@ describe('replay state persistence', () => {
         channel: fc.string({ maxLength: 30 }),
         highSeq: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
         highTimestampMs: ts,
-        floorMs: ts
+        floorMs: ts,
+        gaps: fc.uniqueArray(fc.integer({ min: 1, max: PERSISTED_UNSEEN_SPAN - 1 }), { maxLength: MAX_PERSISTED_UNSEEN })
       }), { maxLength: 20, selector: w => `${w.sender}\u0000${w.channel}` }),
       (clean, lastFlushMs, floorMs, windows) => {
-        const state: ReplayState = { clean, lastFlushMs, flushIntervalMs: 5000, maxClockSkewMs: SKEW, floorMs, windows: windows.map(w => ({ ...w })) }
+        const state: ReplayState = {
+          clean, lastFlushMs, flushIntervalMs: 5000, maxClockSkewMs: SKEW, floorMs,
+          windows: windows.map(({ gaps, ...w }) => {
+            const unseen = gaps.filter(d => d <= w.highSeq).sort((x, y) => x - y).map(d => w.highSeq - d)
+            return unseen.length === 0 ? w : { ...w, unseen }
+          })
+        }
         assert.deepEqual(decodeReplayState(encodeReplayState(state)), state)
       }
     ), { numRuns: 200 })
