@@ -1,8 +1,40 @@
 #!/usr/bin/env node
 /**
- * `wireseal-node <command>`: node, devnet, status.
+ * `wireseal-node <command>`:
+ *   node     run one node (flags and P2P_* variables: CONFIGURATION.md)
+ *   devnet   run N node processes on loopback with a live status view
+ *   status   one-screen diagnosis of a running node from its endpoints
  *
  * @module
  */
-process.stderr.write('wireseal-node: not built yet\n')
-process.exitCode = 2
+import { runNode } from './run-node.js'
+import { runDevnet } from './devnet.js'
+const runStatusCommand = async (argv: string[]): Promise<number> => (await import('./status-command.js' as string) as { runStatus: (a: string[]) => Promise<number> }).runStatus(argv)
+
+const USAGE = `usage: wireseal-node <command> [options]
+
+commands:
+  node      run one node (wireseal-node node --help lists every option)
+  devnet    run N nodes on loopback: devnet --nodes 3 [--duration S]
+  status    diagnose a running node: status [--url http://127.0.0.1:9100]
+`
+
+async function main (argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'node': return await runNode(rest, process.env)
+    case 'devnet': return await runDevnet(rest, process.env)
+    case 'status': return await runStatusCommand(rest)
+    case '--help': case '-h': case 'help':
+      process.stdout.write(USAGE)
+      return 0
+    default:
+      process.stderr.write(command === undefined ? USAGE : `wireseal-node: unknown command '${command}'\n${USAGE}`)
+      return 2
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exit(code) }, (err: unknown) => {
+  process.stderr.write(`wireseal-node: ${(err as Error)?.stack ?? String(err)}\n`)
+  process.exit(1)
+})

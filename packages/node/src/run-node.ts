@@ -1,0 +1,68 @@
+/**
+ * `wireseal-node node`: one node in this process until SIGINT / SIGTERM.
+ *
+ * Shutdown (NODE.md: Lodestar handles the signal once, a second one means
+ * exit(1), then exits explicitly because `libp2p.stop()` can hang):
+ * readiness goes false, the node drains within the bound, persists its
+ * state and exits 0. A second signal exits 1 at once; a stop that overruns
+ * the bound by 2 s exits 1.
+ *
+ * @module
+ */
+import { ConfigError, configHelp, HELP_FLAGS, parseNodeConfig, type NodeConfig } from './config.js'
+import { createLogger } from './logger.js'
+import { WiresealNode } from './node.js'
+
+/** Exit status for a bad configuration. */
+export const EXIT_USAGE = 2
+
+/** Runs the node command; resolves to the exit code. */
+export async function runNode (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv.some((a) => HELP_FLAGS.includes(a))) {
+    process.stdout.write(`usage: wireseal-node node [options]\n\n${configHelp()}\n`)
+    return 0
+  }
+  let config: NodeConfig
+  try {
+    config = parseNodeConfig(argv, env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    for (const line of err.problems) process.stderr.write(`wireseal-node: ${line}\n`)
+    return EXIT_USAGE
+  }
+  const log = createLogger(config.logLevel)
+  let node: WiresealNode
+  try {
+    node = await WiresealNode.create(config, log)
+    await node.start()
+  } catch (err) {
+    log.fatal({ err }, 'node failed to start')
+    process.stderr.write(`wireseal-node: ${(err as Error).message}\n`)
+    return 1
+  }
+  return await new Promise<number>((resolve) => {
+    let stopping = false
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now')
+        process.exit(1)
+      }
+      stopping = true
+      log.info({ signal, boundMs: config.shutdownTimeoutMs }, 'shutting down')
+      const hard = setTimeout(() => {
+        log.error('shutdown overran its bound')
+        process.exit(1)
+      }, config.shutdownTimeoutMs + 2_000)
+      hard.unref()
+      node.stop(config.shutdownTimeoutMs).then((clean) => {
+        log.info({ clean }, 'exit')
+        resolve(0)
+      }, (err: unknown) => {
+        log.error({ err }, 'shutdown failed')
+        resolve(1)
+      })
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}

@@ -1,0 +1,256 @@
+/**
+ * Block sync, modelled on Ethereum's BeaconBlocksByRange
+ * (consensus-specs phase0 p2p-interface): a node that was away asks a peer
+ * for `count` consecutive blocks of the peer's log from `start`; the peer
+ * streams them in order and ends with a status.
+ *
+ * - Requests: at most {@link MAX_SYNC_REQUEST_BLOCKS} blocks; at most
+ *   {@link MAX_SYNC_IN_FLIGHT} requests in flight per node; one stream per
+ *   request, the requester half-closes after writing it.
+ * - Responses: batch envelopes of up to {@link SYNC_BATCH_BLOCKS} items (one
+ *   signature by the responder over their Merkle root; the codec's size-aware
+ *   policy picks zstd), each item a block's ORIGINAL envelope as its producer
+ *   signed it, then one `SyncStatus`. The responder is rate-limited in blocks
+ *   served per peer; over the limit it answers `resourceUnavailable`.
+ * - Timeouts: the first response within `responseTimeoutMs`, each next one
+ *   within `responseTimeoutMs` too (Lodestar: TTFB 5 s, 10 s per chunk), and
+ *   the stream codec's own per-frame deadlines.
+ *
+ * Historical blocks are older than the live replay window and max age, so
+ * they are verified without them: the producer's signature and payload digest
+ * (a codec with `replay: false`), channel and type, `hash = SHA-256(data)`,
+ * and heights consecutive from the first one returned. Why this cannot be
+ * abused to replay live traffic: a synced block only ever enters the block
+ * log, deduplicated by content hash; it is never handed to the live gossip
+ * path, never re-published and never advances any replay window, so an old
+ * envelope fed through sync can at most add a block the log did not have (a
+ * block its producer really signed), once.
+ *
+ * @module
+ */
+import type { Libp2p, PeerId, Stream, Connection } from '@libp2p/interface'
+import { createCodec, type Codec, type OpenAccepted, type RejectReason, SerializerId } from 'wireseal'
+import { wiresealStream } from 'wireseal/libp2p'
+import { sha256 } from 'wireseal/integrity'
+import type { BlockStore } from './block-store.js'
+import {
+  BlockType, BlocksByRangeRequestType, MAX_SYNC_REQUEST_BLOCKS, SYNC_BATCH_BLOCKS, SyncCode, SyncStatusType, SyncedBlockType,
+  nodeSerializers, type BlocksByRangeRequest, type NetworkProtocols, type SyncStatus, type SyncedBlock
+} from './protocol.js'
+import type { Block } from 'wireseal'
+
+export { MAX_SYNC_REQUEST_BLOCKS, SYNC_BATCH_BLOCKS }
+
+/** Most sync requests in flight at once (Ethereum: 2 per protocol). */
+export const MAX_SYNC_IN_FLIGHT = 2
+
+/** Default of the per-response timeout (ms). */
+export const DEFAULT_SYNC_RESPONSE_TIMEOUT_MS = 10_000
+
+/** Why a sync response was refused; the peer is penalised for each. */
+export type SyncFault = RejectReason | 'bad-sequence' | 'hash-mismatch' | 'too-many' | 'timeout' | 'protocol'
+
+/** Raised by {@link SyncClient.request} when a response breaks the protocol. */
+export class SyncFaultError extends Error {
+  override readonly name = 'SyncFaultError'
+  constructor (readonly fault: SyncFault, detail: string) {
+    super(`sync: ${fault}: ${detail}`)
+  }
+}
+
+/** What the server needs. */
+export interface SyncServerInit {
+  codec: Codec
+  store: BlockStore
+  protocols: NetworkProtocols
+  /** Takes `blocks` from the peer's sync budget; false = over the limit. */
+  allow: (peer: PeerId, blocks: number) => boolean
+  /** A request that breaks the protocol (too many blocks, garbage, over the rate). */
+  onAbuse: (peer: PeerId, why: 'too-many' | 'rate-limited' | 'malformed') => void
+  /** Blocks served (for metrics). */
+  onServed?: (blocks: number) => void
+  /** Per-frame deadline base for the stream codec (ms). */
+  frameTimeoutMs: number
+}
+
+/** A libp2p stream handler serving BlocksByRange. */
+export function syncHandler (init: SyncServerInit): (stream: Stream, connection: Connection) => Promise<void> {
+  const { codec, store, protocols } = init
+  return async (stream, connection) => {
+    const signal = AbortSignal.timeout(init.frameTimeoutMs * 3)
+    const ws = wiresealStream(stream, {
+      codec,
+      channel: protocols.syncProtocol,
+      types: [BlocksByRangeRequestType.id],
+      serializer: SerializerId.msgpack,
+      compression: 'auto',
+      connection,
+      frameTimeoutMs: init.frameTimeoutMs,
+      maxPayloadBytes: 64,
+      onReject: 'throw'
+    })
+    const peer = connection.remotePeer
+    const status = async (code: number): Promise<void> => {
+      const value: SyncStatus = { code, height: store.height }
+      await ws.write(SyncStatusType, value, { signal })
+      await ws.close({ signal })
+    }
+    let req: OpenAccepted<BlocksByRangeRequest> | undefined
+    try {
+      req = await ws.readOne<BlocksByRangeRequest>({ signal })
+    } catch (err) {
+      init.onAbuse(peer, 'malformed')
+      ws.abort(err as Error)
+      return
+    }
+    try {
+      if (req === undefined) return
+      const { start, count } = req.value
+      if (count < 1 || count > MAX_SYNC_REQUEST_BLOCKS || start < 1n) {
+        init.onAbuse(peer, 'too-many')
+        await status(SyncCode.invalidRequest)
+        return
+      }
+      if (!init.allow(peer, count)) {
+        init.onAbuse(peer, 'rate-limited')
+        await status(SyncCode.resourceUnavailable)
+        return
+      }
+      const blocks = await store.range(start, count)
+      for (let i = 0; i < blocks.length; i += SYNC_BATCH_BLOCKS) {
+        const items: SyncedBlock[] = blocks.slice(i, i + SYNC_BATCH_BLOCKS).map((b) => ({ height: b.height, envelope: b.envelope }))
+        const batch = codec.sealBatch(SyncedBlockType, items, { channel: protocols.syncProtocol, serializer: SerializerId.msgpack })
+        await ws.writeSealed(batch, { signal })
+      }
+      init.onServed?.(blocks.length)
+      await status(SyncCode.ok)
+    } catch (err) {
+      ws.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+}
+
+/** One synced block, verified. */
+export interface VerifiedSyncBlock {
+  readonly height: bigint
+  readonly block: Block
+  readonly envelope: Uint8Array
+  /** The producer (signer of the block envelope). */
+  readonly from: string
+}
+
+/** Result of one request. */
+export interface SyncResponse {
+  readonly blocks: VerifiedSyncBlock[]
+  readonly status: SyncStatus
+}
+
+/** What the client needs. */
+export interface SyncClientInit {
+  node: Pick<Libp2p, 'dialProtocol'>
+  /** The node's codec (its replay guard protects the responses themselves, which are live messages). */
+  codec: Codec
+  protocols: NetworkProtocols
+  /** Per-response timeout (ms). @default DEFAULT_SYNC_RESPONSE_TIMEOUT_MS (10 s) */
+  responseTimeoutMs?: number
+  /** Per-frame deadline base for the stream codec (ms). */
+  frameTimeoutMs: number
+}
+
+/** Requests ranges from peers and verifies what comes back. */
+export class SyncClient {
+  private inFlight = 0
+  private readonly waiters: Array<() => void> = []
+  /** Verifies historical block envelopes: signature and digest, no live replay window. */
+  private readonly historical: Codec
+
+  constructor (private readonly init: SyncClientInit) {
+    this.historical = createCodec({ replay: false, serializers: nodeSerializers(), limits: init.codec.limits })
+  }
+
+  /**
+   * Fetches blocks `[start, start + count)` of `peer`'s log. Throws
+   * {@link SyncFaultError} at the first fault (nothing after it is kept).
+   */
+  async request (peer: PeerId, start: bigint, count: number, signal?: AbortSignal): Promise<SyncResponse> {
+    if (count < 1 || count > MAX_SYNC_REQUEST_BLOCKS) throw new RangeError(`count: 1..${MAX_SYNC_REQUEST_BLOCKS}, got ${count}`)
+    await this.slot()
+    try {
+      return await this.fetch(peer, start, count, signal)
+    } finally {
+      this.release()
+    }
+  }
+
+  private async slot (): Promise<void> {
+    while (this.inFlight >= MAX_SYNC_IN_FLIGHT) await new Promise<void>((resolve) => this.waiters.push(resolve))
+    this.inFlight++
+  }
+
+  private release (): void {
+    this.inFlight--
+    this.waiters.shift()?.()
+  }
+
+  private async fetch (peer: PeerId, start: bigint, count: number, outer?: AbortSignal): Promise<SyncResponse> {
+    const { node, codec, protocols } = this.init
+    const timeoutMs = this.init.responseTimeoutMs ?? DEFAULT_SYNC_RESPONSE_TIMEOUT_MS
+    const stream = await node.dialProtocol(peer, protocols.syncProtocol, { signal: outer ?? AbortSignal.timeout(timeoutMs) })
+    const ws = wiresealStream(stream, {
+      codec,
+      channel: protocols.syncProtocol,
+      types: [SyncedBlockType.id, SyncStatusType.id],
+      serializer: SerializerId.msgpack,
+      compression: 'none',
+      frameTimeoutMs: this.init.frameTimeoutMs,
+      onReject: 'throw'
+    })
+    const blocks: VerifiedSyncBlock[] = []
+    try {
+      const deadline = (): AbortSignal => outer === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)])
+      await ws.write(BlocksByRangeRequestType, { start, count }, { signal: deadline() })
+      await ws.close({ signal: deadline() })
+      let expected: bigint | undefined
+      while (true) {
+        let msg: OpenAccepted | undefined
+        try {
+          msg = await ws.readOne({ signal: deadline() })
+        } catch (err) {
+          const name = (err as Error).name
+          if (name === 'AbortError' || name === 'DeadlineError') throw new SyncFaultError('timeout', (err as Error).message)
+          if (name === 'RejectedMessageError') throw new SyncFaultError((err as { details?: { reason?: RejectReason } }).details?.reason ?? 'malformed', (err as Error).message)
+          throw err
+        }
+        if (msg === undefined) throw new SyncFaultError('protocol', 'stream ended without a status')
+        if (msg.type === SyncStatusType.id) {
+          return { blocks, status: msg.value as SyncStatus }
+        }
+        for (const m of msg.messages) {
+          const item = m.value as SyncedBlock
+          if (expected !== undefined && item.height !== expected) throw new SyncFaultError('bad-sequence', `height ${item.height} where ${expected} was due`)
+          if (expected === undefined && item.height < start) throw new SyncFaultError('bad-sequence', `height ${item.height} below the requested ${start}`)
+          expected = item.height + 1n
+          if (blocks.length >= count) throw new SyncFaultError('too-many', `more than the ${count} blocks asked for`)
+          blocks.push(this.verify(item))
+        }
+      }
+    } catch (err) {
+      ws.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+
+  /** A synced item: its producer's envelope must verify on its own and its hash match its data. */
+  private verify (item: SyncedBlock): VerifiedSyncBlock {
+    const opened = this.historical.open<Block>(item.envelope, { channel: this.init.protocols.blockTopic, types: [BlockType.id] })
+    if (!opened.ok) throw new SyncFaultError(opened.reason, `block at height ${item.height}: ${opened.detail}`)
+    if (opened.kind === 'batch') throw new SyncFaultError('protocol', 'a sync item must be one block envelope')
+    const block = opened.value
+    if (!equal(sha256(block.data), block.hash)) throw new SyncFaultError('hash-mismatch', `block at height ${item.height}`)
+    return { height: item.height, block, envelope: item.envelope, from: opened.from }
+  }
+}
+
+function equal (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
