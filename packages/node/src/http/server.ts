@@ -113,14 +113,24 @@ function positiveInt (value: number | undefined, fallback: number, option: strin
 
 const TIMED_OUT = Symbol('timed out')
 
-/** `promise`, or {@link TIMED_OUT} after `ms`; the timer never outlives it. */
-async function within<T> (promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+/**
+ * `promise`, or {@link TIMED_OUT} after `ms` or once `signal` aborts (the
+ * server closed): a provider that never settles holds no timer past either.
+ */
+async function within<T> (promise: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => { resolve(TIMED_OUT) }, ms) })
+  let onAbort: (() => void) | undefined
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => { resolve(TIMED_OUT) }, ms)
+    onAbort = () => { resolve(TIMED_OUT) }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
   try {
     return await Promise.race([promise, timeout])
   } finally {
     clearTimeout(timer)
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
   }
 }
 
@@ -165,6 +175,7 @@ export async function startNodeHttp (init: NodeHttpInit): Promise<NodeHttp> {
   for (const k of ['health', 'status'] as const) if (typeof init[k] !== 'function') throw new InvalidConfigError(k, 'a function')
   if (typeof init.registry?.metrics !== 'function') throw new InvalidConfigError('registry', 'a prom-client Registry or NodeMetrics')
   const { registry, health, status } = init
+  const closed = new AbortController()
 
   const probe = (res: ServerResponse, field: 'live' | 'ready'): void => {
     let report: HealthReport
@@ -180,7 +191,7 @@ export async function startNodeHttp (init: NodeHttpInit): Promise<NodeHttp> {
   const metrics = async (res: ServerResponse): Promise<void> => {
     let text: string | typeof TIMED_OUT
     try {
-      text = await within(Promise.resolve().then(async () => await registry.metrics()), handlerTimeout)
+      text = await within(Promise.resolve().then(async () => await registry.metrics()), handlerTimeout, closed.signal)
     } catch {
       sendJson(res, 500, { error: 'metrics-failed' })
       return
@@ -192,7 +203,7 @@ export async function startNodeHttp (init: NodeHttpInit): Promise<NodeHttp> {
   const statusRoute = async (res: ServerResponse): Promise<void> => {
     let body: string
     try {
-      const value = await within(Promise.resolve().then(status), handlerTimeout)
+      const value = await within(Promise.resolve().then(status), handlerTimeout, closed.signal)
       if (value === TIMED_OUT) {
         sendJson(res, 503, { error: 'status-timeout' })
         return
@@ -258,6 +269,7 @@ export async function startNodeHttp (init: NodeHttpInit): Promise<NodeHttp> {
     port: bound,
     async close (): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
+        closed.abort()
         server.close(() => { resolve() })
         server.closeAllConnections()
         for (const s of sockets) s.destroy()
