@@ -48,9 +48,9 @@ describe('protection/ban-list', () => {
       assert.ok(again.isIpBanned('203.0.113.9'))
       assert.ok(!again.isIpBanned('203.0.113.9', t + 30_000), 'expiry is checked against the time given')
       assert.deepEqual(again.get({ peerId: PEER }), { peerId: PEER, reason: 'invalid-signature', until: null, createdAt: 1_000_000 })
-      const raw = await db2.sublevel<string, string>(BAN_SUBLEVEL).get(`peer:${PEER}`)
+      const raw = await db2.sublevel<string, string>(BAN_SUBLEVEL, { valueEncoding: 'utf8' }).get(`peer:${PEER}`)
       assert.deepEqual(JSON.parse(raw as string), { peerId: PEER, reason: 'invalid-signature', until: null, createdAt: 1_000_000 }, 'stored as JSON in the bans sublevel')
-      assert.equal(await db2.sublevel<string, string>(BAN_SUBLEVEL).get(`peer:${OTHER}`), undefined, 'expired record deleted at load')
+      assert.equal(await db2.sublevel<string, string>(BAN_SUBLEVEL, { valueEncoding: 'utf8' }).get(`peer:${OTHER}`), undefined, 'expired record deleted at load')
       assert.equal(await again.unban({ peerId: PEER }), true)
       await db2.close()
 
@@ -124,7 +124,7 @@ describe('protection/ban-list', () => {
     await withDb(async (dir) => {
       const db = await open(dir)
       try {
-        const sub = db.sublevel<string, string>(BAN_SUBLEVEL)
+        const sub = db.sublevel<string, string>(BAN_SUBLEVEL, { valueEncoding: 'utf8' })
         await sub.put(`peer:${PEER}`, '{not json')
         await sub.put(`peer:${OTHER}`, JSON.stringify({ peerId: PEER, reason: 'x', until: null, createdAt: 1 })) // wrong key
         await sub.put('ip:8.8.8.8', JSON.stringify({ ip: '8.8.8.8', reason: 'x', until: 'never', createdAt: 1 }))
@@ -149,7 +149,7 @@ describe('protection/ban-list', () => {
         assert.ok(bans.isPeerBanned('perm'))
         assert.ok(bans.isPeerBanned('p99') && bans.isPeerBanned('p98'))
         let stored = 0
-        for await (const _ of db.sublevel(BAN_SUBLEVEL).keys()) stored++
+        for await (const _ of db.sublevel<string, string>(BAN_SUBLEVEL, { valueEncoding: 'utf8' }).keys()) stored++
         assert.equal(stored, 3, 'evicted records are deleted from LevelDB too')
       } finally { await db.close() }
     })

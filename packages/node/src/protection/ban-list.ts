@@ -154,7 +154,7 @@ function parseRecord (key: string, value: string): BanRecord | undefined {
  * Create a ban list over the sublevel `bans` of `db` (open, owned by the
  * caller). Throws {@link InvalidConfigError} on a bad option.
  */
-export function createBanList (db: ClassicLevel<string, unknown>, init: BanListInit = {}): BanList {
+export function createBanList<V> (db: ClassicLevel<string, V>, init: BanListInit = {}): BanList {
   if (typeof db !== 'object' || db === null || typeof (db as { sublevel?: unknown }).sublevel !== 'function') {
     throw new InvalidConfigError('db', 'a ClassicLevel database')
   }
