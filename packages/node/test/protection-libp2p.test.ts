@@ -180,6 +180,23 @@ describe('protection/connection-guard on real libp2p nodes', () => {
     assert.deepEqual(guard.connections(), { inbound: 1, outbound: 1 })
   })
 
+  it('an optional inbound cap refuses before the handshake', async () => {
+    const bans = createBanList(db)
+    const ref: { guard?: ConnectionGuard } = {}
+    const gater = createGater({ bans, canAcceptInbound: () => ref.guard?.canAcceptInbound() ?? true })
+    const a = await startNode(gater)
+    ref.guard = createConnectionGuard(a, { maxInbound: 1, idleTimeoutMs: 0 })
+    guards.push(ref.guard)
+    const b = await startNode()
+    const c = await startNode()
+    await withTimeout(b.dial(a.getMultiaddrs()), 'first inbound')
+    await waitFor(() => connected(a, b), 'first inbound connection')
+    await assertRefusedInbound(c, a)
+    assert.equal(gater.counts()['inbound-cap'], 1)
+    await withTimeout(a.dial(c.getMultiaddrs()), 'outbound is not capped by the inbound cap')
+    await waitFor(() => connected(a, c), 'outbound connection')
+  })
+
   it('closes the newest outbound connections beyond the cap when dials race past the gater', async () => {
     const bans = createBanList(db)
     const { node: a, guard } = await guardedNode(bans, { canDialOutbound: () => true }, { maxOutbound: 1, idleTimeoutMs: 0 })
