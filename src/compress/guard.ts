@@ -26,13 +26,15 @@ export const DEFAULT_MAX_FRAMES = 64
 /** Throws {@link InvalidConfigError} unless `maxOutput` is a non-negative safe integer. */
 export function assertCap (maxOutput: number): void {
   if (Number.isSafeInteger(maxOutput) && maxOutput >= 0) return
-  throw new InvalidConfigError('maxOutput', `a non-negative safe integer, got ${String(maxOutput)}`)
+  throw new InvalidConfigError('maxOutput', `a non-negative safe integer, got ${typeof maxOutput === 'number' ? String(maxOutput) : describe(maxOutput)}`)
 }
 
 /** What a value is, for error messages: `null`, `string`, `Array`, `Uint8Array`... */
 function describe (value: unknown): string {
-  if (value === null || typeof value !== 'object') return value === null ? 'null' : typeof value
-  return (value as object).constructor?.name ?? 'object'
+  if (value === null) return 'null'
+  if (typeof value !== 'object') return typeof value
+  const ctor: unknown = Object.getPrototypeOf(value)?.constructor
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object'
 }
 
 /** Throws {@link MalformedInputError} for `format` unless `input` is a `Uint8Array` (a `Buffer` is one). */
@@ -45,7 +47,7 @@ export function assertBytes (format: string, input: unknown): asserts input is U
 export function maxFramesOption (value: number | undefined): number {
   const v = value ?? DEFAULT_MAX_FRAMES
   if (Number.isSafeInteger(v) && v >= 1) return v
-  throw new InvalidConfigError('maxFrames', `a positive integer, got ${String(value)}`)
+  throw new InvalidConfigError('maxFrames', `a positive integer, got ${typeof value === 'number' ? String(value) : describe(value)}`)
 }
 
 /** The parts of a {@link Compressor} a backend writes; {@link defineCompressor} adds the argument checks. */
