@@ -59,7 +59,7 @@ interface MemberSpec {
 /** A gzip member built from RFC 1952 2.3 by hand: header fields, node:zlib's raw DEFLATE, CRC-32 and ISIZE. */
 function member (m: MemberSpec): Uint8Array {
   const flg = (m.hcrc ? 2 : 0) | (m.extra !== undefined ? 4 : 0) | (m.name !== undefined ? 8 : 0) | (m.comment !== undefined ? 16 : 0)
-  const parts = [Uint8Array.of(0x1f, 0x8b, 8, flg, 0, 0, 0, 0, 0, 3)]
+  const parts: Uint8Array[] = [Uint8Array.of(0x1f, 0x8b, 8, flg, 0, 0, 0, 0, 0, 3)]
   if (m.extra !== undefined) parts.push(Uint8Array.of(m.extra.length & 0xff, m.extra.length >>> 8), m.extra)
   if (m.name !== undefined) parts.push(m.name, Uint8Array.of(0))
   if (m.comment !== undefined) parts.push(m.comment, Uint8Array.of(0))
