@@ -241,6 +241,21 @@ describe('gossipsubMetrics', () => {
     assert.equal(sumSamples(page, 'gossipsub_metrics_collect_errors_total'), 1)
   })
 
+  it('runs addCollect callbacks before any gossipsub gauge is read, so a scrape shows its own state', async () => {
+    const registry = new Registry()
+    const { metricsRegister: r } = gossipsubMetrics({ registry, topics: TOPICS })
+    // gossipsub fills mesh_peer_count (registered early) from a callback on mcache_size (registered late)
+    const early = r.gauge<{ topicStr: string }>({ name: 'gossipsub_t_early', help: 'h', labelNames: ['topicStr'] })
+    const late = r.gauge({ name: 'gossipsub_t_late', help: 'h' })
+    let mesh = 3
+    late.addCollect(() => { early.set({ topicStr: TOPICS.block }, mesh); late.set(mesh * 10) })
+    assert.equal(sumSamples(parsePromText(await registry.metrics()), 'gossipsub_t_early', { topicStr: 'block' }), 3)
+    mesh = 5
+    const page = parsePromText(await registry.metrics())
+    assert.equal(sumSamples(page, 'gossipsub_t_early', { topicStr: 'block' }), 5)
+    assert.equal(sumSamples(page, 'gossipsub_t_late'), 50)
+  })
+
   it('folds every topic label a peer could choose into the configured labels or other (property)', async () => {
     const registry = new Registry()
     const { metricsRegister: r } = gossipsubMetrics({ registry, topics: TOPICS })

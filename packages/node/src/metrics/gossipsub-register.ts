@@ -18,6 +18,14 @@
  * `topic` / `topicStr` label value is mapped to its configured label, and
  * anything else to `other`.
  *
+ * Fresh values: gossipsub computes its gauges in `addCollect` callbacks
+ * (one `onScrapeMetrics` pass fills mesh and topic peer counts, scores...).
+ * prom-client collects metrics in registration order, so a callback run from
+ * its own gauge would fill gauges already read and show the previous
+ * scrape's values. Here every callback runs from the collector of
+ * `gossipsub_metrics_collect_errors_total`, registered before any gossipsub
+ * metric, so each scrape shows that scrape's state.
+ *
  * @module
  */
 import type {
@@ -74,26 +82,26 @@ export function gossipsubMetrics (init: GossipsubMetricsInit): GossipsubMetricsO
     }
     return out ?? labels
   }
-  const collectErrors = new Counter({
+  const collectFns: Array<() => void> = []
+  const collectErrors: Counter<string> = new Counter({
     name: 'gossipsub_metrics_collect_errors_total',
     help: 'Gossipsub scrape-time collect callbacks that threw (the rest of the page is still served)',
-    registers: [registry]
+    registers: [registry],
+    collect () {
+      for (const fn of collectFns) {
+        try { fn() } catch { collectErrors.inc() }
+      }
+    }
   })
   collectErrors.inc(0)
 
   const register = {
     gauge (config: GaugeConfig<Labels>): GossipGauge<Labels> {
-      const collectFns: Array<(g: GossipGauge<Labels>) => void> = []
       const gauge: Gauge<string> = new Gauge({
         name: config.name,
         help: config.help,
         labelNames: config.labelNames ?? [],
-        registers: [registry],
-        collect () {
-          for (const fn of collectFns) {
-            try { fn(wrapper) } catch { collectErrors.inc() }
-          }
-        }
+        registers: [registry]
       })
       const wrapper = {
         inc (a?: Labels | number, b?: number): void {
@@ -104,7 +112,7 @@ export function gossipsubMetrics (init: GossipsubMetricsInit): GossipsubMetricsO
           if (typeof a === 'object' && a !== null) gauge.set(bounded(a), b ?? 0)
           else gauge.set(a)
         },
-        addCollect (fn: (g: GossipGauge<Labels>) => void): void { collectFns.push(fn) }
+        addCollect (fn: (g: GossipGauge<Labels>) => void): void { collectFns.push(() => { fn(wrapper) }) }
       } as unknown as GossipGauge<Labels>
       return wrapper
     },
