@@ -35,7 +35,8 @@ async function waitFor (cond: () => boolean | Promise<boolean>, what: string, ti
   }
 }
 
-type Node = Libp2p<{ pubsub: GossipSub, identify: unknown }>
+/** `getMeshPeers` is on the class, not on the `GossipSub` interface `gossipsub()` returns (NODE.md §1). */
+type Node = Libp2p<{ pubsub: GossipSub & { getMeshPeers: (topic: string) => string[] }, identify: unknown }>
 
 describe('metrics on a real libp2p node', () => {
   it('serves libp2p_*, gossipsub_* and p2p_* series on one page, with bounded topic labels', { timeout: 60_000 }, async () => {
