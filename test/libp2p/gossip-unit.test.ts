@@ -16,6 +16,9 @@ import { InvalidConfigError, InvalidValueError, MalformedInputError, SizeLimitEr
 import { createLimits, DEFAULT_LIMITS } from '../../src/limits.js'
 import type { RejectReason } from '../../src/codec.js'
 import { SerializerId } from '../../src/serialize/types.js'
+import { CompressionId } from '../../src/compress/types.js'
+import { createCompressorSet, defaultCompressors } from '../../src/compress/index.js'
+import { spyOn } from '../codec/helpers.js'
 import { createGossipMessageIds, gossipMessageId, GOSSIP_MSG_ID_BYTES, toHex, topicPrefix } from '../../src/libp2p/gossip-ids.js'
 import { createGossipTransform } from '../../src/libp2p/gossip-transform.js'
 import { GOSSIP_VERDICTS, gossipVerdict } from '../../src/libp2p/gossip-verdict.js'
@@ -376,6 +379,38 @@ describe('wiresealGossip validator and delivery', () => {
     assert.equal(ps.receive(unsigned('peers', alice.seal('peers', makePeerInfo(5)))), TopicValidatorResult.Accept)
     assert.equal(bob.stats().dropped, 1)
     assert.equal(bob.stats().delivered, 0)
+  })
+
+  it('per-topic serializers / compressions / maxPayloadBytes: refused before any decompressor runs (issue 9)', async () => {
+    const zstd = spyOn(defaultCompressors.zstd)
+    const gzip = spyOn(defaultCompressors.gzip)
+    const receiverCodec = await codecFor(2, { compressors: createCompressorSet({ zstd: zstd.compressor, gzip: gzip.compressor }) })
+    const topics = {
+      blocks: { type: BlockType, serializers: [SerializerId.protobuf], compressions: [CompressionId.none, CompressionId.snappy], maxPayloadBytes: 8192 },
+      peers: { type: PeerInfoType }
+    }
+    const bob = wiresealGossip({ codec: receiverCodec, topics })
+    const validate = bob.validator('blocks')
+    const verdict = (bytes: Uint8Array): TopicValidatorResult => validate(peer, unsigned('blocks', bytes))
+    assert.equal(verdict(aliceCodec.seal(BlockType, makeBlock(20), { channel: 'blocks', serializer: 'json', compression: 'none' })), TopicValidatorResult.Ignore)
+    assert.equal(verdict(aliceCodec.seal(BlockType, makeBlock(21), { channel: 'blocks', compression: 'zstd' })), TopicValidatorResult.Ignore)
+    assert.equal(verdict(aliceCodec.sealBatch(BlockType, [makeBlock(22), makeBlock(23)], { channel: 'blocks', compression: 'gzip' })), TopicValidatorResult.Ignore)
+    assert.equal(verdict(aliceCodec.seal(BlockType, makeBlock(24, 16 * 1024), { channel: 'blocks', compression: 'snappy' })), TopicValidatorResult.Reject)
+    assert.equal(zstd.calls.length + gzip.calls.length, 0)
+    const s = bob.stats()
+    assert.equal(s.ignored['unknown-codec'], 3)
+    assert.equal(s.rejected['too-large'], 1)
+    assert.equal(verdict(aliceCodec.seal(BlockType, makeBlock(25), { channel: 'blocks', compression: 'snappy' })), TopicValidatorResult.Accept)
+
+    // publishing outside the topic's sets is refused at the sender
+    const sender = wiresealGossip({ codec: await codecFor(4), topics })
+    assert.throws(() => sender.seal('blocks', makeBlock(26), { serializer: SerializerId.json }), InvalidConfigError)
+    assert.throws(() => sender.seal('blocks', makeBlock(27), { compression: 'zstd' }), InvalidConfigError)
+    assert.equal(verdict(sender.seal('blocks', makeBlock(28), { compression: 'none' })), TopicValidatorResult.Accept)
+    // bad per-topic settings are configuration errors
+    for (const bad of [{ serializers: [] }, { serializers: 'protobuf' }, { compressions: [1.5] }, { maxPayloadBytes: 0 }]) {
+      assert.throws(() => wiresealGossip({ codec: receiverCodec, topics: { blocks: { type: BlockType, ...bad } as never } }), InvalidConfigError, JSON.stringify(bad))
+    }
   })
 
   it('the validator never accepts and never throws on arbitrary or mutated bytes (property)', async () => {
