@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { MalformedInputError, SizeLimitError, InvalidConfigError } from '../errors.js'
+import { InvalidConfigError, InvalidValueError, MalformedInputError, SizeLimitError } from '../errors.js'
 import { DEFAULT_LIMITS, type WireLimits } from '../limits.js'
 import { buildMerkleTree, hashLeaf, isEmptyTreeRoot, verifyInclusion } from './merkle.js'
 import { SHA256_BYTES } from './sha256.js'
@@ -64,6 +64,13 @@ export function countChunks (totalLength: number, chunkBytes: number): number {
   return Math.ceil(totalLength / chunkBytes)
 }
 
+/** Throws {@link InvalidConfigError} unless `limits` looks like a {@link WireLimits} (e.g. `null`). */
+function checkLimits (limits: WireLimits): void {
+  if (typeof limits !== 'object' || limits === null || !Number.isSafeInteger(limits.maxPayloadBytes) || !Number.isSafeInteger(limits.maxProofDepth)) {
+    throw new InvalidConfigError('limits', 'a WireLimits object from createLimits()')
+  }
+}
+
 /** Smallest `d` with `2^d >= n`: the depth of the deepest leaf of an RFC 9162 tree of `n` leaves. */
 function treeDepth (n: number): number {
   let d = 0
@@ -78,12 +85,15 @@ function treeDepth (n: number): number {
  * Applies the same budget a receiver applies: throws {@link SizeLimitError}
  * (`payload`) above `limits.maxPayloadBytes` and (`proof-depth`) when the tree
  * would be deeper than `limits.maxProofDepth`; {@link InvalidConfigError} if
- * `chunkBytes` is not a positive integer.
+ * `chunkBytes` is not a positive integer or `limits` is not a limits object;
+ * {@link InvalidValueError} if `payload` is not a `Uint8Array`.
  *
  * @param chunkBytes - @default limits.chunkBytes (DEFAULT_CHUNK_BYTES, 64,512 B)
  * @param limits - @default DEFAULT_LIMITS
  */
 export function splitIntoChunks (payload: Uint8Array, chunkBytes?: number, limits: WireLimits = DEFAULT_LIMITS): ChunkedPayload {
+  if (!(payload instanceof Uint8Array)) throw new InvalidValueError('payload', `a Uint8Array, got ${payload === null ? 'null' : typeof payload}`)
+  checkLimits(limits)
   const size = chunkBytes ?? limits.chunkBytes
   if (!Number.isSafeInteger(size) || size < 1) throw new InvalidConfigError('chunkBytes', `a positive integer, got ${String(size)}`)
   const totalLength = payload.length
@@ -128,14 +138,16 @@ export class ChunkAssembler {
    * Checks the header against the budget before allocating anything. Throws
    * {@link SizeLimitError} (`payload`) if `totalLength > limits.maxPayloadBytes`,
    * (`proof-depth`) if the chunk tree would be deeper than `limits.maxProofDepth`,
-   * and {@link MalformedInputError} (`chunked-header`) if the root is not 32
-   * bytes, a length is not a non-negative integer (chunkBytes: positive), or an
+   * and {@link MalformedInputError} (`chunked-header`) if the header is not an
+   * object, the root is not 32 bytes, a length is not a non-negative integer (chunkBytes: positive), or an
    * empty payload does not carry the empty-tree root.
    *
    * @param header - from an authenticated source (a verified signature)
    * @param limits - @default DEFAULT_LIMITS
    */
   constructor (header: ChunkedPayloadHeader, limits: WireLimits = DEFAULT_LIMITS) {
+    if (typeof header !== 'object' || header === null) throw new MalformedInputError('chunked-header', `header must be an object, got ${header === null ? 'null' : typeof header}`)
+    checkLimits(limits)
     const { root, totalLength, chunkBytes } = header
     if (!(root instanceof Uint8Array) || root.length !== SHA256_BYTES) {
       throw new MalformedInputError('chunked-header', `root must be ${SHA256_BYTES} bytes`)
@@ -169,13 +181,15 @@ export class ChunkAssembler {
    * accepted before (`duplicate`), its length is exactly the expected one
    * (`bad-size`), and its inclusion proof against {@link root} holds
    * (`bad-proof`, RFC 9162 section 2.1.3.2). Only then are its bytes copied
-   * (the caller may reuse `bytes` afterwards).
+   * (the caller may reuse `bytes` afterwards). `bytes` that is not a
+   * `Uint8Array` is `bad-size`, a `proof` that is not an array of hashes
+   * `bad-proof`; nothing here throws.
    */
   accept (index: number, bytes: Uint8Array, proof: readonly Uint8Array[]): ChunkVerdict {
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.chunkCount) return BAD_INDEX
     if (this.#received[index] === 1) return DUPLICATE
     const expected = index === this.chunkCount - 1 ? this.#lastChunkBytes : this.chunkBytes
-    if (bytes.length !== expected) return BAD_SIZE
+    if (!(bytes instanceof Uint8Array) || bytes.length !== expected) return BAD_SIZE
     if (!verifyInclusion(hashLeaf(bytes), index, this.chunkCount, proof, this.root, this.#maxProofDepth)) return BAD_PROOF
     this.#buffer ??= new Uint8Array(this.totalLength)
     this.#buffer.set(bytes, index * this.chunkBytes)

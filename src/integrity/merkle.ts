@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { MalformedInputError, InvalidValueError, SizeLimitError } from '../errors.js'
+import { InvalidConfigError, MalformedInputError, InvalidValueError, SizeLimitError } from '../errors.js'
 import { DEFAULT_LIMITS } from '../limits.js'
 import { SHA256_BYTES, sha256Backend } from './sha256.js'
 
@@ -52,6 +52,7 @@ export function isEmptyTreeRoot (root: Uint8Array): boolean {
 
 /** Leaf hash `SHA-256(0x00 || leaf)` (RFC 9162 section 2.1.1). */
 export function hashLeaf (leaf: Uint8Array): Uint8Array {
+  checkBytes('leaf', leaf)
   return sha256Backend.hashConcat(LEAF_PREFIX, leaf)
 }
 
@@ -64,21 +65,36 @@ export function hashChildren (left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256Backend.hash(nodeScratch)
 }
 
+/** Throws {@link InvalidValueError} unless `value` is a `Uint8Array`. */
+function checkBytes (field: string, value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new InvalidValueError(field, `a Uint8Array, got ${value === null ? 'null' : typeof value}`)
+}
+
+/** Throws {@link InvalidValueError} unless `list` is an array. */
+function checkList (field: string, list: unknown): asserts list is readonly unknown[] {
+  if (!Array.isArray(list)) throw new InvalidValueError(field, `an array of Uint8Array, got ${list === null ? 'null' : typeof list}`)
+}
+
 function checkHash (field: string, h: Uint8Array): void {
+  checkBytes(field, h)
   if (h.length !== HASH) throw new InvalidValueError(field, `a ${HASH}-byte hash, got ${h.length} bytes`)
 }
 
 /** Hashes every leaf into one contiguous array of `n * 32` bytes. */
 function leafLevel (leaves: readonly Uint8Array[]): Uint8Array {
+  checkList('leaves', leaves)
   const level = new Uint8Array(leaves.length * HASH)
   for (let i = 0; i < leaves.length; i++) {
-    level.set(sha256Backend.hashConcat(LEAF_PREFIX, leaves[i]!), i * HASH)
+    const leaf = leaves[i]
+    checkBytes(`leaves[${i}]`, leaf)
+    level.set(sha256Backend.hashConcat(LEAF_PREFIX, leaf), i * HASH)
   }
   return level
 }
 
 /** Copies given leaf hashes into one contiguous array, checking each length. */
 function hashLevel (hashes: readonly Uint8Array[]): Uint8Array {
+  checkList('leafHashes', hashes)
   const level = new Uint8Array(hashes.length * HASH)
   for (let i = 0; i < hashes.length; i++) {
     const h = hashes[i]!
@@ -114,7 +130,10 @@ function rootInPlace (level: Uint8Array, n: number): Uint8Array {
   return level.slice(0, HASH)
 }
 
-/** Merkle Tree Hash of `leaves` (RFC 9162 section 2.1.1); memory: 32 bytes per leaf. */
+/**
+ * Merkle Tree Hash of `leaves` (RFC 9162 section 2.1.1); memory: 32 bytes per
+ * leaf. Throws {@link InvalidValueError} unless `leaves` is an array of `Uint8Array`.
+ */
 export function merkleRoot (leaves: readonly Uint8Array[]): Uint8Array {
   return rootInPlace(leafLevel(leaves), leaves.length)
 }
@@ -207,7 +226,9 @@ export function buildMerkleTreeFromLeafHashes (hashes: readonly Uint8Array[]): M
  *
  * Returns `false`, never throws, when: `index >= size` or `size` is 0 or
  * either is not a safe integer; `leafHash`, `root` or a proof element is not
- * 32 bytes; the proof is longer than `maxDepth` (refused before any hashing);
+ * a 32-byte `Uint8Array` (`null` included); `proof` is not an array;
+ * `maxDepth` is not a non-negative safe integer; the proof is longer than
+ * `maxDepth` (refused before any hashing);
  * the proof is too long or too short for `(index, size)`; or the computed root
  * differs from `root`.
  *
@@ -231,6 +252,8 @@ export function verifyInclusion (
 ): boolean {
   // 1. leaf_index >= tree_size fails (this also rejects tree_size 0).
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false
+  if (!Array.isArray(proof) || !(leafHash instanceof Uint8Array) || !(root instanceof Uint8Array)) return false
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 0) return false
   if (proof.length > maxDepth || leafHash.length !== HASH || root.length !== HASH) return false
   // 2. fn = leaf_index, sn = tree_size - 1; 3. r = hash.
   let fn = index
@@ -238,9 +261,9 @@ export function verifyInclusion (
   running.set(leafHash)
   // 4. for each p in inclusion_path:
   for (let i = 0; i < proof.length; i++) {
-    const p = proof[i]!
+    const p: unknown = proof[i]
     // a. sn == 0 before the path is used up: the path is too long.
-    if (sn === 0 || p.length !== HASH) return false
+    if (sn === 0 || !(p instanceof Uint8Array) || p.length !== HASH) return false
     if (fn % 2 === 1 || fn === sn) {
       // b.i. r = HASH(0x01 || p || r)
       nodeScratch.set(p, 1)
@@ -272,6 +295,7 @@ export function verifyInclusion (
 
 /** Compact form of a proof: its 32-byte hashes concatenated, leaf level first. */
 export function encodeProof (proof: readonly Uint8Array[]): Uint8Array {
+  checkList('proof', proof)
   const out = new Uint8Array(proof.length * HASH)
   for (let i = 0; i < proof.length; i++) {
     const h = proof[i]!
@@ -283,13 +307,17 @@ export function encodeProof (proof: readonly Uint8Array[]): Uint8Array {
 
 /**
  * Parses the compact form written by {@link encodeProof} into views of `bytes`
- * (no copy). Throws {@link MalformedInputError} (`merkle-proof`) if the length
- * is not a multiple of 32 and {@link SizeLimitError} (`proof-depth`) if it
- * holds more than `maxDepth` hashes, before allocating anything.
+ * (no copy). Throws {@link MalformedInputError} (`merkle-proof`) if `bytes` is
+ * not a `Uint8Array` or its length is not a multiple of 32,
+ * {@link SizeLimitError} (`proof-depth`) if it holds more than `maxDepth`
+ * hashes, before allocating anything, and {@link InvalidConfigError} if
+ * `maxDepth` is not a non-negative safe integer.
  *
  * @param maxDepth - @default DEFAULT_LIMITS.maxProofDepth (12)
  */
 export function decodeProof (bytes: Uint8Array, maxDepth: number = DEFAULT_LIMITS.maxProofDepth): Uint8Array[] {
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 0) throw new InvalidConfigError('maxDepth', `a non-negative integer, got ${String(maxDepth)}`)
+  if (!(bytes instanceof Uint8Array)) throw new MalformedInputError('merkle-proof', `expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`)
   if (bytes.length % HASH !== 0) throw new MalformedInputError('merkle-proof', `length ${bytes.length} is not a multiple of ${HASH}`)
   const n = bytes.length / HASH
   if (n > maxDepth) throw new SizeLimitError('proof-depth', maxDepth, n)
