@@ -3,6 +3,28 @@
  * msgpack, flatbuffers, json, plus msgpack with shared structures), a
  * registry keyed by wire ids, and {@link defineMessageType} for your own types.
  *
+ * ## Limits
+ *
+ * Every decoder's CPU and memory are bounded in proportion to its input, with
+ * small constants, whatever the bytes (issue 9; tested by
+ * `test/serialize/bounded.test.ts`: success or a typed error, and at most
+ * `4 * input + 256` units materialised). Refusals are
+ * {@link errors!SizeLimitError} (`quantity` `field` for counts, `depth` for
+ * nesting, with `limit` and `actual`) or {@link errors!MalformedInputError}
+ * (naming the format and reason), raised before the offending part is
+ * materialised.
+ *
+ * | serializer | nesting | element counts | allocation | CPU |
+ * |---|---|---|---|---|
+ * | protobuf (Block, PeerInfo) | flat (PeerInfo map entries one level); groups (wire types 3, 4) refused everywhere | PeerInfo: 64 multiaddrs, 64 metadata entries; Block: each bytes field at most 16 times; counted from the tags by a pre-scan above 4 KiB, before decoding | bytes are views into the input; unknown fields skipped without allocating; strings at most the input | one tag pre-scan + one decode pass; varints at most 10 bytes, skipped ones too |
+ * | msgpack, msgpackStructured (schema types) | 2 (message, then list / map); `SizeLimitError` `depth` beyond | top level: fields + 16; nested: the largest list/map limit (at least 16); checked from each header before its elements; ext types and nested records refused | bin are views; str at most the input (valid UTF-8 checked first) | one scan + one decode (or one fast-path pass) |
+ * | flatbuffers (Block, PeerInfo) | fixed by the schema | vectors of tables at most 64 (PeerInfo), checked before any element is visited | byte vectors are views; the strings copied out add up to at most the buffer length (aliased offsets refused) | O(1) per verified table, field, vector, string |
+ * | json (schema types) | 3 (message, field, one level inside an unknown field's value) | top level: fields + 16; nested: the largest list/map limit (at least 16) | the bytes are scanned (no allocation) before the fatal TextDecoder and `JSON.parse`, then about 5x the input at most (text, parsed strings, base64-decoded bytes) | one scan pass (at most one step per byte), refused at the first offending byte; 10 MiB of `[` is one byte of work |
+ *
+ * A message type may also cap its serialized size
+ * ({@link MessageTypeInit.maxPayloadBytes}; PeerInfo: 64 KiB), which the codec
+ * checks on the signed declared length before decompressing anything.
+ *
  * @module
  */
 export { SerializerId, MessageTypeId } from './types.js'
