@@ -13,6 +13,10 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { JSON_MAX_DEPTH } from '../../src/serialize/json.js'
+import { SCHEMA_MAX_DEPTH } from '../../src/serialize/decoding.js'
 import type { ChunkedReceiver, OpenRejected, OpenResult } from '../../src/codec.js'
 import { createCompressorSet, defaultCompressors } from '../../src/compress/index.js'
 import { CompressionId } from '../../src/compress/types.js'
@@ -182,6 +186,20 @@ describe('message types carry their own payload cap', () => {
     assert.throws(() => defineMessageType({ id: 1501, name: 'Bad', fields, maxPayloadBytes: 0 }), InvalidConfigError)
     const badType = { ...BlockType, maxPayloadBytes: -1 }
     assert.throws(() => createSerializerRegistry({ builtins: false }).register({ ...createProtobufBlockSerializer(), type: badType }), InvalidConfigError)
+  })
+})
+
+describe('the documented caps are the real ones', () => {
+  it('README: the PeerInfo row and the JSON / msgpack depths of the serializer table', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
+    const cells = (name: string): string[] => {
+      const line = readme.split('\n').find((l) => l.startsWith(`| ${name} |`))
+      assert.ok(line !== undefined, `README has a "${name}" row`)
+      return line.split('|').map((c) => c.trim())
+    }
+    assert.match(cells('PeerInfo payload')[2] as string, new RegExp(`^${DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES / 1024} KiB`))
+    assert.equal(cells('JSON')[2], String(JSON_MAX_DEPTH))
+    assert.equal(cells('msgpack')[2], String(SCHEMA_MAX_DEPTH))
   })
 })
 
