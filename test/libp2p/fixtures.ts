@@ -17,6 +17,7 @@ import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux, type YamuxMuxerInit } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Stream } from '@libp2p/interface'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { createCodec, type Codec, type CodecInit } from '../../src/codec.js'
 import { createSerializerRegistry, type Block, type PeerInfo } from '../../src/serialize/index.js'
@@ -179,4 +180,87 @@ export function testPeerInfo (i: number): PeerInfo {
 /** Resolves after `ms`. */
 export async function sleep (ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+// ---- an in-memory stream for the deadline and budget property tests ----
+
+/**
+ * The part of a libp2p v3 stream the stream codec uses, driven by the test:
+ * `deliver()` dispatches bytes as a `message` event (queued while the reader
+ * keeps it paused, as a muxer stops granting window), `endRemote()` closes
+ * the remote's writable end. Cast it with {@link FakeStream.asStream}.
+ */
+export class FakeStream extends EventTarget {
+  readonly id: string
+  readonly protocol: string
+  status = 'open'
+  readStatus = 'readable'
+  writeStatus = 'writable'
+  remoteReadStatus = 'readable'
+  remoteWriteStatus = 'writable'
+  readBufferLength = 0
+  maxReadBufferLength = 4 * 1024 * 1024
+  writeBufferLength = 0
+  writableNeedsDrain = false
+  /** Bytes delivered while paused, dispatched on resume. */
+  private readonly queued: Uint8Array[] = []
+  /** The error the stream was aborted with. */
+  abortedWith: Error | undefined
+
+  constructor (id: string, protocol: string) {
+    super()
+    this.id = id
+    this.protocol = protocol
+  }
+
+  asStream (): Stream {
+    return this as unknown as Stream
+  }
+
+  deliver (bytes: Uint8Array): void {
+    if (this.status !== 'open') return
+    if (this.readStatus === 'paused') {
+      this.queued.push(bytes)
+      this.readBufferLength += bytes.length
+      return
+    }
+    this.dispatchEvent(Object.assign(new Event('message'), { data: bytes }))
+  }
+
+  endRemote (): void {
+    this.remoteWriteStatus = 'closed'
+    this.dispatchEvent(new Event('remoteCloseWrite'))
+  }
+
+  pause (): void {
+    this.readStatus = 'paused'
+  }
+
+  resume (): void {
+    this.readStatus = 'readable'
+    while (this.queued.length > 0 && this.readStatus === 'readable') {
+      const bytes = this.queued.shift() as Uint8Array
+      this.readBufferLength -= bytes.length
+      this.dispatchEvent(Object.assign(new Event('message'), { data: bytes }))
+    }
+  }
+
+  abort (err: Error): void {
+    if (this.status !== 'open') return
+    this.abortedWith = err
+    this.status = 'aborted'
+    this.readStatus = 'closed'
+    this.writeStatus = 'closed'
+    this.queued.length = 0
+    this.readBufferLength = 0
+    this.dispatchEvent(Object.assign(new Event('close'), { error: err }))
+  }
+
+  send (): boolean {
+    return true
+  }
+
+  async close (): Promise<void> {
+    this.writeStatus = 'closed'
+  }
 }
