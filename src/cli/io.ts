@@ -164,9 +164,12 @@ export async function readStdin (maxBytes: number): Promise<Uint8Array> {
   return new Uint8Array(all.buffer, all.byteOffset, all.byteLength)
 }
 
-/** A file, or stdin when `path` is undefined or '-', at most `maxBytes` (see {@link readAnyFile}). */
+/** Names of stdin: read through the same capped stream (and reopening fd 0 fails when it is a socket). */
+const STDIN_PATHS: ReadonlySet<string> = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'])
+
+/** A file, or stdin when `path` is undefined, '-' or /dev/stdin, at most `maxBytes` (see {@link readAnyFile}). */
 export async function readInput (path: string | undefined, maxBytes: number, options: ReadFileOptions = {}): Promise<Uint8Array> {
-  return path === undefined || path === '-' ? await readStdin(maxBytes) : await readAnyFile(path, maxBytes, options)
+  return path === undefined || STDIN_PATHS.has(path) ? await readStdin(maxBytes) : await readAnyFile(path, maxBytes, options)
 }
 
 /** Writes bytes to a file (created with `mode` when given), or to stdout when `path` is undefined or '-'. */
