@@ -130,7 +130,8 @@ describe('runStatusCommand', () => {
     assert.equal(await runStatusCommand({ url: closed.url, out }), EXIT_UNREACHABLE)
     assert.match(out.text(), /reachable +no \(ECONNREFUSED\)\nverdict: UNREACHABLE\n$/)
 
-    const silent = createServer((socket) => { socket.on('error', () => {}) }) // accepts, never answers
+    const held = new Set<import('node:net').Socket>()
+    const silent = createServer((socket) => { held.add(socket); socket.on('error', () => {}) }) // accepts, never answers
     silent.listen(0, '127.0.0.1')
     await once(silent, 'listening')
     try {
@@ -139,8 +140,8 @@ describe('runStatusCommand', () => {
       assert.equal(await runStatusCommand({ url: `http://127.0.0.1:${port}`, out, timeoutMs: 300 }), EXIT_UNREACHABLE)
       assert.match(out.text(), /reachable +no \(no answer in 300 ms\)/)
     } finally {
+      for (const socket of held) socket.destroy()
       silent.close()
-      silent.closeAllConnections?.()
     }
   })
 
