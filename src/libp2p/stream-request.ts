@@ -3,6 +3,9 @@
  * envelope and closes its writable end; the responder reads it, writes one
  * envelope back and closes. Both envelopes are bound to the stream's protocol
  * id (the channel), so a response cannot be replayed as a request elsewhere.
+ * Besides the whole-exchange `timeoutMs`, the stream's own frame and drain
+ * deadlines and (with a connection) its byte budget apply, as on any
+ * {@link wiresealStream}.
  *
  * @module
  */
@@ -35,7 +38,8 @@ function timeoutSignal (signal: AbortSignal | undefined, timeoutMs: number): Abo
  * Sends one value on `stream` and returns the accepted response; the stream
  * is closed (or aborted on failure) when it returns. A refused response
  * throws {@link errors!RejectedMessageError}; a stream closed without one,
- * {@link StreamClosedError}; the timeout or `signal`, {@link AbortError}.
+ * {@link StreamClosedError}; the timeout or `signal`, {@link AbortError}; a
+ * stalled frame or write, {@link errors!DeadlineError}.
  */
 export async function request<T, R = unknown> (stream: Stream, type: MessageType<T>, value: T, init: RequestInit): Promise<OpenAccepted<R>> {
   const signal = timeoutSignal(init.signal, init.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)

@@ -14,6 +14,7 @@ import { BufferBudgetError, DeadlineError } from '../../src/errors.js'
 import { BlockType, type Block } from '../../src/serialize/index.js'
 import { handleWireseal, protocolId } from '../../src/libp2p/protocols.js'
 import { createStreamBudget } from '../../src/libp2p/stream-budget.js'
+import { requestHandler } from '../../src/libp2p/stream-request.js'
 import { encodeUvarint, frameEnvelope, wiresealStream, type WiresealStream, type WiresealStreamInit } from '../../src/libp2p/stream.js'
 import { withResolvers } from '../../src/libp2p/polyfill.js'
 import { sleep, startNodes, stopNodes, streamCodec, testBlock, waitFor, withTimeout, type TestNode } from './fixtures.js'
@@ -218,6 +219,22 @@ describe('stream deadlines and budget against a slowloris peer', () => {
     assert.equal(refused.details.scope, 'peer')
     assert.equal(refused.details.id, attacker.peerId.toString())
     assert.equal(refused.details.limit, 256 * KiB)
+  })
+
+  it('requestHandler streams share the connection budget and see the deadline too', async () => {
+    const id = freshId()
+    const budget = createStreamBudget({ connectionBytes: 64 * KiB, peerBytes: 64 * KiB })
+    const errors: unknown[] = []
+    const failed = withResolvers<void>()
+    await victim.handle(id, requestHandler({ codec: victimCodec, budget, frameTimeoutMs: 150, minBytesPerSecond: 64 * MiB, onError: (err) => { errors.push(err); if (errors.length === 2) failed.resolve() } }, () => ({ type: BlockType, value: testBlock(0) })))
+    const over = await rawStream(id)
+    over.send(new Uint8Array([...encodeUvarint(MiB), ...new Uint8Array(100 * KiB)]))
+    const stalled = await rawStream(id)
+    stalled.send(new Uint8Array([...encodeUvarint(MiB), ...new Uint8Array(10 * KiB)]))
+    await withTimeout(failed.promise, 'both requests failed', 5000)
+    assert.ok(errors.some((e) => e instanceof BufferBudgetError && e.details.scope === 'connection'), errors.map(String).join(', '))
+    assert.ok(errors.some((e) => e instanceof DeadlineError && e.details.deadline === 'frame'), errors.map(String).join(', '))
+    assert.equal(budget.heldByPeer(attacker.peerId.toString()), 0)
   })
 
   it('fails a write the peer never drains within base + queued bytes / rate, and resets the stream', async (t) => {
