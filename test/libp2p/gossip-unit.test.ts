@@ -391,7 +391,7 @@ describe('wiresealGossip validator and delivery', () => {
     }
     const bob = wiresealGossip({ codec: receiverCodec, topics })
     const validate = bob.validator('blocks')
-    const verdict = (bytes: Uint8Array): TopicValidatorResult => validate(peer, unsigned('blocks', bytes))
+    const verdict = (bytes: Uint8Array): TopicValidatorResult => validate(peer, unsigned('blocks', bytes)) as TopicValidatorResult
     assert.equal(verdict(aliceCodec.seal(BlockType, makeBlock(20), { channel: 'blocks', serializer: 'json', compression: 'none' })), TopicValidatorResult.Ignore)
     assert.equal(verdict(aliceCodec.seal(BlockType, makeBlock(21), { channel: 'blocks', compression: 'zstd' })), TopicValidatorResult.Ignore)
     assert.equal(verdict(aliceCodec.sealBatch(BlockType, [makeBlock(22), makeBlock(23)], { channel: 'blocks', compression: 'gzip' })), TopicValidatorResult.Ignore)
