@@ -551,9 +551,13 @@ function growI32 (a: Int32Array, n: number): Int32Array {
 }
 
 /**
- * Creates a {@link ReplayGuard}. With `init.path`, reads the state file
- * synchronously (throws `MalformedInputError` if it is damaged, unless
- * `startFresh`) and writes it back at once marked unclean.
+ * Creates a {@link ReplayGuard}. With `init.path`, takes the lock
+ * `<path>.lock` (`StateLockedError` if another guard holds it; see
+ * `init.lock`), removes temp files left by a writer that died mid-write,
+ * reads the state file synchronously (throws `CorruptStateError`, a
+ * `MalformedInputError` naming the file, if it is damaged, unless
+ * `startFresh`) and writes it back at once marked unclean; `close()` releases
+ * the lock.
  */
 export function createReplayGuard (init: ReplayGuardInit = {}): ReplayGuard {
   return new SlabReplayGuard(init)
