@@ -279,6 +279,9 @@ class StreamCodec implements WiresealStream {
   private readonly budget: StreamBudget
   private readonly scope: BudgetScope | undefined
   private readonly buf = new Uint8ArrayList()
+  /** `[prefixBytes, bodyBytes]` of each complete frame in `buf`, from `doneHead` on (found by scan(), read by takeFrame()). */
+  private readonly done: number[] = []
+  private doneHead = 0
   // The frame arriving at the tail of `buf` (every byte before it belongs to complete frames).
   /** Its bytes received so far, prefix included (0: none, every buffered frame is complete). */
   private rxBytes = 0
@@ -478,6 +481,8 @@ class StreamCodec implements WiresealStream {
   abort (err: Error): void {
     this.failure ??= err instanceof WiresealError ? err : new StreamClosedError('read', 'aborted', { cause: err })
     this.buf.consume(this.buf.byteLength)
+    this.done.length = 0
+    this.doneHead = 0
     this.rxBytes = 0
     this.assembledBytes = 0
     this.release()
@@ -649,6 +654,7 @@ class StreamCodec implements WiresealStream {
 
   /** The arriving frame is complete: its bytes are no longer held against the budget. */
   private endFrame (): void {
+    this.done.push(this.rxPrefixBytes, this.rxLength)
     this.rxBytes = 0
     this.rxPrefixBytes = 0
     this.rxLength = 0
@@ -717,17 +723,21 @@ class StreamCodec implements WiresealStream {
 
   /** The first complete frame's body from `buf`, or undefined when none is complete yet. */
   private takeFrame (): Uint8Array | undefined {
-    // Bytes before the arriving frame belong to complete frames, their prefixes checked by scan().
-    if (this.buf.byteLength <= this.rxBytes) return undefined
-    let length = 0
-    let prefix = 0
-    let b: number
-    do {
-      b = this.buf.get(prefix)
-      length += (b & 0x7f) * 2 ** (7 * prefix)
-      prefix++
-    } while ((b & 0x80) !== 0)
-    const total = prefix + length
+    // Frame boundaries were found (and prefixes checked) by scan() as the bytes arrived.
+    const head = this.doneHead
+    if (head === this.done.length) return undefined
+    const prefix = this.done[head] as number
+    const total = prefix + (this.done[head + 1] as number)
+    if (head + 2 === this.done.length) {
+      this.done.length = 0
+      this.doneHead = 0
+    } else {
+      this.doneHead = head + 2
+      if (head > 1024) {
+        this.done.splice(0, head + 2)
+        this.doneHead = 0
+      }
+    }
     // A view when the frame lies in one chunk; one copy when it spans chunks.
     const body = this.buf.subarray(prefix, total)
     this.buf.consume(total)
