@@ -191,8 +191,9 @@ export interface WiresealStream {
   readonly stats: Readonly<StreamStats>
   /**
    * Seals one value and writes its frame; resolves once the stream can take
-   * more. Rejects with {@link SizeLimitError}, {@link AbortError} or
-   * {@link StreamClosedError}.
+   * more. Rejects with {@link SizeLimitError}, {@link AbortError},
+   * {@link StreamClosedError}, or {@link DeadlineError} when the peer does not
+   * take the queued bytes in time (the stream is then reset).
    */
   write<T>(type: MessageType<T>, value: T, options?: StreamWriteOptions): Promise<void>
   /**
@@ -207,9 +208,12 @@ export interface WiresealStream {
   /**
    * Accepted envelopes, in order, until the remote closes its writable end.
    * Pulls frames only as fast as the loop iterates. Throws
-   * {@link SizeLimitError} / {@link MalformedInputError} on bad framing (the
-   * stream is aborted), {@link RejectedMessageError} under `onReject: 'throw'`,
-   * {@link StreamClosedError} on a reset and {@link AbortError} on `signal`.
+   * {@link SizeLimitError} / {@link MalformedInputError} on bad framing,
+   * {@link DeadlineError} on a frame or chunked message arriving too slowly,
+   * {@link BufferBudgetError} over the connection or peer budget (the stream
+   * is aborted in these cases), {@link RejectedMessageError} under
+   * `onReject: 'throw'`, {@link StreamClosedError} on a reset and
+   * {@link AbortError} on `signal`.
    * A cancelled read leaves the stream usable.
    */
   read<T = unknown>(options?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined>
@@ -538,7 +542,8 @@ class StreamCodec implements WiresealStream {
 
   /** Arms the one timer for the earliest deadline (it re-arms itself for later ones when it fires). */
   private schedule (): void {
-    if (this.failure !== undefined) return
+    // Once closed nothing more arrives or drains: what is left is reported by the next read.
+    if (this.failure !== undefined || this.closed) return
     const at = this.nextDeadline()
     if (at === Infinity || (this.timer !== undefined && this.timerAt <= at)) return
     if (this.timer !== undefined) clearTimeout(this.timer)
@@ -551,7 +556,7 @@ class StreamCodec implements WiresealStream {
   private readonly onTimer = (): void => {
     this.timer = undefined
     this.timerAt = Infinity
-    if (this.failure !== undefined) return
+    if (this.failure !== undefined || this.closed) return
     const missed = this.overdue(Date.now())
     if (missed !== undefined) this.abort(missed)
     else this.schedule()
