@@ -102,6 +102,7 @@ function describeError (err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer in ${timeoutMs} ms`
   const cause = err instanceof Error ? (err as Error & { cause?: { code?: unknown, message?: unknown } }).cause : undefined
   if (cause?.code !== undefined) return clean(cause.code)
+  if (typeof cause?.message === 'string' && cause.message !== '') return clean(cause.message) // e.g. fetch's "bad port"
   return clean(err instanceof Error ? err.message : err)
 }
 

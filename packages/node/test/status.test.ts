@@ -131,6 +131,10 @@ describe('runStatusCommand', () => {
     assert.match(out.text(), /reachable +no \(ECONNREFUSED\)\nverdict: UNREACHABLE\n$/)
 
     const held = new Set<import('node:net').Socket>()
+    out = sink()
+    assert.equal(await runStatusCommand({ url: 'http://127.0.0.1:1', out }), EXIT_UNREACHABLE) // a port fetch refuses to use
+    assert.match(out.text(), /reachable +no \(bad port\)/)
+
     const silent = createServer((socket) => { held.add(socket); socket.on('error', () => {}) }) // accepts, never answers
     silent.listen(0, '127.0.0.1')
     await once(silent, 'listening')
