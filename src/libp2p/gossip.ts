@@ -210,6 +210,8 @@ export interface GossipRejection {
   readonly verdict: 'reject' | 'ignore'
   /** The peer that relayed the message to us (not necessarily its signer). */
   readonly propagationSource: PeerId
+  /** One line for logs (the codec's rejection detail). */
+  readonly detail: string
 }
 
 /** Receives accepted messages of one topic. */
@@ -423,7 +425,7 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       else ignored[result.reason]++
       if (this.onReject !== undefined) {
         try {
-          this.onReject({ topic, reason: result.reason, verdict: verdict === TopicValidatorResult.Reject ? 'reject' : 'ignore', propagationSource: peer })
+          this.onReject({ topic, reason: result.reason, verdict: verdict === TopicValidatorResult.Reject ? 'reject' : 'ignore', propagationSource: peer, detail: result.detail })
         } catch {
           // a reporter that throws must not change the verdict
         }

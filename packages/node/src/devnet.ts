@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 import type { NodeStatus } from './node.js'
+import { DEVNET_PARENT_ENV } from './run-node.js'
 
 const BIN = fileURLToPath(new URL('./bin.js', import.meta.url))
 
@@ -98,7 +99,9 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
       P2P_BOOTSTRAP_PEERS: bootstrap.join(',')
     }
     // its own process group: a terminal's Ctrl-C reaches the devnet only, which then stops each node once
-    const child = spawn(process.execPath, [BIN, 'node', ...(init.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    // stdin is a pipe the node watches (DEVNET_PARENT_ENV): if this process dies, even by SIGKILL, the pipe
+    // closes and the node shuts down instead of living on as an orphan writing into the devnet's dirs
+    const child = spawn(process.execPath, [BIN, 'node', ...(init.args ?? [])], { env: { ...env, [DEVNET_PARENT_ENV]: '1' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
     process.once('exit', () => { if (m.exitCode === undefined) child.kill('SIGKILL') })
     m.child = child
     m.exitCode = undefined
@@ -107,15 +110,17 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
     child.stderr?.pipe(m.log, { end: false })
     const started = new Promise<void>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! })
+      let up = false
       lines.on('line', (line) => {
         m.log?.write(line + '\n')
-        if (m.url !== undefined && m.peerId !== undefined) return
+        if (up) return
         try {
           const rec = JSON.parse(line) as { msg?: string, url?: string, peerId?: string, addrs?: string[] }
           if (rec.msg === 'metrics and health listening' && typeof rec.url === 'string') m.url = rec.url
           if (rec.msg === 'node started' && typeof rec.peerId === 'string') {
             m.peerId = rec.peerId
             m.addrs = (rec.addrs ?? []).map((a) => a.includes('/p2p/') ? a : `${a}/p2p/${rec.peerId ?? ''}`)
+            up = true
             resolve()
           }
         } catch {

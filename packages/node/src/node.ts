@@ -63,6 +63,15 @@ export const PROCESSING_QUEUE_CAPACITY = 1024
 /** Live-sync margin: a peer's announced height minus this is taken as seen (covers blocks still in flight on gossip). */
 const LIVE_CURSOR_MARGIN = 64n
 
+/** Margin past the replay guard's floor before gossip counts as live again (propagation of messages sealed just before it). */
+const LIVE_AFTER_FLOOR_MS = 2_000
+
+/** Replay state flush interval (ms): bounds what a crash can lose, and the blackout after it. */
+const REPLAY_FLUSH_MS = 1_000
+
+/** Clock skew tolerated between nodes (ms); NTP-synced hosts are within a second. */
+const MAX_CLOCK_SKEW_MS = 10_000
+
 /** Sampling period of the gossipsub score and mesh gauges (ms). */
 const HOUSEKEEPING_MS = 5_000
 
@@ -136,6 +145,8 @@ export class WiresealNode {
   private readonly rejectedCounts: Record<string, number> = {}
   private readonly counters = { produced: 0, gossip: 0, sync: 0, raw: 0, wire: 0, bans: 0, dialFailures: 0 }
   private readonly syncing = new Set<string>()
+  /** Peers whose log this process has caught up on since it started: live gossip keeps us current with them. */
+  private readonly liveWith = new Set<string>()
   private readonly gossipMsgs: RateLimiter
   private readonly gossipBytes: RateLimiter
   private readonly streamMsgs: RateLimiter
@@ -146,6 +157,7 @@ export class WiresealNode {
     readonly log: Logger,
     readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
     readonly codec: Codec,
+    private readonly directCodec: Codec,
     readonly gossip: WiresealGossip<Topics>,
     private readonly lock: StateLock,
     private readonly db: ClassicLevel<string, string>,
@@ -195,9 +207,16 @@ export class WiresealNode {
     const bans = createBanList(db as never)
     await bans.load()
     const reputation = createReputation()
-    const replay = createReplayGuard({ path: join(config.dataDir, 'replay.state'), lock: false })
+    // After a crash the guard refuses timestamps up to lastFlush + flushInterval + skew (it cannot know what
+    // it accepted in that time): a 1 s flush and a 10 s skew bound that blackout to about 11 s.
+    const replay = createReplayGuard({ path: join(config.dataDir, 'replay.state'), lock: false, flushIntervalMs: REPLAY_FLUSH_MS, maxClockSkewMs: MAX_CLOCK_SKEW_MS })
     const sequencer = createSequencer({ path: join(config.dataDir, 'sequencer.state'), lock: false })
     const codec = createCodec({ privateKey: key, serializers: nodeSerializers(), replay, sequencer })
+    // Replies on a stream we opened to an authenticated peer (PeerInfo, sync responses) are checked without the
+    // live window: Noise authenticates the peer, the signer must be that peer (PeerInfo) or every item is a
+    // producer-signed block deduplicated by hash (sync), so a replayed reply can only repeat what that peer said;
+    // and a node just back from a crash can learn heights and catch up during the guard's blackout.
+    const directCodec = createCodec({ privateKey: key, serializers: nodeSerializers(), replay: false, sequencer })
     const metrics = createNodeMetrics({
       connectionLimits: { in: config.maxInboundConnections, out: config.maxOutboundConnections },
       memoryLimitBytes: config.memoryLimitBytes
@@ -262,9 +281,9 @@ export class WiresealNode {
       bootstrapPeers: config.bootstrapPeers.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5))
     })
     const queue = createBoundedQueue({ capacity: PROCESSING_QUEUE_CAPACITY, concurrency: 1, order: 'fifo', onError: (err) => { log.warn({ err }, 'block processing failed') } })
-    const sync = new SyncClient({ node: libp2p, codec, protocols, frameTimeoutMs: config.streamReadTimeoutMs })
+    const sync = new SyncClient({ node: libp2p, codec: directCodec, protocols, frameTimeoutMs: config.streamReadTimeoutMs })
     late.guard = guard
-    late.self = new WiresealNode(config, log, libp2p, codec, gossip, lock, db, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
+    late.self = new WiresealNode(config, log, libp2p, codec, directCodec, gossip, lock, db, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
     return late.self
   }
 
@@ -306,8 +325,8 @@ export class WiresealNode {
       frameTimeoutMs: config.streamReadTimeoutMs,
       allow: (peer, blocks) => this.syncBlocks.take(peer.toString(), blocks),
       onAbuse: (peer, why) => {
-        this.countReject(why === 'malformed' ? 'malformed' : 'rate-limited')
-        this.penalize(peer.toString(), why === 'malformed' ? 'malformed' : 'sync-abuse', 'stream')
+        this.countReject(why === 'too-many' ? 'sync-abuse' : why)
+        this.penalize(peer.toString(), why === 'too-many' ? 'sync-abuse' : why, 'stream')
       },
       onServed: (n) => { this.metrics.syncBlocksServed(n) }
     }), { maxInboundStreams: 2, maxOutboundStreams: 2 })
@@ -319,6 +338,8 @@ export class WiresealNode {
       const id = evt.detail.toString()
       this.gossipMsgs.delete(id)
       this.gossipBytes.delete(id)
+      // gossip from it may be lost while disconnected: the next contact syncs from the cursor
+      this.liveWith.delete(id)
     })
     this.producer = startProducer(config.blockIntervalMs, async () => { await this.produce() })
     const announce = setInterval(() => { void this.announce() }, config.peerInfoIntervalMs)
@@ -419,6 +440,7 @@ export class WiresealNode {
   }
 
   private onGossipReject (r: GossipRejection): void {
+    this.log.debug({ reason: r.reason, verdict: r.verdict, from: r.propagationSource.toString(), detail: r.detail }, 'gossip message refused')
     this.countReject(r.reason)
     this.penalize(r.propagationSource.toString(), r.reason, 'gossip')
   }
@@ -489,7 +511,7 @@ export class WiresealNode {
     try {
       const stream = await this.libp2p.dialProtocol(peer, this.protocols.peerInfoProtocol, { signal: AbortSignal.timeout(this.config.streamReadTimeoutMs) })
       const reply = await request(stream, PeerInfoType, this.peerInfo(), {
-        codec: this.codec,
+        codec: this.directCodec,
         channel: this.protocols.peerInfoProtocol,
         types: [PeerInfoType.id],
         serializer: SerializerId.protobuf,
@@ -548,7 +570,7 @@ export class WiresealNode {
     this.syncing.add(id)
     try {
       const cursor = await this.cursor(id) ?? 0n
-      if (via === 'gossip') {
+      if (via === 'gossip' && this.liveWith.has(id)) {
         // live: everything but the last few blocks came by gossip too
         const live = height - LIVE_CURSOR_MARGIN
         if (live > cursor) await this.db.put(this.cursorKey(id), live.toString())
@@ -576,6 +598,9 @@ export class WiresealNode {
         if (res.status.code !== 0) break
       }
       this.metrics.setBlockHeight(Number(this.store.height))
+      // live only once the replay guard accepts fresh gossip again (after a crash it refuses everything
+      // timestamped up to its floor): until then, blocks lost to that blackout are fetched by the next sync
+      if (Date.now() > this.replay.floorMs + LIVE_AFTER_FLOOR_MS) this.liveWith.add(id)
     } catch (err) {
       if (err instanceof SyncFaultError) {
         this.countReject(err.fault)

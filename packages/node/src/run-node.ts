@@ -13,6 +13,12 @@ import { ConfigError, configHelp, HELP_FLAGS, parseNodeConfig, type NodeConfig }
 import { createLogger } from './logger.js'
 import { WiresealNode } from './node.js'
 
+/**
+ * Set by `devnet` on its nodes: stdin is a pipe from the devnet process, and
+ * its end (the devnet died, however) stops the node like SIGTERM.
+ */
+export const DEVNET_PARENT_ENV = 'WIRESEAL_DEVNET_CHILD'
+
 /** Exit status for a bad configuration. */
 export const EXIT_USAGE = 2
 
@@ -64,5 +70,10 @@ export async function runNode (argv: readonly string[], env: NodeJS.ProcessEnv):
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    if (env[DEVNET_PARENT_ENV] === '1') {
+      process.stdin.on('end', () => { if (!stopping) onSignal('SIGTERM') })
+      process.stdin.on('error', () => { if (!stopping) onSignal('SIGTERM') })
+      process.stdin.resume()
+    }
   })
 }

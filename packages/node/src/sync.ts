@@ -65,8 +65,12 @@ export interface SyncServerInit {
   protocols: NetworkProtocols
   /** Takes `blocks` from the peer's sync budget; false = over the limit. */
   allow: (peer: PeerId, blocks: number) => boolean
-  /** A request that breaks the protocol (too many blocks, garbage, over the rate). */
-  onAbuse: (peer: PeerId, why: 'too-many' | 'rate-limited' | 'malformed') => void
+  /**
+   * A request that breaks the protocol (too many blocks, over the rate, or a
+   * refused envelope with the codec's reason: `replayed` / `out-of-window` /
+   * `too-old` are usually our own replay guard's blackout after a crash, not abuse).
+   */
+  onAbuse: (peer: PeerId, why: 'too-many' | 'rate-limited' | RejectReason) => void
   /** Blocks served (for metrics). */
   onServed?: (blocks: number) => void
   /** Per-frame deadline base for the stream codec (ms). */
@@ -99,7 +103,8 @@ export function syncHandler (init: SyncServerInit): (stream: Stream, connection:
     try {
       req = await ws.readOne<BlocksByRangeRequest>({ signal })
     } catch (err) {
-      init.onAbuse(peer, 'malformed')
+      const reason = (err as { details?: { reason?: RejectReason } }).details?.reason
+      init.onAbuse(peer, (err as Error).name === 'RejectedMessageError' && reason !== undefined ? reason : 'malformed')
       ws.abort(err as Error)
       return
     }

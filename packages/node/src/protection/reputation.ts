@@ -72,9 +72,14 @@ export type FaultContext = 'stream' | 'gossip'
  *   type, the shape of a cross-channel replay: high on a stream, mid on gossip.
  * - `too-large`: limits can differ between honestly configured nodes: mid.
  * - `replayed`: an honest relay artefact (a resend after reconnect, a node that
- *   lost its replay state forwarding an old message): low.
+ *   lost its replay state forwarding an old message): low on a stream; none on
+ *   gossip, where a restarted receiver's empty seen-cache makes every honest
+ *   relay forward what it already had (rate limits still count such messages).
  * - `too-old`, `out-of-window`, `clock-skew`: clocks and propagation delay,
- *   usually honest; still low so a peer with a broken clock drifts out: low.
+ *   usually honest; low on a stream so a peer with a broken clock drifts out.
+ *   None on gossip: after a crash the receiver's own replay guard refuses every
+ *   timestamp up to its floor, and penalising the relays for that would push
+ *   every honest mesh peer below 0 (gossipsub then prunes them all).
  * - `unknown-codec`: version skew (a newer peer's codec): low.
  * - `rate-limited`: low per refused message, so the penalty grows with the
  *   excess (a 10× flood bans within seconds, a slight overshoot decays away);
@@ -90,10 +95,10 @@ export const REASON_ACTIONS: Readonly<Record<PenaltyReason, Readonly<Record<Faul
   'wrong-channel': { stream: 'high', gossip: 'mid' },
   'wrong-type': { stream: 'high', gossip: 'mid' },
   'too-large': { stream: 'mid', gossip: 'mid' },
-  replayed: { stream: 'low', gossip: 'low' },
-  'too-old': { stream: 'low', gossip: 'low' },
-  'out-of-window': { stream: 'low', gossip: 'low' },
-  'clock-skew': { stream: 'low', gossip: 'low' },
+  replayed: { stream: 'low', gossip: 'none' },
+  'too-old': { stream: 'low', gossip: 'none' },
+  'out-of-window': { stream: 'low', gossip: 'none' },
+  'clock-skew': { stream: 'low', gossip: 'none' },
   'unknown-codec': { stream: 'low', gossip: 'low' },
   'rate-limited': { stream: 'low', gossip: 'low' },
   'sync-abuse': { stream: 'high', gossip: 'high' },
