@@ -213,15 +213,25 @@ describe('protection/reputation: reason mapping', () => {
     assert.deepEqual(Object.keys(REASON_ACTIONS).sort(), [...all].sort())
     assert.equal(actionFor('invalid-signature', 'stream'), 'fatal', 'the direct sender of a stream frame')
     assert.equal(actionFor('invalid-signature', 'gossip'), 'high', 'a forwarder')
-    assert.equal(actionFor('replayed', 'gossip'), 'low', 'an honest relay artefact')
+    assert.equal(actionFor('replayed', 'stream'), 'low', 'an honest resend')
+    for (const r of ['replayed', 'too-old', 'out-of-window', 'clock-skew'] as const) {
+      assert.equal(actionFor(r, 'gossip'), 'none', `${r} on gossip: a relay artefact, or our own replay blackout after a crash`)
+    }
     assert.equal(actionFor('queue-full', 'stream'), 'none', 'our overload')
     assert.equal(actionFor('forgery', 'gossip'), 'forgery')
   })
 
-  it('honest artefacts never ban quickly: 49 replays stay below the ban threshold', () => {
+  it('honest artefacts never ban quickly: 49 replays on a stream stay below the ban threshold', () => {
     const r = createReputation()
     let v: Verdict = { kind: 'none' }
-    for (let i = 0; i < 49; i++) v = r.penalizeFor('p', 'replayed', 'gossip')
+    for (let i = 0; i < 49; i++) v = r.penalizeFor('p', 'replayed', 'stream')
     assert.equal(v.kind, 'disconnect')
+  })
+
+  it('a restarted node refusing a whole mesh of relays during its replay blackout penalises none of them', () => {
+    const r = createReputation()
+    for (let i = 0; i < 500; i++) r.penalizeFor('relay', i % 2 === 0 ? 'out-of-window' : 'replayed', 'gossip')
+    assert.equal(r.score('relay'), 0)
+    assert.equal(r.verdict('relay').kind, 'none')
   })
 })
