@@ -9,7 +9,7 @@
  */
 import { runNode } from './run-node.js'
 import { runDevnet } from './devnet.js'
-const runStatusCommand = async (argv: string[]): Promise<number> => (await import('./status-command.js' as string) as { runStatus: (a: string[]) => Promise<number> }).runStatus(argv)
+import { runStatus } from './status-command.js'
 
 const USAGE = `usage: wireseal-node <command> [options]
 
@@ -24,7 +24,7 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     case 'node': return await runNode(rest, process.env)
     case 'devnet': return await runDevnet(rest, process.env)
-    case 'status': return await runStatusCommand(rest)
+    case 'status': return await runStatus(rest)
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE)
       return 0

@@ -314,12 +314,21 @@ export class WiresealNode {
       timeoutMs: config.streamReadTimeoutMs,
       onError: (err) => { log.debug({ err }, 'peer-info request failed') }
     }, (req, { connection }) => {
-      if (!this.streamMsgs.take(connection.remotePeer.toString())) this.penalize(connection.remotePeer.toString(), 'rate-limited', 'stream')
+      const started = performance.now()
+      const peer = connection.remotePeer.toString()
+      this.guard.touch(peer)
+      if (!this.streamMsgs.take(peer)) {
+        this.countReject('rate-limited')
+        this.penalize(peer, 'rate-limited', 'stream')
+      }
       this.onPeerInfo(req.value as PeerInfo, connection.remotePeer, 'direct')
+      this.metrics.observeProcessing('peerinfo', (performance.now() - started) / 1000)
       return { type: PeerInfoType, value: this.peerInfo() }
     }), { maxInboundStreams: 4, maxOutboundStreams: 4 })
     await libp2p.handle(protocols.syncProtocol, syncHandler({
-      codec: this.codec,
+      // requests come on a stream from an authenticated peer and only cost it its sync budget: no live
+      // window, or a node back from a crash refuses (and penalises) every peer's request during its blackout
+      codec: this.directCodec,
       store: this.store,
       protocols,
       frameTimeoutMs: config.streamReadTimeoutMs,
@@ -442,6 +451,8 @@ export class WiresealNode {
   private onGossipReject (r: GossipRejection): void {
     this.log.debug({ reason: r.reason, verdict: r.verdict, from: r.propagationSource.toString(), detail: r.detail }, 'gossip message refused')
     this.countReject(r.reason)
+    // below the replay guard's floor (raised by our own crash or evictions) live messages are refused: not the peer's fault
+    if (r.reason === 'out-of-window' && Date.now() <= this.replay.floorMs + MAX_CLOCK_SKEW_MS) return
     this.penalize(r.propagationSource.toString(), r.reason, 'gossip')
   }
 
@@ -579,7 +590,9 @@ export class WiresealNode {
       let next = cursor + 1n
       while (next <= height && !this.shuttingDown) {
         const count = Number(height - next + 1n > BigInt(MAX_SYNC_REQUEST_BLOCKS) ? BigInt(MAX_SYNC_REQUEST_BLOCKS) : height - next + 1n)
+        const started = performance.now()
         const res = await this.sync.request(peer, next, count)
+        this.guard.touch(id)
         for (const b of res.blocks) {
           const stored = await this.store.append(b.block.hash, b.envelope)
           if (stored !== undefined) {
@@ -591,6 +604,7 @@ export class WiresealNode {
           }
         }
         this.metrics.message('in', 'sync', res.blocks.length)
+        this.metrics.observeProcessing('sync', (performance.now() - started) / 1000)
         const last = res.blocks.at(-1)?.height
         if (last === undefined) break
         next = last + 1n
