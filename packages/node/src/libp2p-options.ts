@@ -17,6 +17,7 @@ import type { ConnectionGater, Metrics, PrivateKey } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { WiresealGossipsubOptions } from 'wireseal/libp2p'
 import type { NetworkProtocols } from './protocol.js'
+import { cidrToMultiaddr } from './config-addresses.js'
 
 /** What {@link libp2pOptions} is built from. */
 export interface Libp2pSettings {
@@ -49,12 +50,6 @@ const DHT_K = 5
 const DHT_ALPHA = 3
 /** Self-query (routing table refresh) every 30 min on a stable topology. */
 const DHT_REFRESH_MS = 30 * 60_000
-
-function cidrToMultiaddr (cidr: string): string {
-  const [ip, bits] = cidr.split('/')
-  const v6 = (ip ?? '').includes(':')
-  return `/${v6 ? 'ip6' : 'ip4'}/${ip ?? ''}/ipcidr/${bits ?? (v6 ? '128' : '32')}`
-}
 
 /** createLibp2p options of one node. */
 export function libp2pOptions (s: Libp2pSettings): Libp2pOptions<Record<string, unknown>> {
