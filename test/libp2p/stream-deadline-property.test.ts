@@ -154,7 +154,7 @@ describe('stream deadlines and budget: properties on a mocked clock', () => {
   it('does not count against the sender the time a dawdling reader keeps a frame paused mid-way', async (t) => {
     let midFrameRuns = 0
     let runs = 0
-    const small = fc.record({ size: fc.integer({ min: 0, max: 100 }), cuts: fc.constant([]), pace: fc.constant(0), gapMs: fc.constant(0) })
+    const small = fc.record({ size: fc.integer({ min: 0, max: 100 }), cuts: fc.constant<number[]>([]), pace: fc.constant<number>(0), gapMs: fc.constant<number>(0) })
     const large = fc.record({
       size: fc.integer({ min: 2000, max: 6000 }),
       cuts: fc.array(fc.double({ min: 0.05, max: 0.95, noNaN: true }), { minLength: 2, maxLength: 6 }),
