@@ -4,12 +4,15 @@
  *   node     run one node (flags and P2P_* variables: CONFIGURATION.md)
  *   devnet   run N node processes on loopback with a live status view
  *   status   one-screen diagnosis of a running node from its endpoints
+ *   peer-id  create (if needed) and print the identity of a data dir, e.g. to
+ *            give other nodes a bootstrap address before the first start
  *
  * @module
  */
 import { runNode } from './run-node.js'
 import { runDevnet } from './devnet.js'
 import { runStatus } from './status-command.js'
+import { runPeerId } from './peer-id-command.js'
 
 const USAGE = `usage: wireseal-node <command> [options]
 
@@ -17,6 +20,7 @@ commands:
   node      run one node (wireseal-node node --help lists every option)
   devnet    run N nodes on loopback: devnet --nodes 3 [--duration S]
   status    diagnose a running node: status [--url http://127.0.0.1:9100]
+  peer-id   print (creating it if needed) the peer id of a data dir: peer-id [--data-dir DIR]
 `
 
 async function main (argv: string[]): Promise<number> {
@@ -25,6 +29,7 @@ async function main (argv: string[]): Promise<number> {
     case 'node': return await runNode(rest, process.env)
     case 'devnet': return await runDevnet(rest, process.env)
     case 'status': return await runStatus(rest)
+    case 'peer-id': return await runPeerId(rest, process.env)
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE)
       return 0
