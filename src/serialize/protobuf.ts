@@ -1,22 +1,21 @@
 /**
- * Protocol Buffers (proto3) serializers, wire id 1, on the protobufjs static
- * code generated from `proto/*.proto` (see `scripts/generate.sh`).
+ * Protocol Buffers (proto3) serializers, wire id 1. Encoding: Block by hand
+ * into one exact-size allocation, PeerInfo on the protobufjs static code
+ * generated from `proto/*.proto` (see `scripts/generate.sh`); decoding: both
+ * by hand (./protobuf-decode.ts on ./protobuf-wire.ts).
  *
  * - uint64 is exact over 0..2^64-1: encoded from `bigint` through a safe
- *   `number` or a `{ low, high }` pair; decoded straight to `bigint` by a
- *   Reader whose `uint64()` replaces protobufjs' `Long` (whose precision
- *   depends on long.js being installed, and costs two allocations).
+ *   `number` or a `{ low, high }` pair; decoded straight to `bigint`.
  * - Decoding rejects truncation, bad varints (over 10 bytes, also in skipped
  *   fields), invalid UTF-8, field number 0, groups (wire types 3 and 4,
- *   anywhere) and a known field arriving with the wrong wire type (the
- *   generated code is patched to throw instead of skipping it). Unknown field
- *   numbers are skipped without allocating (protobufjs' `discardUnknown`), as
- *   proto3 requires for forward compatibility
- *   (https://protobuf.dev/programming-guides/proto3/#unknowns).
- * - Bounded: inputs over 4 KiB are pre-scanned (./protobuf-scan.ts) so that
- *   PeerInfo's repeated fields stay under their limits and Block's bytes
- *   fields occur at most 16 times each before anything is materialised;
- *   work is one pass, output views into the input.
+ *   anywhere) and a known field arriving with the wrong wire type. Unknown
+ *   fields are skipped without allocating, as proto3 requires for forward
+ *   compatibility (https://protobuf.dev/programming-guides/proto3/#unknowns).
+ * - Bounded, in one pass, as each tag is read: each singular field at most
+ *   16 times (proto3's last-one-wins; canonical encoders write it once), 16
+ *   unknown fields, PeerInfo 64 multiaddrs and 64 distinct metadata keys. A
+ *   Block decode reads at most 113 tags whatever its size; the rest of the
+ *   work is views into the input and UTF-8 decoding of each string once.
  * - Absent fields decode to proto3 defaults (empty bytes, 0, 0n, [], {}).
  * - Decoded `bytes` are views into the input (zero-copy): copy them before
  *   reusing the input buffer.
@@ -28,112 +27,16 @@ import { p2p } from './generated/protobuf/messages.js'
 import type { p2p as pb } from './generated/protobuf/messages.types.js'
 import { BlockType, PeerInfoType } from './messages.js'
 import type { Block, PeerInfo } from './messages.js'
-import { EMPTY_BYTES, checkCount, inputBytes, toDecodeError } from './decoding.js'
-import { RESERVED_KEYS } from './schema.js'
-import { MalformedInputError } from '../errors.js'
-import { checkRepeatedCounts } from './protobuf-scan.js'
+import { inputBytes, toDecodeError } from './decoding.js'
+import { BLOCK_FORMAT, PEER_INFO_FORMAT, decodeBlock, decodePeerInfo } from './protobuf-decode.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
-import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
 import { varintLength, writeVarint } from '../varint.js'
 import { allocBytes } from '../alloc.js'
 
 // The generated module is `@ts-nocheck` JavaScript; its typings come from pbts.
 const generated = p2p as unknown as typeof pb
-const PbBlock = generated.message.Block
 const PbPeerInfo = generated.message.PeerInfo
-
-/**
- * The generated decoders' full signature: `_target` is the object to decode
- * into (protobufjs uses it for message reuse). Decoding straight into the
- * value we return saves an allocation and a copy per message.
- */
-type DecodeInto<T> = (reader: protobuf.Reader, length: undefined, end: undefined, depth: number, target: T) => T
-
-/**
- * Reads a base-128 varint as an exact uint64 bigint (protobuf encoding spec,
- * "Base 128 Varints"): up to 7 bytes (49 bits) accumulate in a double, which is
- * exact; longer ones continue in bigint. At most 10 bytes; bits above 64 are
- * dropped, as the spec's uint64 parsing requires.
- */
-function readUint64 (r: protobuf.Reader): bigint {
-  const buf = r.buf
-  const len = r.len
-  let pos = r.pos
-  let value = 0
-  let scale = 1
-  for (let i = 0; i < 7; i++) {
-    if (pos >= len) throw new RangeError('index out of range')
-    const b = buf[pos++] as number
-    value += (b & 0x7f) * scale
-    if (b < 0x80) {
-      r.pos = pos
-      return BigInt(value)
-    }
-    scale *= 128
-  }
-  let big = BigInt(value)
-  for (let shift = 49n; shift < 70n; shift += 7n) {
-    if (pos >= len) throw new RangeError('index out of range')
-    const b = buf[pos++] as number
-    big |= BigInt(b & 0x7f) << shift
-    if (b < 0x80) {
-      r.pos = pos
-      return BigInt.asUintN(64, big)
-    }
-  }
-  throw new RangeError('varint longer than 10 bytes')
-}
-
-/**
- * Readers whose `uint64()` returns an exact bigint instead of a `Long` (which
- * costs two allocations plus a conversion). The generated code only tests the
- * result with `typeof v === 'object' ? ... : v !== 0`, which keeps every
- * bigint, so decoded uint64 fields come out as bigint directly.
- *
- * Built with `Object.create` + the real `Reader` constructor rather than
- * `class extends Reader`: V8 runs the generated decoders about 5x slower on
- * instances of an ES class derived from protobufjs' ES5 constructor.
- */
-const baseSkipType = protobuf.Reader.prototype.skipType
-
-/**
- * What the generated decoders call for unknown fields: proto3 has no groups
- * (wire types 3 and 4 are refused, as the pre-scan does, instead of
- * protobufjs' recursive group skipping), and a skipped varint has at most 10
- * bytes (protobufjs' `skip()` follows continuation bits without end).
- */
-function skipUnknown (this: protobuf.Reader, wireType: number, depth?: number, field?: number): protobuf.Reader {
-  if (wireType === 3 || wireType === 4) throw new RangeError(`group (wire type ${wireType}) in a proto3 message`)
-  if (wireType !== 0) return baseSkipType.call(this, wireType, depth, field)
-  if (field === 0) throw new RangeError('field number 0')
-  const buf = this.buf
-  let pos = this.pos
-  for (let i = 0; ; i++) {
-    if (i === 10) throw new RangeError('varint longer than 10 bytes')
-    if (pos >= this.len) throw new RangeError('index out of range')
-    if ((buf[pos++] as number) < 0x80) break
-  }
-  this.pos = pos
-  return this
-}
-
-const uint64ReaderPrototype: protobuf.Reader = Object.create(protobuf.Reader.prototype, {
-  uint64: {
-    value: function uint64 (this: protobuf.Reader): bigint { return readUint64(this) },
-    writable: true,
-    configurable: true
-  },
-  skipType: { value: skipUnknown, writable: true, configurable: true }
-})
-const initReader = protobuf.Reader as unknown as (this: protobuf.Reader, buffer: Uint8Array) => void
-
-/** A protobufjs Reader over `bytes` (a plain Uint8Array, so `bytes()` returns plain views) that reads uint64 as bigint. */
-function uint64Reader (bytes: Uint8Array): protobuf.Reader {
-  const reader: protobuf.Reader = Object.create(uint64ReaderPrototype)
-  initReader.call(reader, bytes)
-  return reader
-}
 
 /** A Writer grown beyond this by one large message is dropped rather than kept for the next one. */
 const MAX_RETAINED_WRITER_BYTES = 1024 * 1024
@@ -227,29 +130,6 @@ function encodeBlockDirect (v: Block): Uint8Array {
   return out
 }
 
-/**
- * Inputs up to this size are decoded without the counting pre-scan: they
- * cannot hold enough entries (each takes at least 2 bytes) for
- * materialising them before the count check to matter (at most ~2,000 small
- * views). Larger inputs are scanned first (one pass over the top-level tags,
- * O(1) per field), so a 10 MiB PeerInfo of empty entries, or a Block of
- * millions of repeated `hash` fields, is refused without creating millions
- * of objects.
- */
-const PRESCAN_ABOVE_BYTES = 4096
-
-const BLOCK_FORMAT = 'protobuf/Block'
-/** Field numbers of Block's length-delimited fields (hash, data, signature): each decodes to a view object. */
-const BLOCK_BYTES_FIELDS: readonly number[] = Object.freeze([1, 2, 6])
-/**
- * Most occurrences of one of them in a large Block (above
- * {@link PRESCAN_ABOVE_BYTES}). proto3 keeps the last of repeated singular
- * fields and encoders write each once; without a bound, 10 MiB of `0a 00`
- * would allocate five million views (36 B of heap per input byte).
- */
-const MAX_SINGULAR_REPEATS = 16
-const BLOCK_BYTES_LIMITS: readonly number[] = Object.freeze([MAX_SINGULAR_REPEATS, MAX_SINGULAR_REPEATS, MAX_SINGULAR_REPEATS])
-
 /** Creates a Block serializer (`proto/block.proto`) with its own reused Writer. */
 export function createProtobufBlockSerializer (): Serializer<Block> {
   return Object.freeze({
@@ -261,43 +141,20 @@ export function createProtobufBlockSerializer (): Serializer<Block> {
       return encodeBlockDirect(value)
     },
     decode (bytes: Uint8Array): Block {
-      const out: Block = { hash: EMPTY_BYTES, data: EMPTY_BYTES, timestamp: 0n, ttl: 0, version: 0, signature: EMPTY_BYTES }
       try {
-        const input = inputBytes(bytes)
-        if (input.length > PRESCAN_ABOVE_BYTES) checkRepeatedCounts(BLOCK_FORMAT, input, BLOCK_BYTES_FIELDS, BLOCK_BYTES_LIMITS)
-        ;(PbBlock.decode as unknown as DecodeInto<Block>)(uint64Reader(input), undefined, undefined, 0, out)
+        return decodeBlock(inputBytes(bytes))
       } catch (err) {
         throw toDecodeError(BLOCK_FORMAT, err)
       }
-      // The generated code `delete`s a field that is present with its default
-      // value (legal, though canonical encoders omit it): rebuild with defaults.
-      if (out.hash === undefined || out.data === undefined || out.timestamp === undefined ||
-          out.ttl === undefined || out.version === undefined || out.signature === undefined) {
-        return {
-          hash: out.hash ?? EMPTY_BYTES,
-          data: out.data ?? EMPTY_BYTES,
-          timestamp: out.timestamp ?? 0n,
-          ttl: out.ttl ?? 0,
-          version: out.version ?? 0,
-          signature: out.signature ?? EMPTY_BYTES
-        }
-      }
-      return out
     }
   })
 }
 
-const PEER_INFO_FORMAT = 'protobuf/PeerInfo'
-/** Field numbers of the repeated fields in `proto/peer_info.proto` (multiaddrs, metadata) and their limits. */
-const PEER_INFO_REPEATED_FIELDS: readonly number[] = Object.freeze([2, 3])
-const PEER_INFO_REPEATED_LIMITS: readonly number[] = Object.freeze([DEFAULT_MAX_MULTIADDRS, DEFAULT_MAX_METADATA_ENTRIES])
-
 /**
  * Creates a PeerInfo serializer (`proto/peer_info.proto`) with its own reused
- * Writer. Counts of `multiaddrs` and `metadata` entries are limited
- * (SizeLimitError); inputs above 4 KiB are pre-scanned so that the limit holds
- * before anything is materialised. Duplicate map keys keep the last value, as
- * the protobuf spec requires.
+ * Writer. Counts of `multiaddrs` and distinct `metadata` keys are limited
+ * (SizeLimitError) as the entries are read. Duplicate map keys keep the last
+ * value, as the protobuf spec requires.
  */
 export function createProtobufPeerInfoSerializer (): Serializer<PeerInfo> {
   const writer = new ReusedWriter()
@@ -311,27 +168,11 @@ export function createProtobufPeerInfoSerializer (): Serializer<PeerInfo> {
       return writer.write(PbPeerInfo.encode, message)
     },
     decode (bytes: Uint8Array): PeerInfo {
-      const out: PeerInfo = { peerId: EMPTY_BYTES, multiaddrs: [], metadata: {} }
       try {
-        const input = inputBytes(bytes)
-        if (input.length > PRESCAN_ABOVE_BYTES) checkRepeatedCounts(PEER_INFO_FORMAT, input, PEER_INFO_REPEATED_FIELDS, PEER_INFO_REPEATED_LIMITS)
-        ;(PbPeerInfo.decode as unknown as DecodeInto<PeerInfo>)(uint64Reader(input), undefined, undefined, 0, out)
+        return decodePeerInfo(inputBytes(bytes))
       } catch (err) {
         throw toDecodeError(PEER_INFO_FORMAT, err)
       }
-      checkCount(DEFAULT_MAX_MULTIADDRS, out.multiaddrs.length)
-      let entries = 0
-      // The generated code stores `__proto__` as an own property; refuse every reserved key.
-      // (Keys are well-formed: `stringVerify` refused invalid UTF-8.)
-      for (const key in out.metadata) {
-        if (RESERVED_KEYS.has(key)) throw new MalformedInputError(PEER_INFO_FORMAT, `PeerInfo.metadata: reserved key ${JSON.stringify(key)}`)
-        entries++
-      }
-      // Distinct keys; the pre-scan (large inputs) counted entries, duplicates included.
-      checkCount(DEFAULT_MAX_METADATA_ENTRIES, entries)
-      // A present-but-empty peer_id was `delete`d (see Block): rebuild with the default.
-      if (out.peerId === undefined) return { peerId: EMPTY_BYTES, multiaddrs: out.multiaddrs, metadata: out.metadata }
-      return out
     }
   })
 }
