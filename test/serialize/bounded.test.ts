@@ -154,6 +154,27 @@ describe('msgpack, protobuf, flatbuffers: the amplification cases, refused by co
     assert.ok(err instanceof SizeLimitError && err.details.quantity === 'field', String(err))
   })
 
+  it('protobuf: 1 MiB of a repeated uint64, of unknown varints, of 10-byte unknown varints, of peer_id: SizeLimitError at the 17th field', () => {
+    const fill = (unit: number[]): Uint8Array => {
+      const out = new Uint8Array((1 << 20) - ((1 << 20) % unit.length))
+      for (let i = 0; i < out.length; i += unit.length) out.set(unit, i)
+      return out
+    }
+    const cases: Array<[Serializer<unknown>, number[]]> = [
+      [protobufBlock, [0x18, 0x01]], // timestamp = 1
+      [protobufBlock, [0x20, 0x01]], // ttl = 1
+      [protobufBlock, [0x78, 0x00]], // unknown field 15
+      [protobufBlock, [0x78, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+      [protobufPeerInfo, [0x0a, 0x00]], // peer_id
+      [protobufPeerInfo, [0x78, 0x00]]
+    ] as Array<[Serializer<unknown>, number[]]>
+    for (const [s, unit] of cases) {
+      const err = typedFailure(() => s.decode(fill(unit)))
+      assert.ok(err instanceof SizeLimitError, `${s.type.name} ${unit.join(' ')}: ${String(err)}`)
+      assert.deepEqual(err.details, { quantity: 'field', limit: 16, actual: 17 })
+    }
+  })
+
   it('protobuf: groups are refused in unknown fields too, small or large, nested or not', () => {
     for (const s of [protobufBlock, protobufPeerInfo] as Array<Serializer<unknown>>) {
       // field 9 start group, field 9 end group
