@@ -8,6 +8,7 @@ import { batchSuite } from './batch.js'
 import { compressorsSuite } from './compressors.js'
 import { gossipSuite } from './gossip.js'
 import type { Suite } from './harness.js'
+import { nodeSuite } from './node.js'
 import { pipelineSuite } from './pipeline.js'
 import { replaySuite } from './replay.js'
 import { serializersSuite } from './serializers.js'
@@ -23,5 +24,6 @@ export const SUITES: readonly Suite[] = Object.freeze([
   replaySuite,
   streamSuite,
   gossipSuite,
-  worstCaseSuite
+  worstCaseSuite,
+  nodeSuite
 ])
