@@ -130,7 +130,7 @@ function encodeBlockDirect (v: Block): Uint8Array {
   return out
 }
 
-/** Creates a Block serializer (`proto/block.proto`) with its own reused Writer. */
+/** Creates a Block serializer (`proto/block.proto`). */
 export function createProtobufBlockSerializer (): Serializer<Block> {
   return Object.freeze({
     id: SerializerId.protobuf,
