@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 import type { NodeStatus } from './node.js'
-import { DEVNET_PARENT_ENV } from './run-node.js'
+import { DEVNET_PARENT_ENV, type DevnetStartedLine } from './run-node.js'
 
 const BIN = fileURLToPath(new URL('./bin.js', import.meta.url))
 
@@ -115,9 +115,9 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
         m.log?.write(line + '\n')
         if (up) return
         try {
-          const rec = JSON.parse(line) as { msg?: string, url?: string, peerId?: string, addrs?: string[] }
-          if (rec.msg === 'metrics and health listening' && typeof rec.url === 'string') m.url = rec.url
-          if (rec.msg === 'node started' && typeof rec.peerId === 'string') {
+          const rec = JSON.parse(line) as Partial<DevnetStartedLine>
+          if (rec.wiresealDevnet === 'started' && typeof rec.url === 'string' && typeof rec.peerId === 'string') {
+            m.url = rec.url
             m.peerId = rec.peerId
             m.addrs = (rec.addrs ?? []).map((a) => a.includes('/p2p/') ? a : `${a}/p2p/${rec.peerId ?? ''}`)
             up = true

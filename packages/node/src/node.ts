@@ -361,6 +361,9 @@ export class WiresealNode {
     log.info({ peerId: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(String) }, 'node started')
   }
 
+  /** The metrics and health endpoint, `http://host:port` (undefined before start). */
+  get httpUrl (): string | undefined { return this.http?.url }
+
   /** Liveness and readiness now. */
   health (): NodeHealthReport {
     const report = evaluateHealth({

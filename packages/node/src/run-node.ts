@@ -19,6 +19,14 @@ import { WiresealNode } from './node.js'
  */
 export const DEVNET_PARENT_ENV = 'WIRESEAL_DEVNET_CHILD'
 
+/** The line a devnet node prints on stdout once started. */
+export interface DevnetStartedLine {
+  readonly wiresealDevnet: 'started'
+  readonly url: string
+  readonly peerId: string
+  readonly addrs: readonly string[]
+}
+
 /** Exit status for a bad configuration. */
 export const EXIT_USAGE = 2
 
@@ -41,6 +49,11 @@ export async function runNode (argv: readonly string[], env: NodeJS.ProcessEnv):
   try {
     node = await WiresealNode.create(config, log)
     await node.start()
+    if (env[DEVNET_PARENT_ENV] === '1') {
+      // the devnet learns each node's endpoint and addresses from this line, whatever LOG_LEVEL is
+      const started: DevnetStartedLine = { wiresealDevnet: 'started', url: node.httpUrl ?? '', peerId: node.libp2p.peerId.toString(), addrs: node.libp2p.getMultiaddrs().map(String) }
+      process.stdout.write(`${JSON.stringify(started)}\n`)
+    }
   } catch (err) {
     log.fatal({ err }, 'node failed to start')
     process.stderr.write(`wireseal-node: ${(err as Error).message}\n`)
