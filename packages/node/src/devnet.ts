@@ -96,7 +96,10 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
       P2P_LISTEN_ADDRS: init.env.P2P_LISTEN_ADDRS ?? '/ip4/127.0.0.1/tcp/0',
       P2P_METRICS_PORT: String(m.metricsPort),
       P2P_BOOTSTRAP: m.index === 0 ? 'true' : 'false',
-      P2P_BOOTSTRAP_PEERS: bootstrap.join(',')
+      P2P_BOOTSTRAP_PEERS: bootstrap.join(','),
+      // every node dials from 127.0.0.1: libp2p's per-IP inbound rate (5/s) would refuse honest
+      // devnet nodes starting together, so the devnet allows one new connection per node per second at least
+      P2P_INBOUND_RATE_PER_IP: init.env.P2P_INBOUND_RATE_PER_IP ?? String(Math.max(5, init.nodes * 2))
     }
     // its own process group: a terminal's Ctrl-C reaches the devnet only, which then stops each node once
     // stdin is a pipe the node watches (DEVNET_PARENT_ENV): if this process dies, even by SIGKILL, the pipe
