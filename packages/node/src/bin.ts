@@ -9,10 +9,7 @@
  *
  * @module
  */
-import { runNode } from './run-node.js'
-import { runDevnet } from './devnet.js'
-import { runStatus } from './status-command.js'
-import { runPeerId } from './peer-id-command.js'
+// Each command loads only what it needs: a bad flag answers before libp2p is loaded.
 
 const USAGE = `usage: wireseal-node <command> [options]
 
@@ -26,10 +23,10 @@ commands:
 async function main (argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
-    case 'node': return await runNode(rest, process.env)
-    case 'devnet': return await runDevnet(rest, process.env)
-    case 'status': return await runStatus(rest)
-    case 'peer-id': return await runPeerId(rest, process.env)
+    case 'node': return await (await import('./run-node.js')).runNode(rest, process.env)
+    case 'devnet': return await (await import('./devnet.js')).runDevnet(rest, process.env)
+    case 'status': return await (await import('./status-command.js')).runStatus(rest)
+    case 'peer-id': return await (await import('./peer-id-command.js')).runPeerId(rest, process.env)
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE)
       return 0

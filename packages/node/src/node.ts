@@ -145,6 +145,10 @@ export class WiresealNode {
   private readonly rejectedCounts: Record<string, number> = {}
   private readonly counters = { produced: 0, gossip: 0, sync: 0, raw: 0, wire: 0, bans: 0, dialFailures: 0 }
   private readonly syncing = new Set<string>()
+  /** The last fault of each recently penalised peer (insertion order = recency). */
+  private readonly lastFault = new Map<string, string>()
+  /** Peers tagged keep-alive by {@link keepAlive}. */
+  private readonly keptAlive = new Set<string>()
   /** Peers whose log this process has caught up on since it started: live gossip keeps us current with them. */
   private readonly liveWith = new Set<string>()
   private readonly gossipMsgs: RateLimiter
@@ -250,13 +254,13 @@ export class WiresealNode {
       onReject: (r) => late.self?.onGossipReject(r)
     })
     // the guard needs the libp2p node, the gater (given to libp2p) needs the guard's outbound cap
-    const gater = createGater({
+    const gater = withCooldown(createGater({
       bans,
       allowCidrs: config.allowCidrs,
       denyCidrs: config.denyCidrs,
       canDialOutbound: () => late.guard?.canDialOutbound() ?? true,
       onDeny: (reason) => { metrics.rejected(reason === 'outbound-cap' ? 'connection-limit' : 'banned') }
-    })
+    }), reputation, () => { metrics.rejected('banned') })
     const gsMetrics = gossipsubMetrics({ registry: metrics.registry, topics: { block: protocols.blockTopic, peerinfo: protocols.peerInfoTopic } })
     const libp2p = await createLibp2p(libp2pOptions({
       privateKey: key,
@@ -534,6 +538,7 @@ export class WiresealNode {
       })
       this.metrics.message('out', 'peerinfo')
       this.onPeerInfo(reply.value as PeerInfo, peer, 'direct')
+      await this.keepAlive(peer)
     } catch (err) {
       this.log.debug({ err, peer: peer.toString() }, 'peer-info exchange failed')
     }
@@ -637,6 +642,10 @@ export class WiresealNode {
   }
 
   private penalize (peer: string, reason: PenaltyReason | string, context: FaultContext): void {
+    // the fault a later ban is recorded for, when the last straw (a reconnect during the cool-down) has none
+    this.lastFault.delete(peer)
+    this.lastFault.set(peer, reason)
+    if (this.lastFault.size > MAX_TRACKED_FAULTS) this.lastFault.delete(this.lastFault.keys().next().value as string)
     try {
       this.reputation.penalizeFor(peer, reason as PenaltyReason, context)
     } catch (err) {
@@ -647,15 +656,30 @@ export class WiresealNode {
   private async onVerdict (peer: string, verdict: ReturnType<Reputation['verdict']>, reason: string | undefined): Promise<void> {
     if (verdict.kind === 'none') return
     const peerId = peerIdFromString(peer)
+    this.keptAlive.delete(peer)
     if (verdict.kind === 'ban') {
       const until = verdict.until === null ? null : Math.max(verdict.until, Date.now() + TEMP_BAN_MS)
-      await this.bans.ban({ peerId: peer }, { reason: reason ?? 'score', until }).catch((err: unknown) => { this.log.warn({ err }, 'ban not persisted') })
+      reason = reason ?? this.lastFault.get(peer) ?? 'score'
+      await this.bans.ban({ peerId: peer }, { reason, until }).catch((err: unknown) => { this.log.warn({ err }, 'ban not persisted') })
       this.counters.bans++
       this.metrics.banned()
       this.log.warn({ peer, reason, until }, 'peer banned')
       await this.knownPeers.forget(peer).catch(() => {})
     }
     await this.guard.enforceBan(peerId).catch(() => {})
+  }
+
+  /**
+   * Tags `peer` keep-alive (libp2p's reconnect queue redials such peers when
+   * they drop, and the idle closer leaves them), for up to half the outbound
+   * cap; a ban removes the tag (ConnectionGuard.enforceBan).
+   */
+  private async keepAlive (peer: PeerId): Promise<void> {
+    const id = peer.toString()
+    if (this.keptAlive.has(id) || this.keptAlive.size >= Math.max(1, Math.floor(this.config.maxOutboundConnections / 2))) return
+    if (this.bans.isPeerBanned(id) || this.reputation.verdict(id).kind !== 'none') return
+    this.keptAlive.add(id)
+    await this.libp2p.peerStore.merge(peer, { tags: { [KEEP_ALIVE_TAG]: { value: 50 } } }).catch(() => { this.keptAlive.delete(id) })
   }
 
   private async dialKnownPeers (): Promise<void> {
@@ -679,6 +703,8 @@ export class WiresealNode {
     for (const peer of this.libp2p.getPeers()) {
       const id = peer.toString()
       if (typeof pubsub.getScore === 'function') this.reputation.setGossipScore(id, pubsub.getScore(id))
+      // a peer that got back in (e.g. on an outbound dial of a peer-store address) while it should be away
+      if (this.reputation.verdict(id).kind !== 'none' || this.bans.isPeerBanned(id)) void this.guard.enforceBan(peer).catch(() => {})
     }
     const s = this.status()
     this.metrics.setConnections('in', s.connections.in)
@@ -732,6 +758,39 @@ export class WiresealNode {
     this.log.info({ clean }, 'node stopped')
     return clean
   }
+}
+
+/** Most peers whose last fault is remembered (as many as the reputation tracks). */
+const MAX_TRACKED_FAULTS = 10_000
+
+/** libp2p's KEEP_ALIVE tag name (`@libp2p/interface`): tagged peers are redialled when they disconnect. */
+const KEEP_ALIVE_TAG = 'keep-alive'
+
+/**
+ * The gater, plus a cool-down (Lodestar's "disconnected" state): a peer whose
+ * score is at the disconnect threshold may not reconnect until its score
+ * decays back, and each attempt in that time costs it a `mid` penalty, so a
+ * peer that was told to go away and keeps coming back is banned after a few
+ * tries (while gossipsub, which graylists it at the same score, would never
+ * show us its messages again to penalise).
+ */
+function withCooldown (gater: ReturnType<typeof createGater>, reputation: Reputation, onRefused: () => void): ReturnType<typeof createGater> {
+  const inner = gater.denyInboundEncryptedConnection?.bind(gater)
+  const dial = gater.denyDialPeer?.bind(gater)
+  return Object.assign(Object.create(gater) as ReturnType<typeof createGater>, {
+    denyInboundEncryptedConnection: async (peerId: PeerId, maConn: Parameters<NonNullable<typeof inner>>[1]) => {
+      if (inner !== undefined && await inner(peerId, maConn)) return true
+      const id = peerId.toString()
+      if (reputation.verdict(id).kind === 'none') return false
+      reputation.penalize(id, 'mid')
+      onRefused()
+      return true
+    },
+    denyDialPeer: async (peerId: PeerId) => {
+      if (dial !== undefined && await dial(peerId)) return true
+      return reputation.verdict(peerId.toString()).kind !== 'none'
+    }
+  })
 }
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {

@@ -10,8 +10,7 @@
  * @module
  */
 import { ConfigError, configHelp, HELP_FLAGS, parseNodeConfig, type NodeConfig } from './config.js'
-import { createLogger } from './logger.js'
-import { WiresealNode } from './node.js'
+import type { WiresealNode } from './node.js'
 
 /**
  * Set by `devnet` on its nodes: stdin is a pipe from the devnet process, and
@@ -44,6 +43,8 @@ export async function runNode (argv: readonly string[], env: NodeJS.ProcessEnv):
     for (const line of err.problems) process.stderr.write(`wireseal-node: ${line}\n`)
     return EXIT_USAGE
   }
+  // loaded after the configuration is known to be good (libp2p is most of the start-up time)
+  const [{ createLogger }, { WiresealNode }] = await Promise.all([import('./logger.js'), import('./node.js')])
   const log = createLogger(config.logLevel)
   let node: WiresealNode
   try {
