@@ -302,3 +302,50 @@ export class BufferBudgetError extends WiresealError<BufferBudgetDetails> {
     super(`${scope} ${id} would hold ${actual} buffered bytes, over its budget of ${limit}`, { scope, id, limit, actual })
   }
 }
+
+/**
+ * The wire rule of SPEC.md an input broke (see SPEC.md "Rejection rules").
+ * Every rule names exactly one condition, so a decoder's refusal is typed
+ * finer than `malformed`.
+ */
+export type WireRule =
+  | 'varint-non-minimal'
+  | 'varint-overflow'
+  | 'truncated'
+  | 'field-order'
+  | 'unknown-field'
+  | 'wire-type'
+  | 'default-value'
+  | 'missing-field'
+  | 'foreign-field'
+  | 'unsupported-version'
+  | 'unknown-kind'
+  | 'digest-length'
+  | 'count'
+  | 'chunk-size'
+  | 'payload-length'
+  | 'channel-utf8'
+  | 'item-fields'
+  | 'proof-length'
+  | 'key-type'
+  | 'key-length'
+  | 'key-uncompressed'
+  | 'key-non-canonical'
+  | 'key-invalid'
+  | 'batch-prefix'
+  | 'trailing-bytes'
+
+/** Details of a {@link WireFormatError}. */
+export interface WireFormatDetails extends MalformedDetails {
+  /** The rule broken. */
+  rule: WireRule
+}
+
+/** Bytes that break one named rule of the wire format (SPEC.md); a {@link MalformedInputError}, so existing handlers still catch it. */
+export class WireFormatError extends MalformedInputError {
+  declare readonly details: WireFormatDetails
+  constructor (format: string, rule: WireRule, reason: string, options?: { cause?: unknown }) {
+    super(format, `${reason} [${rule}]`, options)
+    Object.defineProperty(this, 'details', { value: { format, reason, rule }, enumerable: true })
+  }
+}
