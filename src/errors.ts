@@ -334,6 +334,7 @@ export type WireRule =
   | 'key-invalid'
   | 'batch-prefix'
   | 'trailing-bytes'
+  | 'field-length'
 
 /** Details of a {@link WireFormatError}. */
 export interface WireFormatDetails extends MalformedDetails {
