@@ -350,3 +350,20 @@ export class WireFormatError extends MalformedInputError {
     Object.defineProperty(this, 'details', { value: { format, reason, rule }, enumerable: true })
   }
 }
+
+/** Details of a {@link SchemaFileError}. */
+export interface SchemaFileDetails {
+  /** The schema file. */
+  path: string
+  /** The bad entry, as a path into the file's JSON (e.g. `fields.tags.maxItems`, `[1].id`); empty for the file as a whole. */
+  field: string
+  /** What was expected there. */
+  expected: string
+}
+
+/** A message type description given as JSON (`wireseal --schema FILE`) that is not a valid `defineMessageType` input. */
+export class SchemaFileError extends WiresealError<SchemaFileDetails> {
+  constructor (path: string, field: string, expected: string) {
+    super(`${path}${field === '' ? '' : `: ${field}`}: expected ${expected}`, { path, field, expected })
+  }
+}
