@@ -160,11 +160,8 @@ function refusedOf (s: NodeStatus): number {
 
 /** Environment of a reference node in the suite: its own network name, quiet shutdown bound, and the knobs of `extra`. */
 function nodeEnv (network: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'info', P2P_NETWORK: network, P2P_SHUTDOWN_TIMEOUT: NODE_SHUTDOWN, ...extra }
-  // Profiling a node child: BENCH_NODE_CPU_PROF=<dir> writes a .cpuprofile per node process when it exits.
-  const prof = process.env.BENCH_NODE_CPU_PROF
-  if (prof !== undefined && prof !== '') env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${prof}`.trim()
-  return env
+  // LOG_LEVEL info: the devnet learns each node's URL and addresses from its info lines (at warn it waits forever)
+  return { LOG_LEVEL: 'info', P2P_NETWORK: network, P2P_SHUTDOWN_TIMEOUT: NODE_SHUTDOWN, ...extra }
 }
 
 async function statuses (devnet: Devnet): Promise<NodeStatus[]> {
