@@ -21,7 +21,7 @@
  * @module
  */
 import type { PeerId, PrivateKey } from '@libp2p/interface'
-import { MalformedInputError, SizeLimitError, UnknownCodecError, WiresealError, InvalidConfigError } from './errors.js'
+import { MalformedInputError, SizeLimitError, UnknownCodecError, WiresealError, InvalidConfigError, WireFormatError, type WireRule } from './errors.js'
 import { DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from './limits.js'
 import type { MessageType, Serializer } from './serialize/types.js'
 import { SerializerId } from './serialize/types.js'
@@ -64,6 +64,8 @@ export interface OpenRejected {
   readonly reason: RejectReason
   /** One line for logs. */
   readonly detail: string
+  /** For `malformed` bytes: the SPEC.md wire rule they break (see {@link WireRule}). */
+  readonly rule?: WireRule
 }
 
 /** One message carried by an accepted envelope. */
@@ -290,6 +292,7 @@ function reject (reason: RejectReason, detail: string): OpenRejected {
 function rejectFromError (err: unknown): OpenRejected {
   if (err instanceof SizeLimitError) return reject('too-large', err.message)
   if (err instanceof UnknownCodecError) return reject('unknown-codec', err.message)
+  if (err instanceof WireFormatError) return { ok: false, reason: 'malformed', detail: err.message, rule: err.details.rule }
   if (err instanceof WiresealError) return reject('malformed', err.message)
   throw err
 }
@@ -415,7 +418,7 @@ class PipelineCodec implements Codec {
   }
 
   /** Signs the header of a packed payload and lays out the envelope around `inline`. */
-  private sign (p: Packed, kind: EnvelopeKindId, seq: number, digest: Uint8Array, count: number, itemsRoot: Uint8Array, inline: Uint8Array): Uint8Array {
+  private sign (p: Packed, kind: EnvelopeKindId, seq: number, digest: Uint8Array, count: number, itemsRoot: Uint8Array, inline: Uint8Array, chunkBytes = 0): Uint8Array {
     return encodeEnvelope(p.signer, this.prefix, {
       version: ENVELOPE_VERSION,
       kind,
@@ -431,7 +434,8 @@ class PipelineCodec implements Codec {
       digest,
       count,
       itemsRoot,
-      publicKey: p.signer.publicKey
+      publicKey: p.signer.publicKey,
+      chunkBytes
     }, inline)
   }
 
@@ -460,7 +464,8 @@ class PipelineCodec implements Codec {
   sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[] {
     const p = this.pack(type, options, false, (s) => s.encode(value))
     const chunked = splitIntoChunks(p.bytes, this.limits.chunkBytes, this.limits)
-    const head = this.sign(p, EnvelopeKind.chunked, this.sequencer.next(options.channel), chunked.root, chunked.chunkCount, EMPTY, EMPTY)
+    // the chunk size travels in the signed head (SPEC.md 9.1): the receiver needs no out-of-band agreement
+    const head = this.sign(p, EnvelopeKind.chunked, this.sequencer.next(options.channel), chunked.root, chunked.chunkCount, EMPTY, EMPTY, chunked.chunkBytes)
     return [head, ...chunked.chunks.map((c) => encodeChunkFrame(c.index, encodeProof(c.proof), c.bytes))]
   }
 
@@ -474,7 +479,7 @@ class PipelineCodec implements Codec {
     if (h.kind !== EnvelopeKind.chunked) return reject('malformed', 'not a chunked head envelope')
     let assembler: ChunkAssembler
     try {
-      assembler = new ChunkAssembler({ root: h.digest, totalLength: h.payloadLength, chunkBytes: this.limits.chunkBytes }, this.limits)
+      assembler = new ChunkAssembler({ root: h.digest, totalLength: h.payloadLength, chunkBytes: h.chunkBytes }, this.limits)
     } catch (err) {
       return rejectFromError(err)
     }

@@ -1,5 +1,5 @@
 /**
- * Batch payload layout: the serialized items as `uvarint(len) || item`,
+ * Batch payload layout (SPEC.md 8): the serialized items as `uvarint(len) || item` (minimal uvarint),
  * concatenated, then compressed as one block. The header's `itemsRoot` is the
  * RFC 9162 Merkle root over the serialized items, so one item can later be
  * forwarded with its inclusion proof and verified alone against the signed
@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { MalformedInputError } from '../errors.js'
+import { WireFormatError } from '../errors.js'
 import { PbWriter, varintLength } from './pb.js'
 
 /** Lays out serialized items as one uncompressed batch payload. */
@@ -26,8 +26,9 @@ export function joinBatchItems (items: readonly Uint8Array[]): Uint8Array {
 
 /**
  * Splits an uncompressed batch payload into exactly `count` items (views, no
- * copy). Throws {@link MalformedInputError} on truncation, a wrong count or
- * trailing bytes.
+ * copy; SPEC.md 8). Throws {@link WireFormatError} on a non-minimal or
+ * over-long length prefix (`batch-prefix`), truncation (`truncated`) and
+ * bytes after the last item (`trailing-bytes`).
  */
 export function splitBatchItems (payload: Uint8Array, count: number): Uint8Array[] {
   const items = new Array<Uint8Array>(count)
@@ -36,16 +37,20 @@ export function splitBatchItems (payload: Uint8Array, count: number): Uint8Array
     let len = 0
     let scale = 1
     for (let b = 0; ; b++) {
-      if (b === 5 || pos >= payload.length) throw new MalformedInputError('batch', `bad length prefix of item ${i}`)
+      if (b === 5) throw new WireFormatError('batch', 'batch-prefix', `length prefix of item ${i} longer than 5 bytes`)
+      if (pos >= payload.length) throw new WireFormatError('batch', 'truncated', `truncated length prefix of item ${i}`)
       const byte = payload[pos++] as number
       len += (byte & 0x7f) * scale
-      if (byte < 0x80) break
+      if (byte < 0x80) {
+        if (byte === 0 && b > 0) throw new WireFormatError('batch', 'batch-prefix', `non-minimal length prefix of item ${i}`)
+        break
+      }
       scale *= 128
     }
-    if (len > payload.length - pos) throw new MalformedInputError('batch', `item ${i} is truncated`)
+    if (len > payload.length - pos) throw new WireFormatError('batch', 'truncated', `item ${i} is truncated`)
     items[i] = payload.subarray(pos, pos + len)
     pos += len
   }
-  if (pos !== payload.length) throw new MalformedInputError('batch', `${payload.length - pos} trailing bytes after ${count} items`)
+  if (pos !== payload.length) throw new WireFormatError('batch', 'trailing-bytes', `${payload.length - pos} trailing bytes after ${count} items`)
   return items
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LEN, PbReader, PbWriter, VARINT, bytesFieldLength, uintFieldLength } from './pb.js'
+import { LEN, PbReader, PbWriter, VARINT, bytesField3Length, uintField3Length } from './pb.js'
 import type { WireLimits } from '../limits.js'
 
 /** A parsed chunk frame; `proof` and `data` are views into the input. */
@@ -19,29 +19,31 @@ export interface ChunkFrame {
 
 const F = { index: 1, proof: 2, data: 3 } as const
 const WIRE_TYPES: Array<number | undefined> = [undefined, VARINT, LEN, LEN]
+const EMPTY = new Uint8Array(0)
 
-/** Encodes one chunk frame. */
+/** Encodes one chunk frame (SPEC.md 9.2: proto3, index 0 and an empty proof omitted). */
 export function encodeChunkFrame (index: number, proof: Uint8Array, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(uintFieldLength(F.index, index) + bytesFieldLength(F.proof, proof.length) + bytesFieldLength(F.data, data.length))
+  const out = new Uint8Array(uintField3Length(F.index, index) + bytesField3Length(F.proof, proof.length) + bytesField3Length(F.data, data.length))
   const w = new PbWriter(out)
-  w.uintField(F.index, index)
-  w.bytesField(F.proof, proof)
-  w.bytesField(F.data, data)
+  w.uintField3(F.index, index)
+  w.bytesField3(F.proof, proof)
+  w.bytesField3(F.data, data)
   return out
 }
 
-/** Strict, bounded parse of a chunk frame. Throws {@link errors!MalformedInputError}. */
+/** Strict, bounded parse of a chunk frame (SPEC.md 9.2). Throws {@link errors!WireFormatError}. */
 export function parseChunkFrame (bytes: Uint8Array, limits: WireLimits): ChunkFrame {
   const r: PbReader = new PbReader(bytes, 'chunk frame')
-  let index: number | undefined
-  let proof: Uint8Array | undefined
+  let index = 0
+  let proof: Uint8Array = EMPTY
   let data: Uint8Array | undefined
   for (let field = r.nextField(WIRE_TYPES); field !== 0; field = r.nextField(WIRE_TYPES)) {
-    if (field === F.index) index = r.varint()
-    else if (field === F.proof) proof = r.bytes(32 * limits.maxProofDepth, 'proof')
-    else data = r.bytes(limits.chunkBytes, 'chunk data')
+    if (field === F.index) index = r.uint3('index')
+    else if (field === F.proof) proof = r.bytes(32 * limits.maxProofDepth, 'proof', 'proof-length')
+    else data = r.bytes(limits.chunkBytes, 'chunk data', 'chunk-size')
   }
-  if (index === undefined || proof === undefined || data === undefined) r.fail('missing index, proof or data')
-  if (proof.length % 32 !== 0) r.fail('proof length is not a multiple of 32')
+  // a chunk holds at least one byte: an empty payload has no chunks
+  if (data === undefined) r.fail('missing-field', 'chunk frame without data')
+  if (proof.length % 32 !== 0) r.fail('proof-length', 'proof length is not a multiple of 32')
   return { index, proof, data }
 }

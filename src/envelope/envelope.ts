@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { InvalidConfigError, MalformedInputError, SizeLimitError } from '../errors.js'
-import { LEN, PbReader, PbWriter, VARINT, bytesFieldLength, uintFieldLength, varintLength } from './pb.js'
+import { InvalidConfigError, SizeLimitError } from '../errors.js'
+import { LEN, PbReader, PbWriter, VARINT, bytesField3Length, bytesFieldLength, uintFieldLength, varintLength } from './pb.js'
 import { headerLength, readHeader, writeHeader, type EnvelopeHeader, type HeaderParts } from './header.js'
 import type { EnvelopeSigner } from './keys.js'
 import type { WireLimits } from '../limits.js'
@@ -31,6 +31,7 @@ const F = { header: 1, signature: 2, payload: 3, index: 4, proof: 5 } as const
 const WIRE_TYPES: Array<number | undefined> = [undefined, LEN, LEN, LEN, VARINT, LEN]
 
 const textEncoder = new TextEncoder()
+const EMPTY = new Uint8Array(0)
 
 /** `uvarint(len(domain)) || domain`, the prefix of every signed message. */
 export function domainPrefix (domain: string): Uint8Array {
@@ -122,14 +123,15 @@ export function encodeEnvelope (
     headerBytes = signed.subarray(buffer.prefix.length) // copied into the envelope below
     signature = signer.sign(signed)
   }
+  // SPEC.md 5.1: proto3; the payload is omitted when empty, index and proof (explicit presence) always written in an item
   let total = bytesFieldLength(F.header, headerBytes.length) + bytesFieldLength(F.signature, signature.length) +
-    bytesFieldLength(F.payload, payload.length)
+    bytesField3Length(F.payload, payload.length)
   if (item !== undefined) total += uintFieldLength(F.index, item.index) + bytesFieldLength(F.proof, item.proof.length)
   const out = allocBytes(total)
   const w = new PbWriter(out)
   w.bytesField(F.header, headerBytes)
   w.bytesField(F.signature, signature)
-  w.bytesField(F.payload, payload)
+  w.bytesField3(F.payload, payload)
   if (item !== undefined) {
     w.uintField(F.index, item.index)
     w.bytesField(F.proof, item.proof)
@@ -138,18 +140,18 @@ export function encodeEnvelope (
 }
 
 /**
- * Bounded parse of an envelope: sizes are checked against `limits` before any
- * allocation, and every byte field is a view (no copy). Throws
- * {@link SizeLimitError} for an oversized frame or payload claim and
- * {@link MalformedInputError} for anything that is not a canonical envelope.
- * The signature is NOT checked here.
+ * Bounded parse of an envelope (SPEC.md 5): sizes are checked against
+ * `limits` before any allocation, and every byte field is a view (no copy).
+ * Throws {@link SizeLimitError} for an oversized frame or payload claim and
+ * {@link WireFormatError} (naming the rule) for anything that is not a
+ * canonical envelope. The signature is NOT checked here.
  */
 export function parseEnvelope (bytes: Uint8Array, limits: WireLimits): ParsedEnvelope {
   if (bytes.length > limits.maxFrameBytes) throw new SizeLimitError('frame', limits.maxFrameBytes, bytes.length)
   const r: PbReader = new PbReader(bytes, 'envelope')
   let headerBytes: Uint8Array | undefined
   let signature: Uint8Array | undefined
-  let payload: Uint8Array | undefined
+  let payload: Uint8Array = EMPTY
   let index: number | undefined
   let proof: Uint8Array | undefined
   for (let field = r.nextField(WIRE_TYPES); field !== 0; field = r.nextField(WIRE_TYPES)) {
@@ -157,26 +159,28 @@ export function parseEnvelope (bytes: Uint8Array, limits: WireLimits): ParsedEnv
       case F.header: headerBytes = r.bytes(maxHeaderBytes(limits), 'header'); break
       case F.signature: signature = r.bytes(MAX_SIGNATURE_BYTES, 'signature'); break
       case F.payload: payload = r.bytes(limits.maxCompressedBytes, 'payload'); break
+      // proto3 `optional` (explicit presence): index 0 and an empty proof are written
       case F.index: index = r.varint(); break
-      case F.proof: proof = r.bytes(32 * limits.maxProofDepth, 'proof'); break
+      case F.proof: proof = r.bytes(32 * limits.maxProofDepth, 'proof', 'proof-length', false); break
     }
   }
-  if (headerBytes === undefined || signature === undefined || payload === undefined) r.fail('missing header, signature or payload')
-  if ((index === undefined) !== (proof === undefined)) r.fail('index and proof go together')
+  if (headerBytes === undefined) r.fail('missing-field', 'missing header')
+  if (signature === undefined) r.fail('missing-field', 'missing signature')
+  if ((index === undefined) !== (proof === undefined)) r.fail('item-fields', 'index and proof go together')
   const header = readHeader(headerBytes, limits)
   if (header.uncompressedLength > limits.maxPayloadBytes) throw new SizeLimitError('payload', limits.maxPayloadBytes, header.uncompressedLength)
   const parsed: ParsedEnvelope = { headerBytes, header, signature, payload }
   if (index !== undefined && proof !== undefined) {
-    if (header.kind !== 2) r.fail('index and proof outside a batch')
-    if (proof.length % 32 !== 0) r.fail('proof length is not a multiple of 32')
-    if (index >= header.count) r.fail(`item index ${index} outside a batch of ${header.count}`)
+    if (header.kind !== 2) r.fail('foreign-field', 'index and proof outside a batch')
+    if (proof.length % 32 !== 0) r.fail('proof-length', 'proof length is not a multiple of 32')
+    if (index >= header.count) r.fail('item-fields', `item index ${index} outside a batch of ${header.count}`)
     parsed.index = index
     parsed.proof = proof
   } else if (header.kind === 3) {
-    if (payload.length !== 0) r.fail('chunked head envelope with an inline payload')
+    if (payload.length !== 0) r.fail('foreign-field', 'chunked head envelope with an inline payload')
     if (header.payloadLength > limits.maxCompressedBytes) throw new SizeLimitError('compressed', limits.maxCompressedBytes, header.payloadLength)
   } else if (payload.length !== header.payloadLength) {
-    throw new MalformedInputError('envelope', `payload is ${payload.length} bytes, header says ${header.payloadLength}`)
+    r.fail('payload-length', `payload is ${payload.length} bytes, header says ${header.payloadLength}`)
   }
   return parsed
 }
@@ -202,7 +206,7 @@ export function peekEnvelopeKind (bytes: Uint8Array): number | undefined {
   // Envelope field 1 (header, LEN): tag 0x0a, then a varint length of at most 2 bytes (headers are < 16 KiB).
   if (bytes[0] !== 0x0a) return undefined
   let pos = (bytes[1] ?? 0) < 0x80 ? 2 : 3
-  // Header field 1 (version, varint) then field 2 (kind, varint): both single-byte values today.
+  // Header field 1 (version, varint) then field 2 (kind, varint): both non-zero (always written), single-byte values today.
   if (bytes[pos] !== 0x08) return undefined
   pos += 2
   if (bytes[pos] !== 0x10) return undefined

@@ -1,16 +1,21 @@
 /**
- * The signed envelope header (proto/envelope.proto, message `Header`).
- * Its exact bytes are what the signature covers, after the domain prefix;
- * the strict reader in ./pb.ts gives every header exactly one encoding.
+ * The signed envelope header (proto/envelope.proto, message `Header`;
+ * SPEC.md section 4). Its exact bytes are what the signature covers, after
+ * the domain prefix; the strict reader in ./pb.ts gives every header exactly
+ * one encoding: the one a stock proto3 encoder emits.
  *
  * @module
  */
-import { MalformedInputError } from '../errors.js'
-import { LEN, PbReader, PbWriter, VARINT, bytesFieldLength, uintFieldLength } from './pb.js'
+import { SizeLimitError, WireFormatError } from '../errors.js'
+import { LEN, PbReader, PbWriter, VARINT, bytesField3Length, uintField3Length } from './pb.js'
 import type { WireLimits } from '../limits.js'
 
-/** Envelope format version written by this implementation. */
-export const ENVELOPE_VERSION = 1
+/**
+ * Envelope format version written and read by this implementation (SPEC.md
+ * 1.2). Version 2 is the proto3-canonical header (default values omitted)
+ * with `chunk_bytes`; a receiver refuses every other version.
+ */
+export const ENVELOPE_VERSION = 2
 
 /** What an envelope carries. */
 export const EnvelopeKind = Object.freeze({
@@ -18,7 +23,7 @@ export const EnvelopeKind = Object.freeze({
   single: 1,
   /** N messages; `digest` = SHA-256 of the carried payload, `itemsRoot` = Merkle root over the serialized items. */
   batch: 2,
-  /** One large payload sent as chunks; `digest` = Merkle root over the (compressed) chunks. */
+  /** One large payload sent as chunks; `digest` = Merkle root over the (compressed) chunks, `chunkBytes` their size. */
   chunked: 3
 } as const)
 
@@ -28,12 +33,12 @@ export type EnvelopeKindId = typeof EnvelopeKind[keyof typeof EnvelopeKind]
 /** Length of every digest in the header (SHA-256). */
 export const DIGEST_BYTES = 32
 
-/** Largest libp2p protobuf public key accepted (ECDSA P-521 SPKI is 158 B + 4 B of framing). */
+/** Largest libp2p protobuf public key accepted (ECDSA P-521 is 155 B of libp2p DER + 5 B of framing). */
 export const MAX_PUBLIC_KEY_BYTES = 256
 
 /** Decoded header fields. Every field is bound by the signature. */
 export interface EnvelopeHeader {
-  /** Envelope format version (1). */
+  /** Envelope format version ({@link ENVELOPE_VERSION}). */
   version: number
   /** {@link EnvelopeKind}. */
   kind: EnvelopeKindId
@@ -61,6 +66,8 @@ export interface EnvelopeHeader {
   itemsRoot: Uint8Array
   /** The sender's public key, libp2p protobuf encoding (it carries the key type). */
   publicKey: Uint8Array
+  /** Chunked only: size of every chunk but the last, in bytes (0 otherwise). */
+  chunkBytes: number
 }
 
 /** Field numbers of `Header` in proto/envelope.proto. */
@@ -78,7 +85,8 @@ const F = {
   digest: 11,
   count: 12,
   itemsRoot: 13,
-  publicKey: 14
+  publicKey: 14,
+  chunkBytes: 15
 } as const
 
 const WIRE_TYPES: Array<number | undefined> = []
@@ -90,9 +98,11 @@ const textEncoder = new TextEncoder()
 // ignoreBOM: a leading U+FEFF is part of the channel name, never silently stripped (it would let "\uFEFFB" pass as "B")
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** Header fields plus the channel already encoded as UTF-8. */
-export interface HeaderParts extends EnvelopeHeader {
+/** Header fields to write, plus the channel already encoded as UTF-8. */
+export interface HeaderParts extends Omit<EnvelopeHeader, 'chunkBytes'> {
   channelBytes: Uint8Array
+  /** Chunked only. @default 0 */
+  chunkBytes?: number
 }
 
 /** Encodes the channel once; callers that seal repeatedly on one channel cache it. */
@@ -102,99 +112,114 @@ export function encodeChannel (channel: string): Uint8Array {
 
 /** Exact encoded size of a header. */
 export function headerLength (h: HeaderParts): number {
-  let n = uintFieldLength(F.version, h.version) + uintFieldLength(F.kind, h.kind) + uintFieldLength(F.type, h.type) +
-    uintFieldLength(F.serializer, h.serializer) + uintFieldLength(F.compression, h.compression) +
-    bytesFieldLength(F.channel, h.channelBytes.length) + uintFieldLength(F.seq, h.seq) +
-    uintFieldLength(F.timestamp, h.timestamp) + uintFieldLength(F.uncompressedLength, h.uncompressedLength) +
-    uintFieldLength(F.payloadLength, h.payloadLength) + bytesFieldLength(F.digest, h.digest.length) +
-    uintFieldLength(F.count, h.count) + bytesFieldLength(F.publicKey, h.publicKey.length)
-  if (h.kind === EnvelopeKind.batch) n += bytesFieldLength(F.itemsRoot, h.itemsRoot.length)
-  return n
+  return uintField3Length(F.version, h.version) + uintField3Length(F.kind, h.kind) + uintField3Length(F.type, h.type) +
+    uintField3Length(F.serializer, h.serializer) + uintField3Length(F.compression, h.compression) +
+    bytesField3Length(F.channel, h.channelBytes.length) + uintField3Length(F.seq, h.seq) +
+    uintField3Length(F.timestamp, h.timestamp) + uintField3Length(F.uncompressedLength, h.uncompressedLength) +
+    uintField3Length(F.payloadLength, h.payloadLength) + bytesField3Length(F.digest, h.digest.length) +
+    uintField3Length(F.count, h.count) + bytesField3Length(F.itemsRoot, h.itemsRoot.length) +
+    bytesField3Length(F.publicKey, h.publicKey.length) + uintField3Length(F.chunkBytes, h.chunkBytes ?? 0)
 }
 
-/** Writes the canonical header encoding (every field, ascending order) at `w.pos`. */
+/**
+ * Writes the canonical header encoding at `w.pos` (SPEC.md 4.2): what a
+ * stock proto3 encoder emits, ascending field numbers, fields holding their
+ * default value (0, empty) omitted.
+ */
 export function writeHeader (w: PbWriter, h: HeaderParts): void {
-  w.uintField(F.version, h.version)
-  w.uintField(F.kind, h.kind)
-  w.uintField(F.type, h.type)
-  w.uintField(F.serializer, h.serializer)
-  w.uintField(F.compression, h.compression)
-  w.bytesField(F.channel, h.channelBytes)
-  w.uintField(F.seq, h.seq)
-  w.uintField(F.timestamp, h.timestamp)
-  w.uintField(F.uncompressedLength, h.uncompressedLength)
-  w.uintField(F.payloadLength, h.payloadLength)
-  w.bytesField(F.digest, h.digest)
-  w.uintField(F.count, h.count)
-  if (h.kind === EnvelopeKind.batch) w.bytesField(F.itemsRoot, h.itemsRoot)
-  w.bytesField(F.publicKey, h.publicKey)
+  w.uintField3(F.version, h.version)
+  w.uintField3(F.kind, h.kind)
+  w.uintField3(F.type, h.type)
+  w.uintField3(F.serializer, h.serializer)
+  w.uintField3(F.compression, h.compression)
+  w.bytesField3(F.channel, h.channelBytes)
+  w.uintField3(F.seq, h.seq)
+  w.uintField3(F.timestamp, h.timestamp)
+  w.uintField3(F.uncompressedLength, h.uncompressedLength)
+  w.uintField3(F.payloadLength, h.payloadLength)
+  w.bytesField3(F.digest, h.digest)
+  w.uintField3(F.count, h.count)
+  w.bytesField3(F.itemsRoot, h.itemsRoot)
+  w.bytesField3(F.publicKey, h.publicKey)
+  w.uintField3(F.chunkBytes, h.chunkBytes ?? 0)
 }
 
 const EMPTY = new Uint8Array(0)
 
 /**
- * Parses header bytes strictly and checks every size claim against `limits`
- * before anything is allocated for it. Throws {@link MalformedInputError}.
+ * Parses header bytes strictly (SPEC.md 4) and checks every size claim
+ * against `limits` before anything is allocated for it. Throws
+ * {@link WireFormatError} naming the rule broken, {@link SizeLimitError}
+ * (`chunk`) for chunks larger than `limits.chunkBytes`.
  */
 export function readHeader (bytes: Uint8Array, limits: WireLimits): EnvelopeHeader {
   const r: PbReader = new PbReader(bytes, 'envelope header')
+  // proto3: an absent field holds its default value
   const h: EnvelopeHeader = {
-    version: -1,
+    version: 0,
     kind: EnvelopeKind.single,
-    type: -1,
-    serializer: -1,
-    compression: -1,
+    type: 0,
+    serializer: 0,
+    compression: 0,
     channel: '',
-    seq: -1,
-    timestamp: -1,
-    uncompressedLength: -1,
-    payloadLength: -1,
+    seq: 0,
+    timestamp: 0,
+    uncompressedLength: 0,
+    payloadLength: 0,
     digest: EMPTY,
-    count: -1,
+    count: 0,
     itemsRoot: EMPTY,
-    publicKey: EMPTY
+    publicKey: EMPTY,
+    chunkBytes: 0
   }
-  let kind = -1
+  let kind = 0
   for (let field = r.nextField(WIRE_TYPES); field !== 0; field = r.nextField(WIRE_TYPES)) {
     switch (field) {
-      case F.version: h.version = r.varint(); break
-      case F.kind: kind = r.varint(); break
-      case F.type: h.type = r.varint(); break
-      case F.serializer: h.serializer = r.varint(); break
-      case F.compression: h.compression = r.varint(); break
+      case F.version: h.version = r.uint3('version'); break
+      case F.kind: kind = r.uint3('kind'); break
+      case F.type: h.type = r.uint3('type'); break
+      case F.serializer: h.serializer = r.uint3('serializer'); break
+      case F.compression: h.compression = r.uint3('compression'); break
       case F.channel: {
         const raw = r.bytes(limits.maxChannelBytes, 'channel')
         try {
           h.channel = textDecoder.decode(raw)
         } catch (err) {
-          throw new MalformedInputError('envelope header', 'channel is not UTF-8', { cause: err })
+          throw new WireFormatError('envelope header', 'channel-utf8', 'channel is not UTF-8', { cause: err })
         }
         break
       }
-      case F.seq: h.seq = r.varint(); break
-      case F.timestamp: h.timestamp = r.varint(); break
-      case F.uncompressedLength: h.uncompressedLength = r.varint(); break
-      case F.payloadLength: h.payloadLength = r.varint(); break
-      case F.digest: h.digest = r.bytes(DIGEST_BYTES, 'digest'); break
-      case F.count: h.count = r.varint(); break
-      case F.itemsRoot: h.itemsRoot = r.bytes(DIGEST_BYTES, 'items root'); break
+      case F.seq: h.seq = r.uint3('seq'); break
+      case F.timestamp: h.timestamp = r.uint3('timestamp'); break
+      case F.uncompressedLength: h.uncompressedLength = r.uint3('uncompressed_length'); break
+      case F.payloadLength: h.payloadLength = r.uint3('payload_length'); break
+      case F.digest: h.digest = r.bytes(DIGEST_BYTES, 'digest', 'digest-length'); break
+      case F.count: h.count = r.uint3('count'); break
+      case F.itemsRoot: h.itemsRoot = r.bytes(DIGEST_BYTES, 'items root', 'digest-length'); break
       case F.publicKey: h.publicKey = r.bytes(MAX_PUBLIC_KEY_BYTES, 'public key'); break
+      case F.chunkBytes: h.chunkBytes = r.uint3('chunk_bytes'); break
     }
   }
-  if (h.version !== ENVELOPE_VERSION) r.fail(`unsupported version ${h.version}`)
-  if (kind !== EnvelopeKind.single && kind !== EnvelopeKind.batch && kind !== EnvelopeKind.chunked) r.fail(`unknown kind ${kind}`)
+  // SPEC.md 1.2: one version per format; anything else is refused, never guessed at
+  if (h.version !== ENVELOPE_VERSION) r.fail('unsupported-version', `unsupported version ${h.version}`)
+  if (kind !== EnvelopeKind.single && kind !== EnvelopeKind.batch && kind !== EnvelopeKind.chunked) r.fail('unknown-kind', `unknown kind ${kind}`)
   h.kind = kind as EnvelopeKindId
-  if (h.type < 0 || h.serializer < 0 || h.compression < 0 || h.seq < 0 || h.timestamp < 0 ||
-    h.uncompressedLength < 0 || h.payloadLength < 0 || h.count < 0) r.fail('missing field')
-  if (h.digest.length !== DIGEST_BYTES) r.fail('digest must be 32 bytes')
-  if (h.publicKey.length === 0) r.fail('missing public key')
+  if (h.digest.length !== DIGEST_BYTES) r.fail(h.digest.length === 0 ? 'missing-field' : 'digest-length', 'digest must be 32 bytes')
+  if (h.publicKey.length === 0) r.fail('missing-field', 'missing public key')
+  // SPEC.md 4.3: fields that belong to another kind
+  if (kind !== EnvelopeKind.batch && h.itemsRoot.length !== 0) r.fail('foreign-field', 'items_root outside a batch')
+  if (kind !== EnvelopeKind.chunked && h.chunkBytes !== 0) r.fail('foreign-field', 'chunk_bytes outside a chunked envelope')
   if (kind === EnvelopeKind.batch) {
-    if (h.itemsRoot.length !== DIGEST_BYTES) r.fail('batch without a 32-byte items root')
-    if (h.count < 1 || h.count > limits.maxBatchItems) r.fail(`batch of ${h.count} items (1..${limits.maxBatchItems})`)
-  } else if (kind === EnvelopeKind.single && h.count !== 1) {
-    r.fail('single envelope with count != 1')
-  } else if (kind === EnvelopeKind.chunked && (h.payloadLength < 1 || h.count !== Math.ceil(h.payloadLength / limits.chunkBytes))) {
-    r.fail(`chunk count ${h.count} does not match a ${h.payloadLength}-byte payload in ${limits.chunkBytes}-byte chunks`)
+    if (h.itemsRoot.length !== DIGEST_BYTES) r.fail(h.itemsRoot.length === 0 ? 'missing-field' : 'digest-length', 'batch without a 32-byte items root')
+    if (h.count < 1 || h.count > limits.maxBatchItems) r.fail('count', `batch of ${h.count} items (1..${limits.maxBatchItems})`)
+  } else if (kind === EnvelopeKind.single) {
+    if (h.count !== 1) r.fail('count', 'single envelope with count != 1')
+  } else {
+    if (h.chunkBytes === 0) r.fail('missing-field', 'chunked envelope without chunk_bytes')
+    if (h.chunkBytes > limits.chunkBytes) throw new SizeLimitError('chunk', limits.chunkBytes, h.chunkBytes)
+    if (h.count !== Math.ceil(h.payloadLength / h.chunkBytes)) {
+      r.fail('count', `chunk count ${h.count} does not match a ${h.payloadLength}-byte payload in ${h.chunkBytes}-byte chunks`)
+    }
   }
   return h
 }

@@ -1,14 +1,16 @@
 /**
  * Minimal, strict protobuf wire primitives for the envelope (protobuf
- * encoding spec: varints, wire types 0 and 2). Strict means: every read is
- * bounds-checked, varints are at most 8 bytes and must fit a safe integer,
- * fields appear in ascending order at most once, and unknown fields are
- * rejected — so one envelope has exactly one encoding and the signed header
- * cannot be read two ways.
+ * encoding spec: varints, wire types 0 and 2; SPEC.md section 2). Strict
+ * means: every read is bounds-checked, varints are minimal, at most 8 bytes
+ * and fit a safe integer, fields appear in ascending order at most once,
+ * unknown fields are rejected, and (proto3) a field holding its default value
+ * is not written — so one message has exactly one encoding, the one a stock
+ * proto3 encoder emits, and the signed header cannot be read two ways.
+ * Every refusal is a {@link WireFormatError} naming its rule.
  *
  * @module
  */
-import { MalformedInputError } from '../errors.js'
+import { WireFormatError, type WireRule } from '../errors.js'
 import { varintLength, writeVarint } from '../varint.js'
 
 export { varintLength }
@@ -42,6 +44,16 @@ export class PbWriter {
     this.varint(n)
   }
 
+  /** A varint field, omitted when 0 (proto3 implicit presence). */
+  uintField3 (field: number, n: number): void {
+    if (n !== 0) this.uintField(field, n)
+  }
+
+  /** A length-delimited field, omitted when empty (proto3 implicit presence). */
+  bytesField3 (field: number, bytes: Uint8Array): void {
+    if (bytes.length !== 0) this.bytesField(field, bytes)
+  }
+
   bytesField (field: number, bytes: Uint8Array): void {
     this.tag(field, LEN)
     this.varint(bytes.length)
@@ -60,6 +72,16 @@ export function bytesFieldLength (field: number, len: number): number {
   return varintLength(field * 8) + varintLength(len) + len
 }
 
+/** Encoded size of a proto3 varint field (0 when the value is the default 0). */
+export function uintField3Length (field: number, n: number): number {
+  return n === 0 ? 0 : uintFieldLength(field, n)
+}
+
+/** Encoded size of a proto3 length-delimited field (0 when empty). */
+export function bytesField3Length (field: number, len: number): number {
+  return len === 0 ? 0 : bytesFieldLength(field, len)
+}
+
 /** Bounded, strict reader. Errors name the `format` being parsed. */
 export class PbReader {
   readonly buf: Uint8Array
@@ -75,8 +97,8 @@ export class PbReader {
     this.format = format
   }
 
-  fail (reason: string): never {
-    throw new MalformedInputError(this.format, reason)
+  fail (rule: WireRule, reason: string): never {
+    throw new WireFormatError(this.format, rule, reason)
   }
 
   get done (): boolean {
@@ -88,17 +110,17 @@ export class PbReader {
     let result = 0
     let scale = 1
     for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) this.fail('truncated varint')
+      if (this.pos >= this.end) this.fail('truncated', 'truncated varint')
       const b = buf[this.pos++] as number
       result += (b & 0x7f) * scale
       if (b < 0x80) {
-        if (b === 0 && i > 0) this.fail('non-minimal varint')
-        if (result > Number.MAX_SAFE_INTEGER) this.fail('varint exceeds 2^53-1')
+        if (b === 0 && i > 0) this.fail('varint-non-minimal', 'non-minimal varint')
+        if (result > Number.MAX_SAFE_INTEGER) this.fail('varint-overflow', 'varint exceeds 2^53-1')
         return result
       }
       scale *= 128
     }
-    return this.fail('varint longer than 8 bytes')
+    return this.fail('varint-overflow', 'varint longer than 8 bytes')
   }
 
   /**
@@ -111,19 +133,30 @@ export class PbReader {
     const tag = this.varint()
     const field = Math.floor(tag / 8)
     const wireType = tag % 8
-    if (field <= this.lastField) this.fail(`field ${field} out of order or repeated`)
     const expected = wireTypes[field]
-    if (expected === undefined) this.fail(`unknown field ${field}`)
-    if (expected !== wireType) this.fail(`field ${field} has wire type ${wireType}, expected ${expected}`)
+    if (expected === undefined || field === 0) this.fail('unknown-field', `unknown field ${field}`)
+    if (field <= this.lastField) this.fail('field-order', `field ${field} out of order or repeated`)
+    if (expected !== wireType) this.fail('wire-type', `field ${field} has wire type ${wireType}, expected ${expected}`)
     this.lastField = field
     return field
   }
 
-  /** A length-delimited field as a view (no copy), at most `max` bytes. */
-  bytes (max: number, what: string): Uint8Array {
+  /** A proto3 varint field's value: a written 0 is not canonical (SPEC.md 2.2). */
+  uint3 (what: string): number {
+    const n = this.varint()
+    if (n === 0) this.fail('default-value', `${what} written with its default value 0`)
+    return n
+  }
+
+  /**
+   * A length-delimited field as a view (no copy), at most `max` bytes (else
+   * `overRule`). With `proto3`, an empty value is not canonical (SPEC.md 2.2).
+   */
+  bytes (max: number, what: string, overRule: WireRule = 'field-length', proto3 = true): Uint8Array {
     const len = this.varint()
-    if (len > max) this.fail(`${what} is ${len} bytes, more than ${max}`)
-    if (len > this.end - this.pos) this.fail(`truncated ${what}`)
+    if (len === 0 && proto3) this.fail('default-value', `${what} written empty`)
+    if (len > max) this.fail(overRule, `${what} is ${len} bytes, more than ${max}`)
+    if (len > this.end - this.pos) this.fail('truncated', `truncated ${what}`)
     const out = this.buf.subarray(this.pos, this.pos + len)
     this.pos += len
     return out
