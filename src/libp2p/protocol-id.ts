@@ -37,7 +37,8 @@ export const DEFAULT_PROTOCOL_NAMES: ProtocolNames = Object.freeze({
     flatbuffers: SerializerId.flatbuffers,
     json: SerializerId.json,
     // '-' separates serializer from compression, so this name uses '_'
-    msgpack_structured: SerializerId.msgpackStructured
+    msgpack_structured: SerializerId.msgpackStructured,
+    capnp: SerializerId.capnp
   })
 })
 

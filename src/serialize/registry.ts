@@ -10,6 +10,7 @@
  * @module
  */
 import { DuplicateCodecError, InvalidConfigError, UnknownCodecError } from '../errors.js'
+import { capnpBlock, capnpPeerInfo } from './capnp.js'
 import { flatbuffersBlock, flatbuffersPeerInfo } from './flatbuffers.js'
 import { jsonBlock, jsonPeerInfo } from './json.js'
 import { BlockType, PeerInfoType } from './messages.js'
@@ -43,8 +44,8 @@ export const msgpackStructuredPeerInfo: MsgpackStructuredSerializer<PeerInfo> = 
 
 /** Every built-in serializer, in (message type id, serializer id) order. */
 export const BUILTIN_SERIALIZERS: ReadonlyArray<Serializer<Block> | Serializer<PeerInfo>> = Object.freeze([
-  protobufBlock, msgpackBlock, flatbuffersBlock, jsonBlock, msgpackStructuredBlock,
-  protobufPeerInfo, msgpackPeerInfo, flatbuffersPeerInfo, jsonPeerInfo, msgpackStructuredPeerInfo
+  protobufBlock, msgpackBlock, flatbuffersBlock, jsonBlock, msgpackStructuredBlock, capnpBlock,
+  protobufPeerInfo, msgpackPeerInfo, flatbuffersPeerInfo, jsonPeerInfo, msgpackStructuredPeerInfo, capnpPeerInfo
 ])
 
 function key (typeId: number, serializerId: number): number {
@@ -149,8 +150,8 @@ export class SerializerRegistry {
 /** Options of {@link createSerializerRegistry}. */
 export interface SerializerRegistryInit {
   /**
-   * Pre-load the built-in serializers (protobuf, msgpack, flatbuffers, json and
-   * msgpackStructured for Block and PeerInfo).
+   * Pre-load the built-in serializers (protobuf, msgpack, flatbuffers, json,
+   * msgpackStructured and capnp for Block and PeerInfo).
    * @default true
    */
   builtins?: boolean

@@ -34,7 +34,7 @@ export interface MessageType<T = unknown> {
 
 /** Encodes and decodes values of one message type in one format. */
 export interface Serializer<T = unknown> {
-  /** Wire id of the format (1 protobuf, 2 msgpack, 3 flatbuffers, 4 json; 128+ for users). */
+  /** Wire id of the format (1 protobuf, 2 msgpack, 3 flatbuffers, 4 json, 5 msgpackStructured, 6 capnp; 128+ for users). */
   readonly id: number
   /** Format name, e.g. `protobuf`. */
   readonly name: string
@@ -57,7 +57,9 @@ export const SerializerId = Object.freeze({
   flatbuffers: 3,
   json: 4,
   /** msgpackr with shared structures; only between peers that declare the same structure version. */
-  msgpackStructured: 5
+  msgpackStructured: 5,
+  /** Cap'n Proto (proto/*.capnp), canonical single-segment messages. */
+  capnp: 6
 } as const)
 
 /** Well-known message type ids. */
