@@ -95,7 +95,7 @@ describe('wireseal bench', () => {
     assert.equal(report.detected, true)
     assert.equal(report.messages, 3, 'a.json (one value) + b.json (an array of two); .hidden skipped')
     const names = report.ranked.map(comboName).sort()
-    const expected = ['protobuf', 'msgpack', 'flatbuffers', 'json', 'msgpackStructured'].flatMap(s => ['none', 'snappy', 'gzip', 'zstd'].map(c => `${s} + ${c}`)).sort()
+    const expected = ['protobuf', 'msgpack', 'flatbuffers', 'json', 'msgpackStructured', 'capnp'].flatMap(s => ['none', 'snappy', 'gzip', 'zstd'].map(c => `${s} + ${c}`)).sort()
     assert.deepEqual(names, expected)
     assert.deepEqual(report.failures, [])
     for (const c of report.ranked) {

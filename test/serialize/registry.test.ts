@@ -13,8 +13,8 @@ describe('SerializerRegistry', () => {
   it('the default registry holds every built-in, ordered by (type id, serializer id)', () => {
     const pairs = defaultSerializerRegistry.list().map((s) => `${s.type.name}:${s.id}:${s.name}`)
     assert.deepEqual(pairs, [
-      'Block:1:protobuf', 'Block:2:msgpack', 'Block:3:flatbuffers', 'Block:4:json', 'Block:5:msgpackStructured',
-      'PeerInfo:1:protobuf', 'PeerInfo:2:msgpack', 'PeerInfo:3:flatbuffers', 'PeerInfo:4:json', 'PeerInfo:5:msgpackStructured'
+      'Block:1:protobuf', 'Block:2:msgpack', 'Block:3:flatbuffers', 'Block:4:json', 'Block:5:msgpackStructured', 'Block:6:capnp',
+      'PeerInfo:1:protobuf', 'PeerInfo:2:msgpack', 'PeerInfo:3:flatbuffers', 'PeerInfo:4:json', 'PeerInfo:5:msgpackStructured', 'PeerInfo:6:capnp'
     ])
     assert.deepEqual(defaultSerializerRegistry.types().map((t) => t.name), ['Block', 'PeerInfo'])
   })
@@ -59,7 +59,7 @@ describe('SerializerRegistry', () => {
     const SameName = defineMessageType({ id: 3000, name: 'Block', fields: { a: 'bytes' } })
     assert.throws(() => r.register(createMsgpackSerializer(SameName, { id: 202 })), (e: unknown) => e instanceof DuplicateCodecError && e.details.id === 'Block')
     // nothing of the refused registrations leaked in
-    assert.equal(r.list().length, 10)
+    assert.equal(r.list().length, 12)
     assert.equal(r.has(3000, 202), false)
   })
 

@@ -21,7 +21,7 @@ const NUM_RUNS = 150
 describe('round trips', () => {
   it('covers every built-in format for both message types', () => {
     const names = (xs: Array<Serializer<unknown>>): string[] => xs.map((s) => s.name).sort()
-    const expected = ['flatbuffers', 'json', 'msgpack', 'msgpackStructured', 'msgpackStructured', 'protobuf']
+    const expected = ['capnp', 'flatbuffers', 'json', 'msgpack', 'msgpackStructured', 'msgpackStructured', 'protobuf']
     assert.deepEqual(names(blockSerializers as Array<Serializer<unknown>>), expected)
     assert.deepEqual(names(peerInfoSerializers as Array<Serializer<unknown>>), expected)
   })
