@@ -16,9 +16,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import { createCodec } from '../src/codec.js'
+// The library as the node runs it (its dist, like packages/node/src), never this repository's
+// sources: while they are ahead of the last build, the two may disagree on the wire format.
+import { BlockType, createCodec, SerializerId } from 'wireseal'
 import { InvalidConfigError } from '../src/errors.js'
-import { BlockType, SerializerId } from '../src/serialize/index.js'
 import { makeBlock } from '../packages/node/src/block-producer.js'
 import { BlockStore } from '../packages/node/src/block-store.js'
 import { loadOrCreateIdentity } from '../packages/node/src/identity.js'

@@ -304,6 +304,8 @@ async function syncRound (source: Devnet, seed: SeedResult, work: string, networ
     let last: NodeStatus | undefined
     await waitUntil(async () => {
       last = await nodeStatus(member?.url)
+      // a refused response stops that sync until the next PeerInfo (10 s): say why instead of waiting out the bound
+      if (refusedOf(last) > 0) throw new InvalidConfigError('syncing node', `no refusal, got ${JSON.stringify(last.rejected)} at height ${last.height}`)
       return Number(last.height) >= seed.height
     }, `sync of ${seed.height} blocks`, SYNC_TIMEOUT_MS, SYNC_POLL_MS)
     const seconds = (performance.now() - t0) / 1000

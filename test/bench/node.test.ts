@@ -11,10 +11,9 @@ import { ringQuantile } from '../../bench/node-plain-protocol.js'
 import { cpuSeconds, PlainPeer, rssBytes } from '../../bench/node-procs.js'
 import { seedBlockLog } from '../../bench/node-sync-seed.js'
 import { SUITES } from '../../bench/suites.js'
-import { createCodec } from '../../src/codec.js'
+import { BlockType, createCodec, type Block } from 'wireseal'
+import { sha256 } from 'wireseal/integrity'
 import { InvalidConfigError } from '../../src/errors.js'
-import { sha256 } from '../../src/integrity/index.js'
-import { BlockType, type Block } from '../../src/serialize/index.js'
 import { BlockStore } from '../../packages/node/src/block-store.js'
 import { networkProtocols } from '../../packages/node/src/protocol.js'
 
@@ -95,6 +94,7 @@ describe('node suite plans and helpers', () => {
       assert.equal(store.height, 25n)
       const blocks = await store.range(1n, 100)
       assert.equal(blocks.length, 25)
+      // opened by the library as the node runs it, as the node's sync client does
       const verifier = createCodec({ replay: false })
       let at = 0
       for (const b of blocks) {
