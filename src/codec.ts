@@ -120,7 +120,7 @@ export interface ChunkedReceiver<T = unknown> {
   /** True once every chunk verified. */
   readonly complete: boolean
   /** Verifies one chunk frame against the signed root and keeps its data; nothing unverified is kept. */
-  accept(frame: Uint8Array): { ok: true } | { ok: false, reason: ChunkFrameRejection }
+  accept(frame: Uint8Array): { ok: true } | { ok: false, reason: ChunkFrameRejection, rule?: WireRule }
   /** Once complete: decompresses (capped by the signed length) and decodes. */
   finish(): OpenResult<T>
 }
@@ -285,14 +285,14 @@ export interface Codec {
 
 const MAX_UINT32 = 0xffff_ffff
 
-function reject (reason: RejectReason, detail: string): OpenRejected {
-  return { ok: false, reason, detail }
+function reject (reason: RejectReason, detail: string, rule?: WireRule): OpenRejected {
+  return rule === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, rule }
 }
 
 function rejectFromError (err: unknown): OpenRejected {
   if (err instanceof SizeLimitError) return reject('too-large', err.message)
   if (err instanceof UnknownCodecError) return reject('unknown-codec', err.message)
-  if (err instanceof WireFormatError) return { ok: false, reason: 'malformed', detail: err.message, rule: err.details.rule }
+  if (err instanceof WireFormatError) return reject('malformed', err.message, err.details.rule)
   if (err instanceof WiresealError) return reject('malformed', err.message)
   throw err
 }
@@ -506,8 +506,8 @@ class PipelineCodec implements Codec {
         try {
           parsed = parseChunkFrame(frame, limits)
           proof = decodeProof(parsed.proof, limits.maxProofDepth)
-        } catch {
-          return { ok: false, reason: 'malformed' } as const
+        } catch (err) {
+          return err instanceof WireFormatError ? { ok: false, reason: 'malformed', rule: err.details.rule } as const : { ok: false, reason: 'malformed' } as const
         }
         return assembler.accept(parsed.index, parsed.data, proof)
       },
@@ -540,7 +540,7 @@ class PipelineCodec implements Codec {
     const itemCap = serializer.type.maxPayloadBytes
     const tooLarge = this.checkDeclaredSize(env, options.maxPayloadBytes, itemCap)
     if (tooLarge !== undefined) return tooLarge
-    if (h.compression === 0 && env.index === undefined && h.uncompressedLength !== h.payloadLength) return reject('malformed', 'uncompressed payload with a different declared length')
+    if (h.compression === 0 && env.index === undefined && h.uncompressedLength !== h.payloadLength) return reject('malformed', 'uncompressed payload with a different declared length', 'payload-length')
     if (h.seq + h.count - 1 > Number.MAX_SAFE_INTEGER) return reject('malformed', 'seq range overflows')
     let sender: SenderKey
     try {

@@ -335,6 +335,7 @@ export type WireRule =
   | 'batch-prefix'
   | 'trailing-bytes'
   | 'field-length'
+  | 'empty-root'
 
 /** Details of a {@link WireFormatError}. */
 export interface WireFormatDetails extends MalformedDetails {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { InvalidConfigError, InvalidValueError, MalformedInputError, SizeLimitError } from '../errors.js'
+import { InvalidConfigError, InvalidValueError, MalformedInputError, SizeLimitError, WireFormatError } from '../errors.js'
 import { DEFAULT_LIMITS, type WireLimits } from '../limits.js'
 import { buildMerkleTree, hashLeaf, isEmptyTreeRoot, verifyInclusion } from './merkle.js'
 import { SHA256_BYTES } from './sha256.js'
@@ -163,7 +163,8 @@ export class ChunkAssembler {
     const depth = treeDepth(chunkCount)
     if (depth > limits.maxProofDepth) throw new SizeLimitError('proof-depth', limits.maxProofDepth, depth)
     if (chunkCount === 0 && !isEmptyTreeRoot(root)) {
-      throw new MalformedInputError('chunked-header', 'an empty payload must carry the empty-tree root SHA-256("")')
+      // SPEC.md 9.3: an empty payload has 0 chunks and the RFC 9162 empty-tree root
+      throw new WireFormatError('chunked-header', 'empty-root', 'an empty payload must carry the empty-tree root SHA-256("")')
     }
 
     this.root = root.slice()

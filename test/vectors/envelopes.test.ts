@@ -1,15 +1,17 @@
 /**
- * The committed envelope vectors (test/vectors/envelopes.json, see README.md):
- * regenerated in memory and compared byte for byte, opened by the codec, and
- * checked by an independent reading of the format (a minimal protobuf walker,
- * @libp2p/crypto signatures, node:crypto SHA-256, an RFC 9162 proof check
- * written here).
+ * The committed conformance vectors (test/vectors/envelopes.json, see
+ * README.md): regenerated in memory and compared byte for byte, opened by the
+ * codec, checked by an independent reading of the format (a minimal protobuf
+ * walker, @libp2p/crypto signatures, node:crypto SHA-256, an RFC 9162 proof
+ * check written here); every must-reject vector is refused with its reason
+ * and rule, and names a section that SPEC.md has.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
-import { createCodec, type OpenAccepted } from '../../src/codec.js'
+import { createCodec, type OpenAccepted, type OpenResult } from '../../src/codec.js'
 import { createCompressorSet, defaultCompressors, listBackends } from '../../src/compress/index.js'
 import type { CompressionName } from '../../src/compress/types.js'
 import { createSerializerRegistry, BlockType, PeerInfoType, type Block, type PeerInfo, type MessageType } from '../../src/serialize/index.js'
@@ -31,6 +33,20 @@ const recordedAvailable = (Object.entries(file.backends) as Array<[CompressionNa
 
 function receiver (compressors = defaultCompressors): ReturnType<typeof createCodec> {
   return createCodec({ serializers: registry, compressors, now: () => file.timestamp })
+}
+
+/** Opens any vector: chunked ones through openChunked() and their frames. */
+function openVector (v: { envelope: string, frames?: string[] }, channel = file.channel): OpenResult {
+  const rx = receiver()
+  const head = unhex(v.envelope)
+  if (v.frames === undefined) return rx.open(head, { channel })
+  const chunked = rx.openChunked(head, { channel })
+  if (!chunked.ok) return chunked
+  for (const f of v.frames) {
+    const verdict = chunked.accept(unhex(f))
+    if (!verdict.ok) return { ok: false, reason: verdict.reason as 'malformed', detail: `frame: ${verdict.reason}`, ...('rule' in verdict && verdict.rule !== undefined ? { rule: verdict.rule } : {}) }
+  }
+  return chunked.finish()
 }
 
 function keyOf (v: EnvelopeVector): { id: string, publicKey: string } {
@@ -115,8 +131,13 @@ describe('envelope vectors', () => {
     for (const s of registry.list()) {
       for (const c of ['none', 'snappy', 'gzip', 'zstd']) assert.ok(names.has(`${s.type.name}/${s.name}/${c}`), `${s.type.name}/${s.name}/${c}`)
     }
-    assert.deepEqual([...new Set(file.vectors.map((v) => v.kind))].sort(), ['batch', 'item', 'single'])
-    assert.deepEqual(file.keys.map((k) => k.type), ['Ed25519', 'secp256k1'])
+    assert.deepEqual([...new Set(file.vectors.map((v) => v.kind))].sort(), ['batch', 'chunked', 'item', 'single'])
+    assert.deepEqual(file.keys.map((k) => k.type), ['Ed25519', 'secp256k1', 'ECDSA P-256', 'ECDSA P-384', 'ECDSA P-521'])
+    for (const k of file.keys) assert.ok(file.vectors.some((v) => v.key === k.name), `a vector signed with ${k.name}`)
+    // items 0 and last of the batch, an empty payload, chunked with frames and the empty chunked value
+    for (const n of ['Block/protobuf/zstd/batch/item-0', 'Block/protobuf/zstd/batch/item-2', 'Block/protobuf/none/empty', 'Block/protobuf/none/chunked', 'Block/protobuf/none/chunked/empty']) assert.ok(names.has(n), n)
+    assert.equal(file.vectors.find((v) => v.name === 'Block/protobuf/none/chunked/empty')!.frames!.length, 0)
+    assert.ok(file.vectors.find((v) => v.name === 'Block/protobuf/none/chunked')!.frames!.length > 1)
     // RFC 8032 7.1 TEST 1: the seed gives the published public key (inside the libp2p protobuf key)
     assert.equal(file.keys[0]!.publicKey, '08011220' + 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')
   })
@@ -143,10 +164,10 @@ describe('envelope vectors', () => {
 
   it('every vector opens with the default (fastest) backends to its recorded value', () => {
     for (const v of file.vectors) {
-      const r = receiver().open(unhex(v.envelope), { channel: file.channel })
+      const r = openVector(v)
       assert.equal(r.ok, true, `${v.name}: ${r.ok ? '' : r.reason}`)
       const a = r as OpenAccepted
-      assert.equal(a.kind, v.kind, v.name)
+      assert.equal(a.kind, v.kind === 'chunked' ? 'single' : v.kind, v.name)
       assert.equal(a.from, keyOf(v).id, v.name)
       assert.equal(a.type, v.type.id)
       assert.equal(a.serializer, v.serializer.id)
@@ -158,53 +179,80 @@ describe('envelope vectors', () => {
     }
   })
 
-  it('every vector checks out under an independent reading of the format', () => {
+  it('every vector checks out under an independent reading of the format', async () => {
     const prefix = unhex(file.domainPrefix)
     assert.deepEqual(prefix, Uint8Array.from([file.domain.length, ...new TextEncoder().encode(file.domain)]))
     for (const v of file.vectors) {
       const env = fields(unhex(v.envelope))
-      assert.deepEqual(env.map((f) => f.field), v.kind === 'item' ? [1, 2, 3, 4, 5] : [1, 2, 3], v.name)
+      // proto3: a payload that is empty is not written; index and proof (explicit presence) always are in an item
+      const payloadWritten = v.kind !== 'chunked' && v.serialized !== ''
+      assert.deepEqual(env.map((f) => f.field), [1, 2, ...(payloadWritten ? [3] : []), ...(v.kind === 'item' ? [4, 5] : [])], v.name)
       const headerBytes = get(env, 1) as Uint8Array
       const signature = get(env, 2) as Uint8Array
-      const payload = get(env, 3) as Uint8Array
+      const payload = (get(env, 3) ?? new Uint8Array(0)) as Uint8Array
       assert.equal(hex(headerBytes), v.headerBytes)
       assert.equal(hex(signature), v.signature)
-      const h = fields(headerBytes)
-      const expectFields = v.kind === 'single' ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
-      assert.deepEqual(h.map((f) => f.field), expectFields, `${v.name}: header fields in order`)
-      assert.equal(get(h, 1), 1)
-      assert.equal(get(h, 2), v.kind === 'single' ? 1 : 2)
-      assert.equal(get(h, 3), v.type.id)
-      assert.equal(get(h, 4), v.serializer.id)
-      assert.equal(get(h, 5), v.compression.id)
+      const h0 = fields(headerBytes)
+      // SPEC.md 4.2: ascending field numbers, no field holding its default value, items_root only in a batch, chunk_bytes only chunked
+      const numbers = h0.map((f) => f.field)
+      assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), `${v.name}: ascending`)
+      assert.equal(new Set(numbers).size, numbers.length)
+      for (const f of h0) assert.ok(f.value instanceof Uint8Array ? f.value.length > 0 : f.value !== 0, `${v.name}: field ${f.field} holds its default`)
+      assert.equal(numbers.includes(13), v.kind === 'batch' || v.kind === 'item', `${v.name}: items_root`)
+      assert.equal(numbers.includes(15), v.kind === 'chunked', `${v.name}: chunk_bytes`)
+      const h = h0
+      const num = (n: number): number => (get(h, n) ?? 0) as number
+      assert.equal(get(h, 1), 2)
+      assert.equal(get(h, 2), { single: 1, batch: 2, item: 2, chunked: 3 }[v.kind])
+      assert.equal(num(3), v.type.id)
+      assert.equal(num(4), v.serializer.id)
+      assert.equal(num(5), v.compression.id)
       assert.equal(new TextDecoder().decode(get(h, 6) as Uint8Array), file.channel)
       assert.equal(get(h, 7), file.seq)
       assert.equal(get(h, 8), file.timestamp)
       assert.equal(hex(get(h, 14) as Uint8Array), keyOf(v).publicKey)
       // the signature, checked by @libp2p/crypto over uvarint(len(domain)) || domain || header
       const key = publicKeyFromProtobuf(get(h, 14) as Uint8Array)
-      assert.equal(key.verify(Uint8Array.from([...prefix, ...headerBytes]), signature), true, `${v.name}: signature`)
+      assert.equal(await key.verify(Uint8Array.from([...prefix, ...headerBytes]), signature), true, `${v.name}: signature`)
       assert.equal(key.toString(), keyOf(v).id)
       const codec = registry.get(v.type.id, v.serializer.id)
+      if (v.kind === 'chunked') {
+        // SPEC.md 9: frames { index (omitted when 0), proof, data }, chunk_bytes each but the last, RFC 9162 root = digest
+        const chunkBytes = get(h, 15) as number
+        const frames = v.frames!.map((f) => fields(unhex(f)))
+        assert.equal(num(12), frames.length)
+        const data = frames.map((f) => get(f, 3) as Uint8Array)
+        frames.forEach((f, i) => {
+          assert.equal((get(f, 1) ?? 0), i)
+          assert.equal(rfc9162Verify(data[i]!, i, frames.length, (get(f, 2) ?? new Uint8Array(0)) as Uint8Array, get(h, 11) as Uint8Array), true, `${v.name}: chunk ${i}`)
+          assert.equal(data[i]!.length, i === frames.length - 1 ? num(10) - i * chunkBytes : chunkBytes)
+        })
+        if (frames.length === 0) assert.equal(hex(get(h, 11) as Uint8Array), hex(sha256(new Uint8Array(0))), 'empty-tree root')
+        const carried = Uint8Array.from(data.flatMap((d) => [...d]))
+        assert.equal(carried.length, num(10))
+        const b = listBackends(v.compression.id).find((x) => x.compressor !== undefined)!
+        assert.equal(hex(b.compressor!.decompress(carried, num(9))), v.serialized)
+        continue
+      }
       if (v.kind === 'item') {
         // the item travels uncompressed; its proof binds it to the signed items root
         assert.equal(hex(payload), v.serialized)
         assert.equal(get(env, 4), v.index)
-        assert.equal(rfc9162Verify(payload, v.index!, get(h, 12) as number, get(env, 5) as Uint8Array, get(h, 13) as Uint8Array), true, `${v.name}: proof`)
+        assert.equal(rfc9162Verify(payload, v.index!, num(12), get(env, 5) as Uint8Array, get(h, 13) as Uint8Array), true, `${v.name}: proof`)
         assert.deepEqual(codec.decode(payload), expectedValues(v)[0])
         continue
       }
-      assert.equal(get(h, 10), payload.length)
+      assert.equal(num(10), payload.length)
       assert.equal(hex(get(h, 11) as Uint8Array), hex(sha256(payload)), `${v.name}: digest`)
-      assert.equal(get(h, 9), unhex(v.serialized).length)
+      assert.equal(num(9), unhex(v.serialized).length)
       // decompress with the recorded backend and with every other available backend of the format
       for (const b of listBackends(v.compression.id)) {
         if (b.compressor === undefined) continue
-        assert.equal(hex(b.compressor.decompress(payload, get(h, 9) as number)), v.serialized, `${v.name}: ${b.backend}`)
+        assert.equal(hex(b.compressor.decompress(payload, num(9))), v.serialized, `${v.name}: ${b.backend}`)
       }
       const serialized = unhex(v.serialized)
       if (v.kind === 'single') {
-        assert.equal(get(h, 12), 1)
+        assert.equal(num(12), 1)
         assert.deepEqual(codec.decode(serialized), expectedValues(v)[0])
       } else {
         // uvarint(len) || item, repeated; the items root is the RFC 9162 root over the items
@@ -219,7 +267,7 @@ describe('envelope vectors', () => {
           items.push(serialized.subarray(pos, pos + len))
           pos += len
         }
-        assert.equal(get(h, 12), items.length)
+        assert.equal(num(12), items.length)
         assert.deepEqual(items.map((i) => codec.decode(i)), expectedValues(v))
         const leaves = items.map((i) => sha256(Uint8Array.from([0, ...i])))
         const root = (nodes: Uint8Array[]): Uint8Array => {
@@ -234,7 +282,7 @@ describe('envelope vectors', () => {
   })
 
   it('a flipped bit in any vector\'s signature, header or payload is refused', () => {
-    for (const v of file.vectors) {
+    for (const v of file.vectors.filter((x) => x.kind !== 'chunked')) {
       const bytes = unhex(v.envelope)
       const sigAt = Buffer.from(bytes).indexOf(Buffer.from(unhex(v.signature)))
       for (const [pos, want] of [[sigAt + 3, 'invalid-signature'], [bytes.length - 1, undefined], [20, undefined]] as const) {
@@ -266,8 +314,8 @@ describe('envelope vectors', () => {
       const r = receiver().open(bytes, { channel: file.channel })
       assert.equal(r.ok, true, v.name)
       assert.deepEqual((r as OpenAccepted).value, value, v.name)
-      const payload = get(fields(bytes), 3) as Uint8Array
-      const recordedPayload = get(fields(unhex(v.envelope)), 3) as Uint8Array
+      const payload = (get(fields(bytes), 3) ?? new Uint8Array(0)) as Uint8Array
+      const recordedPayload = (get(fields(unhex(v.envelope)), 3) ?? new Uint8Array(0)) as Uint8Array
       if (hex(payload) === hex(recordedPayload)) {
         // same compressed bytes -> the whole envelope is the vector, signature included
         assert.equal(hex(bytes), v.envelope, v.name)
@@ -279,5 +327,48 @@ describe('envelope vectors', () => {
     assert.ok(identical >= file.vectors.filter((x) => x.compression.name === 'none' && x.key === 'ed25519' && x.kind === 'single').length)
     t.diagnostic(`fastest backends ${JSON.stringify({ snappy: fastest.snappy.backend, gzip: fastest.gzip.backend, zstd: fastest.zstd.backend })}: ` +
       `${identical} envelopes byte-identical to the vectors, ${differ} differ in compressed bytes only`)
+  })
+
+  it('every must-reject vector is refused with its stated reason and rule', () => {
+    assert.ok(file.rejects.length >= 60)
+    assert.equal(new Set(file.rejects.map((r) => r.name)).size, file.rejects.length, 'names are unique')
+    assert.equal(file.receiver.now, file.timestamp)
+    for (const v of file.rejects) {
+      const r = openVector(v, v.channel ?? file.channel)
+      assert.equal(r.ok, false, `${v.name} accepted`)
+      if (r.ok) continue
+      assert.equal(r.reason, v.expect.reason, `${v.name}: ${r.detail}`)
+      if (v.expect.rule !== undefined) assert.equal(r.rule, v.expect.rule, `${v.name}: ${r.detail}`)
+    }
+  })
+
+  it('every must-reject vector names a section SPEC.md has, and SPEC.md lists its rule in that section', () => {
+    const spec = readFileSync(new URL('../../SPEC.md', import.meta.url), 'utf8')
+    const sections = new Map<string, string>()
+    let current: string | undefined
+    for (const line of spec.split('\n')) {
+      const m = /^#{2,4} (\d+(?:\.\d+)*)\.? /.exec(line)
+      if (m !== null) { current = m[1]!; sections.set(current, '') }
+      if (current !== undefined) {
+        // a section's text includes its subsections'
+        for (const [id] of sections) if (current === id || current.startsWith(id + '.')) sections.set(id, sections.get(id)! + line + '\n')
+      }
+    }
+    for (const v of file.rejects) {
+      assert.ok(sections.has(v.section), `${v.name}: SPEC.md has no section ${v.section}`)
+      if (v.expect.rule !== undefined) assert.ok(sections.get(v.section)!.includes('`' + v.expect.rule + '`'), `${v.name}: section ${v.section} does not name rule ${v.expect.rule}`)
+      assert.ok(sections.get(v.section)!.includes('`' + v.expect.reason + '`') || spec.includes('`' + v.expect.reason + '`'), `${v.name}: SPEC.md does not name reason ${v.expect.reason}`)
+    }
+  })
+
+  it('the must-reject vectors cover every wire rule open() can report', () => {
+    const covered = new Set(file.rejects.map((r) => r.expect.rule).filter((x) => x !== undefined))
+    // rules not reachable through an envelope: over-long field lengths are caps (field-length), and
+    // structural rules of the key reader beyond those listed share the generic protobuf rules
+    for (const rule of ['varint-non-minimal', 'varint-overflow', 'truncated', 'field-order', 'unknown-field', 'wire-type', 'default-value', 'missing-field', 'foreign-field',
+      'unsupported-version', 'unknown-kind', 'digest-length', 'count', 'payload-length', 'channel-utf8', 'item-fields', 'proof-length', 'key-type', 'key-length',
+      'key-uncompressed', 'key-non-canonical', 'key-invalid', 'batch-prefix', 'trailing-bytes', 'empty-root']) {
+      assert.ok(covered.has(rule as never), `no must-reject vector for rule ${rule}`)
+    }
   })
 })
