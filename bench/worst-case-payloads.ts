@@ -17,6 +17,9 @@
  *   may point at shared data; bytes after the root's objects are not checked.
  * - JSON (RFC 8259): nesting depth, element count, keys and `\u` escapes are
  *   unbounded by the grammar.
+ * - Cap'n Proto (https://capnproto.org/encoding.html): a message has up to
+ *   2^32 segments, pointers may cross segments through (double-)far landing
+ *   pads, point at the same object twice, and claim lists of 2^29 elements.
  *
  * @module
  */
@@ -25,7 +28,7 @@ import type { Block, Serializer } from '../src/serialize/index.js'
 import { blockFixture, transactionJson } from './fixtures.js'
 
 /** Serializer ids measured, in report order (src/serialize/types.ts `SerializerId`). */
-export const WORST_CASE_SERIALIZERS = Object.freeze(['protobuf', 'msgpack', 'msgpackStructured', 'flatbuffers', 'json'] as const)
+export const WORST_CASE_SERIALIZERS = Object.freeze(['protobuf', 'msgpack', 'msgpackStructured', 'flatbuffers', 'json', 'capnp'] as const)
 /** One of {@link WORST_CASE_SERIALIZERS}. */
 export type WorstCaseSerializer = typeof WORST_CASE_SERIALIZERS[number]
 
@@ -327,13 +330,85 @@ const JSON_PAYLOADS: readonly CraftedPayload[] = Object.freeze([
   }
 ])
 
+/** Cap'n Proto pointer words (encoding.html): struct, list (element size 2 = byte), far (single or double). */
+const capStruct = (offset: number, dataWords: number, ptrWords: number): bigint =>
+  (BigInt(ptrWords) << 48n) | (BigInt(dataWords) << 32n) | BigInt((offset << 2) >>> 0)
+const capBytes = (offset: number, count: number): bigint => (BigInt(count) << 35n) | (2n << 32n) | BigInt(((offset << 2) | 1) >>> 0)
+const capFar = (pad: number, segment: number, double: boolean): bigint => (BigInt(segment) << 32n) | BigInt(((pad << 3) | (double ? 4 : 0) | 2) >>> 0)
+
+/**
+ * A message of exactly `size` bytes: the segment table, the segments `build`
+ * returns (64-bit words), then one more segment of 0x5a bytes filling the
+ * rest, whose word count `build` is given to point into it.
+ */
+function capnpMessage (id: string, size: number, build: (fillWords: number) => bigint[][]): Uint8Array {
+  if (size % 8 !== 0) throw new InvalidConfigError(`${id}.size`, `a multiple of 8 (Cap'n Proto words), got ${size}`)
+  const probe = build(0)
+  const count = probe.length + 1
+  const head = 8 * ((count >>> 1) + 1)
+  const fillWords = (size - head) / 8 - probe.reduce((n, s) => n + s.length, 0)
+  const segments = build(fillWords)
+  const out = new Uint8Array(size)
+  const v = new DataView(out.buffer)
+  v.setUint32(0, count - 1, true)
+  segments.forEach((s, i) => v.setUint32(4 + 4 * i, s.length, true))
+  v.setUint32(4 + 4 * segments.length, fillWords, true)
+  let at = head
+  for (const s of segments) for (const w of s) { v.setBigUint64(at, w, true); at += 8 }
+  out.fill(0x5a, at)
+  return checked(id, size, out, 256)
+}
+
+const CAPNP: readonly CraftedPayload[] = Object.freeze([
+  {
+    id: 'deep-pointers',
+    description: 'the longest pointer paths Cap\'n Proto allows, over 16 segments (the limit): the root and every Data field through double-far landing pads in segments of their own, data filling the last segment',
+    minSize: 256,
+    build: (size: number) => capnpMessage('deep-pointers', size, (fill) => [
+      [capFar(0, 1, true)], // 0: root -> double-far pad in 1
+      [capFar(0, 2, false), capStruct(0, 2, 3)], // 1: the pad: content at 2:0, a Block struct
+      [1_732_300_000_000n, 300n | (1n << 32n), capFar(0, 3, true), capFar(0, 5, true), capFar(0, 7, true)], // 2: the struct
+      [capFar(0, 4, false), capBytes(0, 32)], Array<bigint>(4).fill(0x11n), // 3, 4: hash
+      [capFar(0, 15, false), capBytes(0, fill * 8)], [0n], // 5: data, in the fill segment (15); 6: spare
+      [capFar(0, 8, false), capBytes(0, 64)], Array<bigint>(8).fill(0x22n), // 7, 8: signature
+      [0n], [0n], [0n], [0n], [0n], [0n] // 9..14: up to 16 segments in all
+    ])
+  },
+  {
+    id: 'huge-list-claims',
+    description: 'one segment: a Block whose three Data pointers each claim a 2^29-1 byte list (refused from the first pointer, before any element)',
+    minSize: 256,
+    build: (size: number) => capnpMessage('huge-list-claims', size, () => [
+      [capStruct(0, 0, 3), capBytes(2, 0x1fff_ffff), capBytes(1, 0x1fff_ffff), capBytes(0, 0x1fff_ffff)]
+    ])
+  },
+  {
+    id: 'aliased-data',
+    description: 'hash, data and signature through one double-far pad to one Data filling the payload (views: refused by the traversal budget at the second)',
+    minSize: 256,
+    build: (size: number) => capnpMessage('aliased-data', size, (fill) => [
+      [capStruct(0, 2, 3), 1_732_300_000_000n, 300n | (1n << 32n), capFar(0, 1, true), capFar(0, 1, true), capFar(0, 1, true)],
+      [capFar(0, 2, false), capBytes(0, fill * 8)]
+    ])
+  },
+  {
+    id: 'unreferenced-segment',
+    description: 'a valid small Block in segment 0 and a second segment of bytes no pointer reaches (skipped, never traversed)',
+    minSize: 256,
+    build: (size: number) => capnpMessage('unreferenced-segment', size, () => [
+      [capStruct(0, 2, 3), 1_732_300_000_000n, 300n | (1n << 32n), capBytes(2, 8), 0n, 0n, 0x33n]
+    ])
+  }
+])
+
 /** The crafted payloads of every serializer. */
 export const CRAFTED_PAYLOADS: Readonly<Record<WorstCaseSerializer, readonly CraftedPayload[]>> = Object.freeze({
   protobuf: PROTOBUF,
   msgpack: MSGPACK,
   msgpackStructured: MSGPACK_STRUCTURED,
   flatbuffers: FLATBUFFERS,
-  json: JSON_PAYLOADS
+  json: JSON_PAYLOADS,
+  capnp: CAPNP
 })
 
 /** An ordinary Block and its encoding, as close to `size` bytes as the format allows. */

@@ -359,7 +359,7 @@ function report (results: readonly PairAtSize[], sizes: readonly number[], reps:
 export const worstCaseSuite: Suite = Object.freeze({
   id: 'worst-case',
   title: 'Worst case: crafted payloads vs ordinary Blocks',
-  description: 'For every serializer (protobuf, msgpack, msgpack-structured, flatbuffers, json) x compression (none, snappy, gzip, zstd): ' +
+  description: 'For every serializer (protobuf, msgpack, msgpack-structured, flatbuffers, json, capnp) x compression (none, snappy, gzip, zstd): ' +
     'the receiver\'s `codec.open()` CPU time and peak memory per decompressed byte for payloads crafted to be as expensive as the format allows ' +
     '(signed with the attacker\'s own key, compressed as far as the format goes), next to an ordinary Block of the same decompressed size, ' +
     'interleaved in one process. Target (issue 9): crafted / ordinary <= 20x per pair.',
