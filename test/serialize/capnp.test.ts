@@ -236,7 +236,7 @@ describe('capnp: round trips and interop', () => {
     // One `capnp convert binary:canonical` over a stream of random messages: each comes back byte for byte (without its segment table).
     const blocks = fc.sample(block, 60)
     const peers = fc.sample(peerInfo, 60)
-    for (const [encoded] of [[blocks.map((b) => capnpBlock.encode(b))], [peers.map((p) => capnpPeerInfo.encode(p))]]) {
+    for (const encoded of [blocks.map((b) => capnpBlock.encode(b)), peers.map((p) => capnpPeerInfo.encode(p))]) {
       const canonical = capnpConvert(['binary:canonical'], Buffer.concat(encoded))
       assert.equal(canonical.toString('hex'), encoded.map((e) => hex(e.subarray(8))).join(''))
     }
