@@ -371,4 +371,9 @@ describe('envelope vectors', () => {
       assert.ok(covered.has(rule as never), `no must-reject vector for rule ${rule}`)
     }
   })
+
+  it('the vectors, their README and SPEC.md ship in the npm package', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { files: string[] }
+    for (const entry of ['test/vectors', 'SPEC.md', 'proto']) assert.ok(pkg.files.includes(entry), entry)
+  })
 })
