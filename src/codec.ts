@@ -258,6 +258,13 @@ export interface Codec {
   /** Seals up to `limits.maxBatchItems` values of one type under ONE signature over their Merkle root. */
   sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array
   /**
+   * Serializes one value exactly as {@link sealBatch} serializes a batch item
+   * (same checks: `InvalidValueError`, the type's cap and the budget as
+   * {@link SizeLimitError}), without signing or consuming a seq: for sizing
+   * and checking a value before it joins a batch (e.g. batched gossip).
+   */
+  encode<T>(type: MessageType<T>, value: T, serializer?: number | string): Uint8Array
+  /**
    * Seals one large value as a head envelope followed by chunk frames of
    * `limits.chunkBytes`, each provable against the Merkle root the head signs,
    * so a receiver verifies every chunk as it arrives. Returns `[head, ...chunks]`.
@@ -461,6 +468,13 @@ class PipelineCodec implements Codec {
     return this.sign(p, EnvelopeKind.batch, seq, this.digest, values.length, buildMerkleTree(items).root, p.bytes)
   }
 
+  encode<T>(type: MessageType<T>, value: T, serializer: number | string = SerializerId.protobuf): Uint8Array {
+    const bytes = (this.serializers.get(type.id, serializer) as Serializer<T>).encode(value)
+    if (bytes.length > this.limits.maxPayloadBytes) throw new SizeLimitError('payload', this.limits.maxPayloadBytes, bytes.length)
+    checkTypeCap(type, bytes.length)
+    return bytes
+  }
+
   sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[] {
     const p = this.pack(type, options, false, (s) => s.encode(value))
     const chunked = splitIntoChunks(p.bytes, this.limits.chunkBytes, this.limits)
@@ -503,6 +517,7 @@ class PipelineCodec implements Codec {
       accept (frame: Uint8Array) {
         let parsed
         let proof
+        if (!(frame instanceof Uint8Array)) return { ok: false, reason: 'malformed' } as const
         try {
           parsed = parseChunkFrame(frame, limits)
           proof = decodeProof(parsed.proof, limits.maxProofDepth)
