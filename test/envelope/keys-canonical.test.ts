@@ -88,7 +88,7 @@ describe('public key encodings', async () => {
     const p256 = publicKeyToProtobuf(ecdsa[0]!.publicKey)
     const data = p256.subarray(4)
     const wrongOid = data.slice()
-    wrongOid[16] ^= 1
+    wrongOid[16]! ^= 1
     refused(Uint8Array.from([0x08, 0x03, 0x12, data.length, ...wrongOid]), 'key-non-canonical')
     // the same point as SPKI (what header.ts once called it)
     const spki = unhex('3059301306072a8648ce3d020106082a8648ce3d03010703420004')
@@ -101,7 +101,7 @@ describe('public key encodings', async () => {
 
   it('refuses a point off the curve as key-invalid', () => {
     const bad = k1Pb.slice()
-    bad[bad.length - 1] ^= 1
+    bad[bad.length - 1]! ^= 1
     // ~half of x values have no point; find one deterministically
     for (let i = 0; i < 64; i++) {
       bad[bad.length - 2] = i

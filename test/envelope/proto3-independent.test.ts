@@ -38,7 +38,7 @@ function envelopeOf (key: PrivateKey, header: Partial<Header>, payload: Uint8Arr
   const headerBytes = Header.encode(header)
   const signed = Uint8Array.from([...prefix, ...headerBytes])
   const signature = createSigner(key).sign(signed)
-  return Envelope.encode({ header: headerBytes, signature, payload, ...(item ?? {}) })
+  return Envelope.encode({ header: headerBytes, signature: Uint8Array.from(signature), payload: Uint8Array.from(payload), ...(item === undefined ? {} : { index: item.index, proof: Uint8Array.from(item.proof) }) })
 }
 
 function header (key: PrivateKey, fields: Partial<Header>): Partial<Header> {
