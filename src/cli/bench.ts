@@ -27,7 +27,7 @@ import { basename, join } from 'node:path'
 import { defaultCompressors, listBackends, type CompressionName, type Compressor } from '../compress/index.js'
 import { WiresealError } from '../errors.js'
 import { DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_LIMITS } from '../limits.js'
-import { defaultSerializerRegistry } from '../serialize/registry.js'
+import { defaultSerializerRegistry, type SerializerRegistry } from '../serialize/registry.js'
 import { SerializerId, type MessageType, type Serializer } from '../serialize/types.js'
 import { CliUsageError, readFileInput } from './io.js'
 
@@ -78,6 +78,8 @@ export interface BenchInput {
   values: unknown[]
   /** Raw messages (empty for typed input). */
   raw: Uint8Array[]
+  /** Where the type's serializers come from (`--schema` types included). @default defaultSerializerRegistry */
+  serializers?: SerializerRegistry
 }
 
 /** Regular, non-hidden files named by `paths` (directories: their files, not recursively, sorted). */
@@ -141,17 +143,17 @@ function parseJsonValues (file: string, bytes: Uint8Array): unknown[] {
   return values
 }
 
-function jsonSerializer (type: MessageType): Serializer {
-  return registry.get(type.id, SerializerId.json)
+function jsonSerializer (type: MessageType, serializers: SerializerRegistry): Serializer {
+  return serializers.get(type.id, SerializerId.json)
 }
 
 /** A typed value from a plain JSON value, through the json serializer (the same checks as `wireseal seal`). */
-function typedValue (type: MessageType, value: unknown): unknown {
-  return jsonSerializer(type).decode(textEncoder.encode(JSON.stringify(value)))
+function typedValue (type: MessageType, value: unknown, serializers: SerializerRegistry): unknown {
+  return jsonSerializer(type, serializers).decode(textEncoder.encode(JSON.stringify(value)))
 }
 
 /** Reads and checks every input: sizes, JSON, message type. Throws {@link CliUsageError} (exit 2) on any problem. */
-export function loadBenchInput (paths: readonly string[], typeName: string | undefined): BenchInput {
+export function loadBenchInput (paths: readonly string[], typeName: string | undefined, registry: SerializerRegistry = defaultSerializerRegistry): BenchInput {
   if (paths.length === 0) throw new CliUsageError('missing --input FILE|DIR')
   const files = collectFiles(paths)
   const raw = typeName?.toLowerCase() === 'raw'
@@ -169,7 +171,7 @@ export function loadBenchInput (paths: readonly string[], typeName: string | und
     throw new CliUsageError(`the inputs total ${total} bytes, more than the ${BENCH_MAX_INPUT_BYTES}-byte limit of wireseal bench (twice the payload limit)`)
   }
   const perFile = raw ? DEFAULT_LIMITS.maxPayloadBytes : 2 * DEFAULT_LIMITS.maxPayloadBytes
-  const input: BenchInput = { type: raw ? 'raw' : type?.name ?? '', detected: false, count: 0, inputBytes: 0, values: [], raw: [] }
+  const input: BenchInput = { type: raw ? 'raw' : type?.name ?? '', detected: false, count: 0, inputBytes: 0, values: [], raw: [], serializers: registry }
   const sources: string[] = []
   const plain: unknown[] = []
   for (const f of files) {
@@ -194,7 +196,7 @@ export function loadBenchInput (paths: readonly string[], typeName: string | und
   if (type === undefined) {
     type = registry.types().find(t => {
       try {
-        typedValue(t, plain[0])
+        typedValue(t, plain[0], registry)
         return true
       } catch {
         return false
@@ -209,7 +211,7 @@ export function loadBenchInput (paths: readonly string[], typeName: string | und
   const t = type
   input.values = plain.map((v, i) => {
     try {
-      return typedValue(t, v)
+      return typedValue(t, v, registry)
     } catch (err) {
       if (err instanceof WiresealError) throw new CliUsageError(`${sources[i] ?? 'a value'} is not a valid ${t.name}: ${errorText(err)}`, BAD_JSON_HINT)
       throw err
@@ -353,7 +355,7 @@ function plan (input: BenchInput, failures: ComboFailure[]): Plan[] {
   const compressors: Compressor[] = raw
     ? listBackends().flatMap(b => b.compressor === undefined ? [] : [b.compressor])
     : (['none', 'snappy', 'gzip', 'zstd'] as const).map(n => defaultCompressors.get(n))
-  const serializers: Array<Serializer | null> = raw ? [null] : registry.list().filter(s => s.type.name === input.type)
+  const serializers: Array<Serializer | null> = raw ? [null] : (input.serializers ?? registry).list().filter(s => s.type.name === input.type)
   let fitsSomewhere = new Array<boolean>(input.count).fill(false)
   for (const s of serializers) {
     let encoded: Uint8Array[]
@@ -560,11 +562,11 @@ export function renderBenchReport (r: BenchReport): string {
 }
 
 /** `wireseal bench`. */
-export function runBench (v: Record<string, unknown>): number {
+export function runBench (v: Record<string, unknown>, serializers: SerializerRegistry = defaultSerializerRegistry): number {
   const inputs = ([] as unknown[]).concat(v.input ?? []).map(String)
   const bandwidth = v.bandwidth === undefined ? DEFAULT_BENCH_BANDWIDTH_MBIT : Number(v.bandwidth)
   if (!(Number.isFinite(bandwidth) && bandwidth > 0)) throw new CliUsageError(`--bandwidth must be a positive number of Mbit/s, got "${String(v.bandwidth)}"`)
-  const input = loadBenchInput(inputs, v.type as string | undefined)
+  const input = loadBenchInput(inputs, v.type as string | undefined, serializers)
   const quick = v.quick === true
   const { results, failures } = measureCombos(input, quick, bandwidth, line => process.stderr.write(`${line}\n`))
   const report: BenchReport = {

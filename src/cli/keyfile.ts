@@ -6,7 +6,9 @@
  */
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { statSync, type Stats } from 'node:fs'
+import { closeSync, constants, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { StorageError } from '../errors.js'
 import { decodeBase64 } from '../serialize/base64.js'
 import { CliUsageError, DEFAULT_INPUT_WAIT_MS, readAnyFile, writeOutput } from './io.js'
 
@@ -32,16 +34,81 @@ export async function generateKey (type: string): Promise<PrivateKey> {
   return await generateKeyPair(libp2pType)
 }
 
-/** Writes a key file with file mode 0600. */
-export function writeKeyFile (path: string | undefined, key: PrivateKey): KeyFile {
+/** Options of {@link writeKeyFile}. */
+export interface WriteKeyFileOptions {
+  /** Replace an existing file (atomically: a new file renamed over it). @default false (an existing file is refused) */
+  force?: boolean
+}
+
+function code (err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? String(err)
+}
+
+/**
+ * Creates `path` with `data` and mode 0600, refusing any existing entry
+ * (file, directory, symlink, even a dangling one): one open(2) with
+ * O_CREAT | O_EXCL | O_NOFOLLOW decides, so two keygens racing for one path
+ * cannot both win. A failed write removes the partial file.
+ */
+function createExclusive (path: string, data: string, refuse: (path: string) => Error): void {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  } catch (err) {
+    if (code(err) === 'EEXIST') throw refuse(path)
+    throw new CliUsageError(`cannot write ${path}: ${code(err)}`)
+  }
+  try {
+    writeSync(fd, data)
+    fsyncSync(fd)
+  } catch (err) {
+    closeSync(fd)
+    unlinkSync(path)
+    throw new CliUsageError(`cannot write ${path}: ${code(err)}`)
+  }
+  closeSync(fd)
+}
+
+/**
+ * Writes a key file (mode 0600), or prints it when `path` is undefined. An
+ * existing file is never overwritten unless `force`: it is refused with a
+ * {@link StorageError} (`operation: 'create'`, `reason: 'exists'`). With
+ * `force` the key goes to a fresh temporary file beside it, renamed over
+ * the old one, so the path holds the old key or the new one, never half.
+ */
+export function writeKeyFile (path: string | undefined, key: PrivateKey, options: WriteKeyFileOptions = {}): KeyFile {
   const file: KeyFile = {
     version: 1,
     type: key.type,
     id: key.publicKey.toString(),
     privateKey: Buffer.from(privateKeyToProtobuf(key)).toString('base64')
   }
-  writeOutput(path, JSON.stringify(file, null, 2) + '\n', 0o600)
+  const text = JSON.stringify(file, null, 2) + '\n'
+  if (path === undefined || path === '-') {
+    writeOutput(undefined, text)
+  } else if (options.force !== true) {
+    createExclusive(path, text, (p) => new StorageError(p, 'create', 'exists: refusing to overwrite a key file (an identity); pass --force to replace it'))
+  } else {
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+    createExclusive(tmp, text, (p) => new CliUsageError(`cannot write ${p}: EEXIST`))
+    try {
+      renameSync(tmp, path)
+    } catch (err) {
+      unlinkSync(tmp)
+      throw new CliUsageError(`cannot write ${path}: ${code(err)}`)
+    }
+  }
   return file
+}
+
+/** `wireseal keygen`: the key file to --out (peer id on stdout), or to stdout (peer id on stderr). */
+export async function runKeygen (v: Record<string, unknown>): Promise<number> {
+  const out = v.out as string | undefined
+  const key = await generateKey(v.type as string)
+  const file = writeKeyFile(out, key, { force: v.force === true })
+  if (out !== undefined && out !== '-') process.stdout.write(file.id + '\n')
+  else process.stderr.write(file.id + '\n')
+  return 0
 }
 
 function notKeyFile (path: string, why: string): CliUsageError {

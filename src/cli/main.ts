@@ -1,144 +1,133 @@
 /**
  * The `wireseal` command. Every failure is one line on stderr and a non-zero
  * exit: 2 for usage mistakes, 1 for a rejected or malformed envelope (or
- * damaged state), 75 (EX_TEMPFAIL) when another process holds `--state DIR`.
+ * damaged state, or a refused overwrite), 75 (EX_TEMPFAIL) when another
+ * process holds `--state DIR`. Commands and flags come from one table
+ * (commands.ts), which the help is rendered from too.
  *
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { CliUsageError, readInput, writeOutput } from './io.js'
-import { generateKey, writeKeyFile } from './keyfile.js'
-import { inspectEnvelope } from './inspect.js'
-import { runOpen, runSeal } from './seal-open.js'
-import { runDemo } from './demo.js'
-import { runBench } from './bench.js'
-import { StateLockedError, WiresealError } from '../errors.js'
-import { DEFAULT_LOCK_WAIT_MS, msFlag, runStateReset } from './state.js'
-import { DEFAULT_INPUT_WAIT_MS } from './io.js'
-import { DEFAULT_LIMITS } from '../limits.js'
+import { CliUsageError } from './io.js'
+import { COMMANDS, EXIT_STATE_LOCKED, type CommandSpec } from './commands.js'
+import type { FlagValues } from './flags.js'
+import { commandHelp, packageVersion, usage } from './help.js'
+import { SchemaFileError, StateLockedError, WiresealError } from '../errors.js'
 
-const USAGE = `wireseal — signed, replay-protected, compressed messages for libp2p
+export { EXIT_STATE_LOCKED } from './commands.js'
+export type { CommandSpec } from './commands.js'
 
-Usage:
-  wireseal keygen [--type ed25519|secp256k1|ecdsa] [--out key.json]
-  wireseal seal --key key.json --type Block|PeerInfo --channel NAME
-                [--serializer protobuf|msgpack|flatbuffers|json]
-                [--compression auto|none|snappy|gzip|zstd] [--state DIR] [--in value.json] [--out env.bin]
-  wireseal open --channel NAME [--type Block|PeerInfo] [--state DIR] [--in env.bin]
-  wireseal state reset --state DIR
-  wireseal inspect [--in env.bin]
-  wireseal bench --input FILE|DIR [--input ...] [--type Block|PeerInfo|raw] [--quick]
-                 [--bandwidth MBIT] [--json]
-  wireseal demo
-  wireseal help
+// A Map, not an object: `wireseal toString` must be an unknown command, not Object.prototype.toString.
+const commands = new Map<string, CommandSpec>(COMMANDS.map((c) => [c.name, c]))
+const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0] as string))
 
-Files default to stdin/stdout. Values are JSON: bytes as base64, uint64 as decimal strings.
---state DIR: one process at a time; others wait --lock-wait MS (default ${DEFAULT_LOCK_WAIT_MS}), then exit 75.
-A FIFO, device or key file must be read within --input-wait MS (default ${DEFAULT_INPUT_WAIT_MS}).
-A damaged state file: \`wireseal state reset --state DIR\` moves it aside.
-`
-
-/** Exit code when another process holds the state directory (sysexits.h EX_TEMPFAIL: try again later). */
-export const EXIT_STATE_LOCKED = 75
-
-/** A subcommand: its flags and what it does with them. */
-export interface Command {
-  options: ParseArgsConfig['options']
-  run(values: Record<string, string | boolean | undefined>): Promise<number> | number
-}
-
-const lockFlags = { 'lock-wait': { type: 'string' }, 'input-wait': { type: 'string' } } as const
-
-const STATE_ACTIONS = new Map<string, Command>([
-  ['reset', { options: { state: { type: 'string' }, 'lock-wait': { type: 'string' } }, run: runStateReset }]
-])
-
-const commandTable: Record<string, Command> = {
-  help: {
-    options: {},
-    run () {
-      process.stdout.write(USAGE)
-      return 0
-    }
-  },
-  keygen: {
-    options: { type: { type: 'string', default: 'ed25519' }, out: { type: 'string' } },
-    async run (v) {
-      const key = await generateKey(String(v.type))
-      const file = writeKeyFile(v.out as string | undefined, key)
-      if (v.out !== undefined) process.stdout.write(file.id + '\n')
-      else process.stderr.write(file.id + '\n')
-      return 0
-    }
-  },
-  seal: {
-    options: {
-      key: { type: 'string' },
-      type: { type: 'string' },
-      channel: { type: 'string' },
-      serializer: { type: 'string' },
-      compression: { type: 'string' },
-      state: { type: 'string' },
-      in: { type: 'string' },
-      out: { type: 'string' },
-      ...lockFlags
-    },
-    run: runSeal
-  },
-  open: {
-    options: { channel: { type: 'string' }, type: { type: 'string' }, state: { type: 'string' }, in: { type: 'string' }, ...lockFlags },
-    run: runOpen
-  },
-  demo: { options: {}, run: runDemo },
-  bench: {
-    options: {
-      input: { type: 'string', multiple: true },
-      type: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      bandwidth: { type: 'string' },
-      json: { type: 'boolean', default: false }
-    },
-    run: runBench
-  },
-  inspect: {
-    options: { in: { type: 'string' }, 'input-wait': { type: 'string' } },
-    async run (v) {
-      const bytes = await readInput(v.in as string | undefined, DEFAULT_LIMITS.maxFrameBytes, { waitMs: msFlag(v, 'input-wait', DEFAULT_INPUT_WAIT_MS) })
-      writeOutput(undefined, JSON.stringify(inspectEnvelope(bytes), null, 2) + '\n')
-      return 0
-    }
-  }
-}
-// A Map, not the object: `wireseal toString` must be an unknown command, not Object.prototype.toString.
-const commands = new Map<string, Command>(Object.entries(commandTable))
+const HELP = new Set(['--help', '-h'])
 
 function oneLine (text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
 
+/** The parseArgs options of a command, from its flag table. */
+export function parseOptions (c: CommandSpec): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = {}
+  for (const f of c.flags) options[f.name] = f.kind === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: f.kind === 'list' }
+  return options
+}
+
+/**
+ * Parses `args` for command `c`: unknown flags and positionals are usage
+ * errors; each value goes through its flag's parser; a missing flag gets its
+ * default (parsed the same way) or, when required, is a usage error.
+ */
+export function parseFlags (c: CommandSpec, args: string[]): { values: FlagValues, given: Set<string> } {
+  let raw: Record<string, string | boolean | string[] | undefined>
+  try {
+    raw = parseArgs({ args, options: parseOptions(c), strict: true, allowPositionals: false }).values as typeof raw
+  } catch (err) {
+    throw new CliUsageError((err as Error).message.split('\n')[0] ?? 'bad arguments', `run \`wireseal ${c.name} --help\` for its flags`)
+  }
+  const values: FlagValues = {}
+  const given = new Set<string>()
+  for (const f of c.flags) {
+    const v = Object.hasOwn(raw, f.name) ? raw[f.name] : undefined
+    if (v !== undefined) given.add(f.name)
+    if (f.kind === 'boolean') {
+      values[f.name] = v === true
+      continue
+    }
+    const texts = v === undefined ? (f.default === undefined ? [] : [f.default]) : (Array.isArray(v) ? v : [String(v)])
+    if (texts.length === 0) {
+      if (f.required === true) throw new CliUsageError(`missing --${f.name} ${f.placeholder}`, `run \`wireseal ${c.name} --help\` for its flags`)
+      continue
+    }
+    for (const t of texts) if (t === '' && f.required === true) throw new CliUsageError(`missing --${f.name} ${f.placeholder} (empty)`)
+    const parsed = texts.map((t) => f.parse === undefined ? t : f.parse(t, f.name))
+    values[f.name] = f.kind === 'list' ? parsed : parsed[0]
+  }
+  return { values, given }
+}
+
+/** Finds the command `argv` names (`state reset` takes two words); returns it and its arguments. */
+function resolve (argv: string[]): { command: CommandSpec, rest: string[] } {
+  const [name = '', ...rest] = argv
+  if (GROUPS.has(name)) {
+    const [action = '', ...more] = rest
+    const command = commands.get(`${name} ${action}`)
+    if (command === undefined) {
+      const actions = COMMANDS.filter((c) => c.name.startsWith(`${name} `)).map((c) => `\`wireseal ${c.name}\``).join(', ')
+      throw new CliUsageError(`unknown action "${name} ${action}": use ${actions}`, `run \`wireseal ${name} --help\``)
+    }
+    return { command, rest: more }
+  }
+  const command = commands.get(name)
+  if (command === undefined) throw new CliUsageError(`unknown command "${name}"`)
+  return { command, rest }
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
-  let [name = 'help', ...rest] = argv
-  let command = commands.get(name === '--help' || name === '-h' ? 'help' : name)
   try {
-    if (name === 'state') {
-      const [action = '', ...more] = rest
-      command = STATE_ACTIONS.get(action)
-      if (command === undefined) throw new CliUsageError(`unknown action "state ${action}": use \`wireseal state reset --state DIR\``)
-      name = `state ${action}`
-      rest = more
+    const [first, ...after] = argv
+    if (first === undefined) {
+      // Bare `wireseal`: a usage mistake, so the usage goes to stderr and the exit code says so.
+      process.stderr.write(usage(COMMANDS))
+      return 2
     }
-    if (command === undefined) throw new CliUsageError(`unknown command "${name}"`)
-    let values: Record<string, string | boolean | undefined>
-    try {
-      values = parseArgs({ args: rest, options: command.options ?? {}, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>
-    } catch (err) {
-      throw new CliUsageError((err as Error).message.split('\n')[0] ?? 'bad arguments')
+    if (HELP.has(first) || first === 'help') {
+      const topic = first === 'help' ? after.filter((a) => !HELP.has(a)) : []
+      if (topic.length === 0) {
+        process.stdout.write(usage(COMMANDS))
+        return 0
+      }
+      process.stdout.write(commandHelp(resolve(topic).command))
+      return 0
     }
-    return await command.run(values)
+    if (first === '--version' || first === '-V') {
+      process.stdout.write(`wireseal ${packageVersion()}\n`)
+      return 0
+    }
+    if (GROUPS.has(first) && (after.length === 0 || HELP.has(after[0] as string))) {
+      const members = COMMANDS.filter((c) => c.name.startsWith(`${first} `))
+      if (after.length === 0) throw new CliUsageError(`missing action: use ${members.map((c) => `\`wireseal ${c.name}\``).join(', ')}`)
+      process.stdout.write(members.map(commandHelp).join('\n'))
+      return 0
+    }
+    const { command, rest } = resolve(argv)
+    // Before parsing: `--help` wins over any other flag (and `--` ends the flags).
+    const end = rest.indexOf('--')
+    if ((end < 0 ? rest : rest.slice(0, end)).some((a) => HELP.has(a))) {
+      process.stdout.write(commandHelp(command))
+      return 0
+    }
+    const { values, given } = parseFlags(command, rest)
+    return await command.run(values, given)
   } catch (err) {
     if (err instanceof CliUsageError) {
       process.stderr.write(`wireseal: ${oneLine(err.message)} (${err.details.hint})\n`)
+      return 2
+    }
+    if (err instanceof SchemaFileError) {
+      process.stderr.write(`wireseal: ${err.name}: ${oneLine(err.message)} (the file is the JSON of defineMessageType's input; see \`wireseal seal --help\`)\n`)
       return 2
     }
     if (err instanceof StateLockedError) {
@@ -149,7 +138,7 @@ export async function main (argv: string[]): Promise<number> {
       process.stderr.write(`wireseal: ${err.name}: ${oneLine(err.message)}\n`)
       return 1
     }
-    process.stderr.write(`wireseal: internal error: ${(err as Error)?.message ?? String(err)}\n`)
+    process.stderr.write(`wireseal: internal error: ${oneLine((err as Error)?.message ?? String(err))}\n`)
     return 70
   }
 }

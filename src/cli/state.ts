@@ -24,15 +24,6 @@ export const REPLAY_FILE = 'replay.json'
 /** The sequencer's file in a state directory. */
 export const SEQUENCER_FILE = 'sequencer.json'
 
-/** Parses a non-negative millisecond flag (`--lock-wait`, `--input-wait`). */
-export function msFlag (values: Record<string, unknown>, flag: string, fallback: number): number {
-  const v = values[flag]
-  if (v === undefined) return fallback
-  const n = typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : NaN
-  if (!(n >= 0 && n <= 2 ** 31 - 1)) throw new CliUsageError(`--${flag} expects milliseconds (an integer in 0..${2 ** 31 - 1}), got "${String(v)}"`)
-  return n
-}
-
 /** Creates `dir` (mode 0700) if needed and takes its lock, waiting up to `waitMs` for another process. */
 export async function openStateDir (dir: string, waitMs: number): Promise<StateLock> {
   try {
@@ -78,7 +69,7 @@ function damage (path: string, check: () => void): { ok: boolean, what: string }
  * the old state may have accepted is accepted again; a damaged sequencer
  * state is removed and numbering goes on from the clock seed.
  */
-export async function runStateReset (v: Record<string, string | boolean | undefined>): Promise<number> {
+export async function runStateReset (v: Record<string, unknown>): Promise<number> {
   const dir = v.state
   if (typeof dir !== 'string' || dir === '') throw new CliUsageError('missing --state DIR')
   try {
@@ -87,7 +78,7 @@ export async function runStateReset (v: Record<string, string | boolean | undefi
     if (err instanceof CliUsageError) throw err
     throw new CliUsageError(`cannot use --state ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
-  const waitMs = msFlag(v, 'lock-wait', DEFAULT_LOCK_WAIT_MS)
+  const waitMs = v['lock-wait'] as number
   return await withStateDir(dir, waitMs, async () => {
     const replay = join(dir, REPLAY_FILE)
     const r = damage(replay, () => {

@@ -2,8 +2,12 @@
 // of src/cli, either once (`once OUT -- ARGS...`: reports exit code, output and
 // peak RSS to OUT) or in rounds released by a shared barrier (`rounds CTL ID`):
 // before round k it polls for CTL/go-k, runs the argv in CTL/job-k-ID.json and
-// writes CTL/done-k-ID.json. CTL/stop ends it.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+// writes CTL/done-k-ID.json. CTL/stop ends it. `serve`: one JSON line
+// {id, args} per request on stdin, one JSON line {id, ...report} per answer
+// on fd 3 (so that tests run many commands in one process; requests must
+// not read stdin).
+import { existsSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
 
@@ -53,7 +57,14 @@ if (mode === 'once' && a !== undefined) {
     const report = job.args === null ? { code: -1, stdout: '', stderr: '', maxRssKiB: 0 } : await run(job.args)
     writeAtomic(join(a, `done-${k}-${b}.json`), JSON.stringify(report))
   }
+} else if (mode === 'serve') {
+  for await (const line of createInterface({ input: process.stdin })) {
+    const { id, args } = JSON.parse(line) as { id: number, args: string[] }
+    const report = await run(args)
+    writeSync(3, JSON.stringify({ id, ...report }) + '\n')
+  }
+  process.exit(0)
 } else {
-  process.stderr.write('usage: cli-worker.ts once OUT -- ARGS... | rounds CTL ID\n')
+  process.stderr.write('usage: cli-worker.ts once OUT -- ARGS... | rounds CTL ID | serve\n')
   process.exit(2)
 }

@@ -76,13 +76,14 @@ describe('wireseal CLI', () => {
 
   it('inspect shows the header without trusting it, and notices a bad signature', () => {
     const s = wireseal(['seal', '--key', key, '--type', 'Block', '--channel', 'inspect'], JSON.stringify(block))
-    const r = wireseal(['inspect'], s.raw)
+    const r = wireseal(['inspect', '--payload', '--payload-max', String(64 << 10)], s.raw)
     assert.equal(r.code, 0, r.stderr)
     const info = JSON.parse(r.stdout)
-    for (const field of ['version', 'type', 'serializer', 'compression', 'channel', 'seq', 'timestamp', 'from', 'payloadLength', 'uncompressedLength', 'digest', 'signatureValid', 'payload']) {
+    for (const field of ['version', 'type', 'serializer', 'compression', 'channel', 'seq', 'timestamp', 'from', 'payloadLength', 'uncompressedLength', 'digest', 'signatureValid', 'digestValid', 'payload']) {
       assert.ok(field in info, field)
     }
     assert.equal(info.signatureValid, true)
+    assert.equal(info.digestValid, true)
     assert.equal(info.channel, 'inspect')
     assert.equal(Buffer.from(info.payload, 'base64').length, info.payloadLength)
     // Flip a bit inside the signature: still parseable, no longer valid.
@@ -91,6 +92,7 @@ describe('wireseal CLI', () => {
     bytes[sigAt - 10] = (bytes[sigAt - 10] as number) ^ 0x01
     const bad = JSON.parse(wireseal(['inspect'], bytes).stdout)
     assert.equal(bad.signatureValid, false)
+    assert.equal(bad.digestValid, true)
   })
 
   it('bad flags, unreadable files and malformed input give one line and a non-zero exit', () => {
@@ -106,7 +108,7 @@ describe('wireseal CLI', () => {
     writeFileSync(notKey, JSON.stringify(block), { mode: 0o600 })
     assertOneLineError(wireseal(['seal', '--key', notKey, '--type', 'Block', '--channel', 'c'], JSON.stringify(block)), 2, /not a wireseal key file/)
     assertOneLineError(wireseal(['open', '--channel', 'c'], Buffer.from('garbage that is not an envelope')), 1, /rejected: malformed/)
-    assertOneLineError(wireseal(['inspect'], Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])), 1, /MalformedInputError/)
+    assertOneLineError(wireseal(['inspect'], Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])), 1, /(MalformedInputError|WireFormatError): malformed envelope/)
   })
 
   it('inputs over the budget are refused before they are read', () => {
