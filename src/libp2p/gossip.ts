@@ -31,6 +31,14 @@
  * - `maxInboundDataLength`: `limits.maxFrameBytes` + room for the RPC around
  *   the message, from the same budget as streams and decompression.
  *
+ * Batched publishing (`batch` on a topic, ./gossip-batcher.ts): values
+ * published within a short window share one batch envelope. Receivers need
+ * no option: every wireseal receiver opens batch envelopes, validates them
+ * once (one signature) and delivers each item on its own, in batch order;
+ * replay state is per item, so an item already seen (e.g. forwarded alone
+ * with its proof) is not delivered again, a batch whose items were all seen
+ * is `replayed` (Ignore) and a forged one is Reject, as for single messages.
+ *
  * Accepted values reach the application exactly once through
  * {@link WiresealGossip.onMessage}. Messages signed with this node's own key
  * are never delivered back to it (ignored if a peer relays one back), so
@@ -62,8 +70,11 @@ import { createGossipMessageIds } from './gossip-ids.js'
 import { wiresealScoreParams } from './gossip-score.js'
 import { createGossipTransform } from './gossip-transform.js'
 import { GOSSIP_VERDICTS } from './gossip-verdict.js'
+import { gossipBatchConfig, TopicBatcher, type BatchKey, type GossipBatchInit } from './gossip-batcher.js'
+import { varintLength } from '../envelope/pb.js'
 import { DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES } from '../limits.js'
 export { DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES }
+export { DEFAULT_GOSSIP_BATCH_MAX_BYTES, DEFAULT_GOSSIP_BATCH_MAX_DELAY_MS, DEFAULT_GOSSIP_BATCH_MAX_ITEMS, type GossipBatchInit } from './gossip-batcher.js'
 
 /** One topic carried by {@link wiresealGossip}. */
 export interface GossipTopicInit<T = unknown> {
@@ -108,6 +119,15 @@ export interface GossipTopicInit<T = unknown> {
    * @default wiresealTopicScoreParams()
    */
   score?: Partial<TopicScoreParams>
+  /**
+   * Batched publishing: {@link WiresealGossip.publish} coalesces values
+   * published within `maxDelayMs` into one batch envelope (`true` for the
+   * defaults: 5 ms, 64 values, 256 KiB). A topic idle for a window still
+   * sends its next value at once, so this only delays values when the topic
+   * publishes faster than one envelope per window. Receivers need no option.
+   * @default undefined (every publish is its own envelope)
+   */
+  batch?: boolean | GossipBatchInit
 }
 
 /** Topics by name (the gossipsub topic string is also the envelope channel). */
@@ -245,6 +265,10 @@ export interface GossipStats {
   handlerErrors: number
   /** Valid envelopes signed by this node's own key that came back to it (ignored). */
   ownMessages: number
+  /** Envelopes this node published (single and batch). */
+  publishedEnvelopes: number
+  /** Values this node published (a batch counts each of its values). */
+  publishedValues: number
 }
 
 /** A configured set of wireseal gossip topics for one node. */
@@ -262,7 +286,7 @@ export interface WiresealGossip<Topics extends GossipTopicsInit> {
    * gossipsub is not `StrictNoSign`, or when another validator holds a topic.
    */
   attach(target: GossipSub | { services: { pubsub: GossipSub } }): void
-  /** Undoes {@link attach}: validators removed, topics unsubscribed. Handlers stay registered. */
+  /** Undoes {@link attach}: waiting batches published first, then validators removed, topics unsubscribed. Handlers stay registered. */
   detach(): void
   /** Seals `value` for `topic` without publishing it. */
   seal<K extends keyof Topics & string>(topic: K, value: TopicValue<Topics[K]>, options?: GossipPublishOptions): Uint8Array
@@ -270,10 +294,20 @@ export interface WiresealGossip<Topics extends GossipTopicsInit> {
    * Seals and publishes one value. Throws `InvalidValueError` for a value
    * that does not fit the topic's type, {@link SizeLimitError} when too
    * large, and gossipsub's `PublishError`s (e.g. no subscribed peers).
+   * On a topic with `batch`, the value may wait (at most `maxDelayMs`) to
+   * share a batch envelope: the promise resolves with that envelope's
+   * result once it is published, or rejects with the error sealing or
+   * publishing it threw (for every value of the batch). A value that does not
+   * fit its type is refused on its own, before it joins a batch.
    */
   publish<K extends keyof Topics & string>(topic: K, value: TopicValue<Topics[K]>, options?: GossipPublishOptions): Promise<PublishResult>
-  /** Seals values under ONE signature (a batch envelope) and publishes them as one gossip message. */
+  /** Seals values under ONE signature (a batch envelope) and publishes them as one gossip message (after any batch waiting on the topic). */
   publishBatch<K extends keyof Topics & string>(topic: K, values: ReadonlyArray<TopicValue<Topics[K]>>, options?: GossipPublishOptions): Promise<PublishResult>
+  /**
+   * Seals and publishes every batch waiting now (topics with `batch`);
+   * resolves when gossipsub took them. {@link detach} does it too.
+   */
+  flush(): Promise<void>
   /** Calls `handler` once for every accepted message of `topic`; returns the function that removes it. */
   onMessage<K extends keyof Topics & string>(topic: K, handler: GossipHandler<TopicValue<Topics[K]>>): () => void
   /** Counters since creation. */
@@ -343,6 +377,8 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
   private readonly onReject: ((rejection: GossipRejection) => void) | undefined
   private readonly counters: GossipStats
   private pubsub: GossipSub | undefined
+  /** The batching publisher of each topic with `batch`. */
+  private readonly batchers = new Map<string, TopicBatcher>()
   private readonly listener = (evt: CustomEvent<GossipsubMessage>): void => { this.deliver(evt.detail) }
 
   constructor (init: WiresealGossipInit<Topics>) {
@@ -361,8 +397,12 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       const bytes = textEncoder.encode(name).length
       if (bytes > limits.maxChannelBytes) throw new InvalidConfigError(`topics.${name}`, `a name of at most ${limits.maxChannelBytes} UTF-8 bytes, got ${bytes}`)
       if (t?.type === undefined || !Number.isInteger(t.type.id)) throw new InvalidConfigError(`topics.${name}.type`, 'a message type')
-      this.openOptions.set(name, topicOpenOptions(name, t))
+      const open = topicOpenOptions(name, t)
+      this.openOptions.set(name, open)
       scoreOverrides[name] = t.score
+      // a receiver's topic cap bounds a whole batch payload (the type's cap bounds each item: checked by encode)
+      const batch = gossipBatchConfig(`topics.${name}.batch`, t.batch, limits, open.maxPayloadBytes ?? limits.maxPayloadBytes)
+      if (batch !== undefined) this.batchers.set(name, new TopicBatcher({ config: batch, send: (values, key) => this.send(name, values, key) }))
     }
     this.codec = codec
     this.config = topics
@@ -377,7 +417,9 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       ignored: zeroReasons(),
       refusedFrames: { 'too-large': 0, malformed: 0 },
       handlerErrors: 0,
-      ownMessages: 0
+      ownMessages: 0,
+      publishedEnvelopes: 0,
+      publishedValues: 0
     }
     const ids = createGossipMessageIds()
     const refused = this.counters.refusedFrames
@@ -458,6 +500,7 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
   detach (): void {
     const pubsub = this.pubsub
     if (pubsub === undefined) return
+    for (const b of this.batchers.values()) void b.flush()
     this.pubsub = undefined
     pubsub.removeEventListener('gossipsub:message', this.listener)
     for (const topic of this.topics) {
@@ -490,15 +533,40 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
     return this.codec.seal(t.type, value, { channel: topic, ...this.publishCodecs(topic, t, options), peerAccepts: options.peerAccepts })
   }
 
-  async publish<K extends keyof Topics & string>(topic: K, value: TopicValue<Topics[K]>, options?: GossipPublishOptions): Promise<PublishResult> {
+  async publish<K extends keyof Topics & string>(topic: K, value: TopicValue<Topics[K]>, options: GossipPublishOptions = {}): Promise<PublishResult> {
     const pubsub = this.attached()
-    return pubsub.publish(topic, this.seal(topic, value, options))
+    const batcher = this.batchers.get(topic)
+    if (batcher === undefined) {
+      this.counters.publishedEnvelopes++
+      this.counters.publishedValues++
+      return pubsub.publish(topic, this.seal(topic, value, options))
+    }
+    const t = this.topicInit(topic)
+    const codecs = this.publishCodecs(topic, t, options)
+    // serialized here as well as when sealed: a bad value is refused alone, and its size bounds the batch
+    const item = this.codec.encode(t.type, value, codecs.serializer)
+    return batcher.add(value, varintLength(item.length) + item.length, { ...codecs, peerAccepts: options.peerAccepts })
   }
 
   async publishBatch<K extends keyof Topics & string>(topic: K, values: ReadonlyArray<TopicValue<Topics[K]>>, options: GossipPublishOptions = {}): Promise<PublishResult> {
+    this.attached()
+    const t = this.topicInit(topic)
+    void this.batchers.get(topic)?.flush()
+    return this.send(topic, values, { ...this.publishCodecs(topic, t, options), peerAccepts: options.peerAccepts }, true)
+  }
+
+  async flush (): Promise<void> {
+    await Promise.all([...this.batchers.values()].map(async (b) => b.flush()))
+  }
+
+  /** Seals `values` (one alone, or a batch) and hands the envelope to gossipsub; seals before returning (seq order). */
+  private send (topic: string, values: readonly unknown[], key: BatchKey, asBatch = false): Promise<PublishResult> {
     const pubsub = this.attached()
     const t = this.topicInit(topic)
-    const bytes = this.codec.sealBatch(t.type, values, { channel: topic, ...this.publishCodecs(topic, t, options), peerAccepts: options.peerAccepts })
+    const options = { channel: topic, serializer: key.serializer, compression: key.compression as 'auto' | CompressionName | undefined, peerAccepts: key.peerAccepts }
+    const bytes = values.length === 1 && !asBatch ? this.codec.seal(t.type, values[0], options) : this.codec.sealBatch(t.type, values, options)
+    this.counters.publishedEnvelopes++
+    this.counters.publishedValues += values.length
     return pubsub.publish(topic, bytes)
   }
 
@@ -573,7 +641,9 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
       ignored: { ...c.ignored },
       refusedFrames: { ...c.refusedFrames },
       handlerErrors: c.handlerErrors,
-      ownMessages: c.ownMessages
+      ownMessages: c.ownMessages,
+      publishedEnvelopes: c.publishedEnvelopes,
+      publishedValues: c.publishedValues
     }
   }
 }
