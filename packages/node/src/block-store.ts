@@ -6,6 +6,9 @@
  * (gossip, sync or our own producer). The log is bounded: beyond `maxBlocks`
  * the lowest heights are deleted in the same write batch that appends.
  *
+ * Appends are combined: those that arrive while a write is in flight go
+ * into the next LevelDB batch together.
+ *
  * Layout (sublevels of the node database):
  *   blocks/<height as 16 hex digits> -> SHA-256 of the block data (32 B) || envelope bytes
  *   block-hashes/<sha-256 hex>       -> height (decimal)
@@ -15,9 +18,22 @@
  */
 import type { ClassicLevel } from 'classic-level'
 
+/** An append waiting for the next write batch. */
+interface Waiting {
+  readonly key: string
+  readonly hash: Uint8Array
+  readonly envelope: Uint8Array
+  readonly resolve: (height: bigint | undefined) => void
+  readonly reject: (err: unknown) => void
+}
+
+/** Most appends written in one LevelDB batch. */
+const MAX_WRITE_BATCH = 256
+
 /** The part of a LevelDB sublevel the store uses. */
 interface Sub<V> {
   get (key: string): Promise<V | undefined>
+  getMany (keys: string[]): Promise<Array<V | undefined>>
   iterator (options: { gte?: string, limit?: number }): AsyncIterable<[string, V]>
 }
 
@@ -47,10 +63,11 @@ function hex (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
-/** The block log. Appends are serialised; reads may run at any time. */
+/** The block log. Appends are combined into batches and applied in order; reads may run at any time. */
 export class BlockStore {
-  private tail: Promise<unknown> = Promise.resolve()
   private readonly pending = new Set<string>()
+  private readonly waiting: Waiting[] = []
+  private flushing = false
 
   private constructor (
     private readonly db: ClassicLevel<string, string>,
@@ -98,34 +115,73 @@ export class BlockStore {
     const key = hex(hash)
     if (this.pending.has(key)) return undefined
     this.pending.add(key)
-    const run = this.tail.then(async () => {
-      if ((await this.hashes.get(key)) !== undefined) return undefined
-      const height = this.top + 1n
-      const ops: Array<{ type: 'put' | 'del', sublevel: Sub<unknown>, key: string, value?: unknown }> = [
-        { type: 'put', sublevel: this.blocks as Sub<unknown>, key: heightKey(height), value: Buffer.concat([hash, envelope]) },
-        { type: 'put', sublevel: this.hashes as Sub<unknown>, key, value: height.toString() },
-        { type: 'put', sublevel: this.meta as Sub<unknown>, key: 'height', value: height.toString() }
-      ]
-      let bottom = this.bottom
-      const pruned: bigint[] = []
-      while (height - bottom + 1n > BigInt(this.maxBlocks)) pruned.push(bottom++)
-      for (const h of pruned) {
-        const old = await this.blocks.get(heightKey(h))
-        ops.push({ type: 'del', sublevel: this.blocks as Sub<unknown>, key: heightKey(h) })
-        if (old !== undefined) ops.push({ type: 'del', sublevel: this.hashes as Sub<unknown>, key: hex(old.subarray(0, HASH_BYTES)) })
-      }
-      if (pruned.length > 0) ops.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'lowest', value: bottom.toString() })
-      await this.db.batch(ops as never)
-      this.top = height
-      this.bottom = bottom
-      return height
+    return await new Promise<bigint | undefined>((resolve, reject) => {
+      this.waiting.push({ key, hash, envelope, resolve, reject })
+      if (!this.flushing) void this.flush()
     })
-    this.tail = run.catch(() => undefined)
+  }
+
+  /**
+   * Writes every waiting append, up to {@link MAX_WRITE_BATCH} per LevelDB
+   * batch: appends that arrive while a batch is being written share the next
+   * one (a sync response of 128 blocks costs one write, not 128).
+   */
+  private async flush (): Promise<void> {
+    this.flushing = true
     try {
-      return await run
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, MAX_WRITE_BATCH)
+        try {
+          const heights = await this.write(batch)
+          batch.forEach((b, i) => { b.resolve(heights[i]) })
+        } catch (err) {
+          for (const b of batch) b.reject(err)
+        } finally {
+          for (const b of batch) this.pending.delete(b.key)
+        }
+      }
     } finally {
-      this.pending.delete(key)
+      this.flushing = false
     }
+  }
+
+  private async write (batch: readonly Waiting[]): Promise<Array<bigint | undefined>> {
+    const existing = await this.hashes.getMany(batch.map((b) => b.key))
+    const ops: Array<{ type: 'put' | 'del', sublevel: Sub<unknown>, key: string, value?: unknown }> = []
+    const heights: Array<bigint | undefined> = []
+    let top = this.top
+    const written = new Map<bigint, string>()
+    batch.forEach((b, i) => {
+      if (existing[i] !== undefined) {
+        heights.push(undefined)
+        return
+      }
+      top += 1n
+      heights.push(top)
+      written.set(top, b.key)
+      ops.push({ type: 'put', sublevel: this.blocks as Sub<unknown>, key: heightKey(top), value: Buffer.concat([b.hash, b.envelope]) })
+      ops.push({ type: 'put', sublevel: this.hashes as Sub<unknown>, key: b.key, value: top.toString() })
+    })
+    if (top === this.top) return heights
+    ops.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'height', value: top.toString() })
+    let bottom = this.bottom
+    const pruned: bigint[] = []
+    while (top - bottom + 1n > BigInt(this.maxBlocks)) pruned.push(bottom++)
+    if (pruned.length > 0) {
+      const old = await this.blocks.getMany(pruned.map(heightKey))
+      pruned.forEach((h, i) => {
+        ops.push({ type: 'del', sublevel: this.blocks as Sub<unknown>, key: heightKey(h) })
+        // a block of this same batch pruned at once (a batch larger than maxBlocks) is not in the database yet
+        const o = old[i]
+        const key = written.get(h) ?? (o === undefined ? undefined : hex(o.subarray(0, HASH_BYTES)))
+        if (key !== undefined) ops.push({ type: 'del', sublevel: this.hashes as Sub<unknown>, key })
+      })
+      ops.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'lowest', value: bottom.toString() })
+    }
+    await this.db.batch(ops as never)
+    this.top = top
+    this.bottom = bottom
+    return heights
   }
 
   /** Up to `count` consecutive blocks from `start` (clamped to what is kept). */

@@ -70,7 +70,7 @@ export const DEFAULT_MEMORY_LIMIT_BYTES = 512 * 1024 ** 2
 export const DEFAULT_RATE_GOSSIP_MSGS = 50
 export const DEFAULT_RATE_GOSSIP_BYTES = 4 * 1024 ** 2
 export const DEFAULT_RATE_STREAM_MSGS = 20
-export const DEFAULT_RATE_SYNC_BLOCKS = 1024
+export const DEFAULT_RATE_SYNC_BLOCKS = 10_240
 
 /** Upper bound of every connection limit. */
 export const MAX_CONNECTIONS_LIMIT = 10_000
@@ -113,7 +113,7 @@ export const SPECS: ReadonlyArray<VariableSpec<keyof NodeConfig>> = [
   v({ field: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: DEFAULT_LOG_LEVEL, kind: 'value', placeholder: '<level>', expected: `one of ${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS), fallback: () => DEFAULT_LOG_LEVEL, description: 'Lowest level logged (pino levels; `silent` logs nothing).' }),
   v({ field: 'network', flag: '--network', env: 'P2P_NETWORK', default: DEFAULT_NETWORK, kind: 'value', placeholder: '<name>', expected: '1 to 32 characters from a-z, 0-9 and -', parse: matching(/^[a-z0-9-]{1,32}$/), fallback: () => DEFAULT_NETWORK, description: 'Network name. It goes into the gossip topic names and the DHT protocol prefix, so nodes of different networks never mix.' }),
   v({ field: 'role', flag: '--role', env: 'P2P_ROLE', default: DEFAULT_ROLE, kind: 'value', placeholder: '<text>', expected: '1 to 32 printable ASCII characters', parse: matching(/^[\x20-\x7e]{1,32}$/), fallback: () => DEFAULT_ROLE, description: 'Free-text role announced in this node\'s PeerInfo.' }),
-  v({ field: 'blockIntervalMs', flag: '--block-interval', env: 'P2P_BLOCK_INTERVAL', default: ms(DEFAULT_BLOCK_INTERVAL_MS), kind: 'value', placeholder: '<duration>', expected: `0 (do not produce) or a duration from 100ms to 1h (${DURATION_FORMS})`, parse: duration(100, 3_600_000, true), fallback: () => DEFAULT_BLOCK_INTERVAL_MS, description: 'Interval between the blocks this node produces; 0 = produce none.' }),
+  v({ field: 'blockIntervalMs', flag: '--block-interval', env: 'P2P_BLOCK_INTERVAL', default: ms(DEFAULT_BLOCK_INTERVAL_MS), kind: 'value', placeholder: '<duration>', expected: `0 (do not produce) or a duration from 10ms to 1h (${DURATION_FORMS})`, parse: duration(10, 3_600_000, true), fallback: () => DEFAULT_BLOCK_INTERVAL_MS, description: 'Interval between the blocks this node produces; 0 = produce none.' }),
   v({ field: 'blockSizeBytes', flag: '--block-size', env: 'P2P_BLOCK_SIZE', default: bytes(DEFAULT_BLOCK_SIZE_BYTES), ...sz(1, MIB), fallback: () => DEFAULT_BLOCK_SIZE_BYTES, description: 'Payload size of each produced block.' }),
   v({ field: 'maxStoredBlocks', flag: '--max-stored-blocks', env: 'P2P_MAX_STORED_BLOCKS', default: String(DEFAULT_MAX_STORED_BLOCKS), ...int(1, 100_000_000), fallback: () => DEFAULT_MAX_STORED_BLOCKS, description: 'Blocks kept in the block store; the oldest beyond this are pruned.' }),
   v({ field: 'peerInfoIntervalMs', flag: '--peerinfo-interval', env: 'P2P_PEERINFO_INTERVAL', default: ms(DEFAULT_PEERINFO_INTERVAL_MS), ...dur(1000, 3_600_000), fallback: () => DEFAULT_PEERINFO_INTERVAL_MS, description: 'Interval between this node\'s PeerInfo broadcasts.' }),

@@ -88,7 +88,7 @@ export interface NodeConfig {
   readonly gossipBytesPerSecond: number
   /** Per peer: request/response messages per second. @default DEFAULT_RATE_STREAM_MSGS (20) */
   readonly streamMessagesPerSecond: number
-  /** Per peer: blocks served by sync per 10 s. @default DEFAULT_RATE_SYNC_BLOCKS (1024) */
+  /** Per peer: blocks served by sync per 10 s (10 x Ethereum MAX_REQUEST_BLOCKS: our blocks are 4 KB, not 100 KB+). @default DEFAULT_RATE_SYNC_BLOCKS (10240) */
   readonly syncBlocksPer10s: number
 }
 

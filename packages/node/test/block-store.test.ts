@@ -1,0 +1,90 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import fc from 'fast-check'
+import { BlockStore } from '../src/block-store.js'
+
+const hashOf = (i: number): Uint8Array => createHash('sha256').update(`block ${i}`).digest()
+const envOf = (i: number): Uint8Array => new TextEncoder().encode(`envelope ${i}`)
+
+async function withDb<T> (fn: (db: ClassicLevel<string, string>, dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'ws-block-store-'))
+  const db = new ClassicLevel<string, string>(join(dir, 'db'))
+  await db.open()
+  try {
+    return await fn(db, dir)
+  } finally {
+    await db.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Every kept height has a block whose hash maps back to it, and no other hash entry exists. */
+async function assertConsistent (db: ClassicLevel<string, string>, store: BlockStore): Promise<void> {
+  const blocks = db.sublevel<string, Uint8Array>('blocks', { valueEncoding: 'view' })
+  const hashes = db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' })
+  const byHeight = new Map<string, string>()
+  for await (const [k, v] of blocks.iterator()) byHeight.set(BigInt(`0x${k}`).toString(), Buffer.from(v.subarray(0, 32)).toString('hex'))
+  const index = new Map<string, string>()
+  for await (const [k, v] of hashes.iterator()) index.set(k, v)
+  assert.equal(index.size, byHeight.size, 'one hash entry per kept block')
+  for (const [h, hash] of byHeight) assert.equal(index.get(hash), h)
+  assert.equal(byHeight.size, store.height === 0n ? 0 : store.size)
+}
+
+describe('BlockStore', () => {
+  it('numbers blocks 1, 2, ... and refuses a hash it already has, also when appended concurrently', async () => {
+    await withDb(async (db) => {
+      const store = await BlockStore.open(db)
+      const results = await Promise.all([0, 1, 2, 1, 0, 3].map(async (i) => await store.append(hashOf(i), envOf(i))))
+      assert.deepEqual(results, [1n, 2n, 3n, undefined, undefined, 4n])
+      assert.equal(await store.append(hashOf(2), envOf(2)), undefined)
+      assert.ok(await store.has(hashOf(3)))
+      assert.equal(await store.has(hashOf(9)), false)
+      const range = await store.range(2n, 2)
+      assert.deepEqual(range.map((b) => [b.height, new TextDecoder().decode(b.envelope)]), [[2n, 'envelope 1'], [3n, 'envelope 2']])
+      await assertConsistent(db, store)
+    })
+  })
+
+  it('keeps at most maxBlocks, pruning the oldest with their hash entries, and reopens where it was', async () => {
+    await withDb(async (db, dir) => {
+      const store = await BlockStore.open(db, { maxBlocks: 10 })
+      await Promise.all(Array.from({ length: 300 }, async (_, i) => await store.append(hashOf(i), envOf(i))))
+      assert.equal(store.height, 300n)
+      assert.equal(store.lowest, 291n)
+      assert.equal(store.size, 10)
+      assert.equal(await store.has(hashOf(0)), false, 'a pruned block can be stored again')
+      assert.ok(await store.has(hashOf(299)))
+      assert.deepEqual((await store.range(1n, 3)).map((b) => b.height), [291n, 292n, 293n], 'a range below the kept part starts at the lowest')
+      await assertConsistent(db, store)
+      const again = await BlockStore.open(db, { maxBlocks: 10 })
+      assert.equal(again.height, 300n)
+      assert.equal(again.lowest, 291n)
+      void dir
+    })
+  })
+
+  it('stays consistent for any interleaving of appends and duplicates (property)', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 1, max: 25 }),
+      async (waves, maxBlocks) => {
+        await withDb(async (db) => {
+          const store = await BlockStore.open(db, { maxBlocks })
+          const seen = new Set<number>()
+          let stored = 0
+          for (const wave of waves) {
+            const res = await Promise.all(wave.map(async (i) => ({ i, h: await store.append(hashOf(i), envOf(i)) })))
+            for (const { i, h } of res) if (h !== undefined) { stored++; seen.add(i) }
+          }
+          assert.equal(store.height, BigInt(stored))
+          await assertConsistent(db, store)
+        })
+      }), { numRuns: 25 })
+  })
+})
