@@ -47,7 +47,7 @@ export function parseMs (raw: string, flag: string): number {
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-const DURATION = /^(\d{1,12})(ms|s|m|h|d)?$/
+const DURATION = /^(\d{1,13})(ms|s|m|h|d)?$/
 /** Longest duration flag: 100 years, far beyond any message age yet exact in a double. */
 export const MAX_DURATION_MS = 100 * 365 * 86_400_000
 

@@ -4,6 +4,7 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { COMMANDS } from '../../src/cli/commands.js'
@@ -13,7 +14,7 @@ import { CliUsageError, DEFAULT_INPUT_WAIT_MS } from '../../src/cli/io.js'
 import { DEFAULT_LOCK_WAIT_MS } from '../../src/cli/state.js'
 import { DEFAULT_INSPECT_PAYLOAD_BYTES } from '../../src/cli/inspect.js'
 import { DEFAULT_BENCH_BANDWIDTH_MBIT } from '../../src/cli/bench.js'
-import { formatDuration, parseDuration } from '../../src/cli/flags.js'
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../src/cli/flags.js'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS } from '../../src/limits.js'
 import { oneLineError, runMain, stopMain } from './run-main.js'
 
@@ -137,5 +138,37 @@ describe('wireseal help and version', () => {
     const positional = await runMain(['inspect', 'env.bin'])
     assert.equal(positional.code, 2)
     assert.match(oneLineError(positional), /Unexpected argument 'env\.bin'/)
+  })
+
+  it('fuzz: any argv is parsed or refused with a CliUsageError, never another throw', () => {
+    for (const c of COMMANDS) {
+      const word = fc.oneof(
+        fc.constantFrom(...c.flags.map(f => `--${f.name}`), '--', '-', '--bogus', '-x', '--=', `--${c.flags[0]?.name ?? 'x'}=`),
+        fc.constantFrom('0', '-1', '10m', '1y', 'auto', 'toString', '__proto__', ''),
+        fc.string({ maxLength: 6 })
+      )
+      fc.assert(fc.property(fc.array(word, { maxLength: 8 }), (args) => {
+        try {
+          parseFlags(c, args)
+        } catch (err) {
+          if (!(err instanceof CliUsageError)) throw err
+        }
+      }), { numRuns: 300 })
+    }
+  })
+
+  it('fuzz: formatDuration and parseDuration are inverse over 0..MAX_DURATION_MS', () => {
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: 0, max: MAX_DURATION_MS }), fc.integer({ min: 0, max: 1000 }).map(n => n * 86_400_000)), (ms) => {
+      assert.equal(parseDuration(formatDuration(ms), 'max-age'), ms)
+    }))
+  })
+
+  it('every flag the README\'s Command line section shows exists in the table', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('## Command line'), readme.indexOf('\n## ', readme.indexOf('## Command line') + 3))
+    const known = new Set(['--help', '--version', ...COMMANDS.flatMap(c => c.flags.map(f => `--${f.name}`))])
+    const shown = [...new Set(section.match(/--[a-z][a-z-]*/g) ?? [])]
+    assert.ok(shown.length > 10)
+    assert.deepEqual(shown.filter(f => !known.has(f)), [])
   })
 })
