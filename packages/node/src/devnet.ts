@@ -49,6 +49,8 @@ export interface DevnetInit {
   env: NodeJS.ProcessEnv
   /** Extra flags for every node. */
   args?: readonly string[]
+  /** Extra Node.js flags for every node process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: readonly string[]
 }
 
 /** A running devnet. */
@@ -104,8 +106,7 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
     // its own process group: a terminal's Ctrl-C reaches the devnet only, which then stops each node once
     // stdin is a pipe the node watches (DEVNET_PARENT_ENV): if this process dies, even by SIGKILL, the pipe
     // closes and the node shuts down instead of living on as an orphan writing into the devnet's dirs
-    const child = spawn(process.execPath, [BIN, 'node', ...(init.args ?? [])], { env: { ...env, [DEVNET_PARENT_ENV]: '1' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
-    process.once('exit', () => { if (m.exitCode === undefined) child.kill('SIGKILL') })
+    const child = spawn(process.execPath, [...(init.nodeArgs ?? []), BIN, 'node', ...(init.args ?? [])], { env: { ...env, [DEVNET_PARENT_ENV]: '1' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
     m.child = child
     m.exitCode = undefined
     m.url = undefined
@@ -172,9 +173,13 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
         if (m.exitCode === undefined) m.child.kill('SIGTERM')
         return await waitExit(m.child)
       }))
+      process.removeListener('exit', onExit)
       return codes.every((c) => c === 0)
     }
   }
+  // one exit hook for the whole devnet (not one per launch): nodes still running when this process exits are killed
+  const onExit = (): void => { for (const m of members) if (m.exitCode === undefined) m.child?.kill('SIGKILL') }
+  process.once('exit', onExit)
   try {
     for (const m of members) await launch(m)
   } catch (err) {

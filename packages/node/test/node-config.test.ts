@@ -37,7 +37,7 @@ const BAD: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'verbose',
   P2P_NETWORK: 'Wireseal',
   P2P_ROLE: 'tab\there',
-  P2P_BLOCK_INTERVAL: '50ms',
+  P2P_BLOCK_INTERVAL: '5ms',
   P2P_BLOCK_SIZE: '2MiB',
   P2P_MAX_STORED_BLOCKS: '0',
   P2P_PEERINFO_INTERVAL: '500ms',
