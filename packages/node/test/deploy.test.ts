@@ -227,12 +227,12 @@ test('Dockerfile: a build stage that runs npm ci and the root build, a Node 22 s
 })
 
 test('Dockerfile: every package with an install script that production needs is rebuilt by name', () => {
-  // npm ci runs with --ignore-scripts (the root's prepare is the build), so a new native dependency must be listed
+  // npm ci runs with --ignore-scripts (no install script may run before the sources are copied), so a new native dependency must be listed
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean, dev?: boolean }> }
   const needed = Object.entries(lock.packages).filter(([k, v]) => v.hasInstallScript === true && v.dev !== true && k.startsWith('node_modules/'))
     .map(([k]) => k.slice(k.lastIndexOf('node_modules/') + 'node_modules/'.length)).sort()
   const runs = docker.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n')
-  const rebuilt = [...runs.matchAll(/npm rebuild ([^&|;}]+)/g)].flatMap((m) => (m[1] as string).trim().split(/\s+/)).sort()
+  const rebuilt = [...runs.matchAll(/npm rebuild ([^&|;}\\\n]+)/g)].flatMap((m) => (m[1] as string).trim().split(/\s+/)).sort()
   assert.deepEqual(rebuilt, needed)
 })
 
