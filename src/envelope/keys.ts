@@ -19,6 +19,7 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { KeyType, PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 import { InvalidConfigError, MalformedInputError, WireFormatError } from '../errors.js'
 import { DEFAULT_MAX_CACHED_KEYS } from '../limits.js'
+import { getSignatureBackend, resolveSignatureBackends, type ResolvedSignatureBackends, type SignatureBackendChoice } from './sign-backends/index.js'
 
 /** Signs envelope headers with one private key. */
 export interface EnvelopeSigner {
@@ -35,6 +36,8 @@ export interface EnvelopeSigner {
   readonly id: string
   /** Signs `data` synchronously. */
   sign(data: Uint8Array): Uint8Array
+  /** The signature backend that signs (./sign-backends: `sodium`, `libsecp256k1`, `node`, `noble`; ECDSA keys `node`). */
+  readonly backend: string
 }
 
 /** A sender identity resolved from a header's public key, with its verifier. */
@@ -46,6 +49,8 @@ export interface SenderKey {
   readonly id: string
   /** Verifies a signature; never throws on a bad signature. */
   verify(data: Uint8Array, signature: Uint8Array): boolean
+  /** The signature backend that verifies (as {@link EnvelopeSigner.backend}). */
+  readonly backend: string
 }
 
 // DER prefixes that wrap raw keys so node:crypto can import them (RFC 8410, RFC 5915, SEC 1).
@@ -302,29 +307,42 @@ function equalKeyBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && startsWith(a, b)
 }
 
-/** Creates a signer that holds `key` as a cached node:crypto KeyObject. */
-export function createSigner (key: PrivateKey): EnvelopeSigner {
-  const keyObject = importPrivate(key)
+/**
+ * Creates a signer that holds `key` in its backend's own form (libsodium
+ * secure memory, a libsecp256k1 buffer, a node:crypto KeyObject), imported once.
+ * `backends` forces a signature backend (./sign-backends); by default the
+ * environment's choice, else the fastest installed.
+ */
+export function createSigner (key: PrivateKey, backends: SignatureBackendChoice = {}): EnvelopeSigner {
   const publicKey = publicKeyToProtobuf(key.publicKey)
   const peerId = key.type === 'ECDSA' ? undefined : peerIdFromPublicKey(key.publicKey)
   const id = key.publicKey.toString()
   let sign: (data: Uint8Array) => Uint8Array
+  let backend = 'node'
   switch (key.type) {
-    case 'Ed25519':
-      sign = (data) => nodeSign(null, data, keyObject)
+    case 'Ed25519': {
+      const b = getSignatureBackend('Ed25519', backends.Ed25519)
+      sign = b.signer(key.raw.subarray(0, 32)) // libp2p's raw is seed || public key
+      backend = b.name
       break
-    case 'secp256k1':
-      sign = (data) => normaliseLowS(nodeSign('sha256', data, keyObject))
+    }
+    case 'secp256k1': {
+      const b = getSignatureBackend('secp256k1', backends.secp256k1)
+      const raw = b.signer(key.raw)
+      sign = b.lowS ? raw : (data) => normaliseLowS(raw(data))
+      backend = b.name
       break
+    }
     default: {
+      const keyObject = importPrivate(key)
       const n = nistOrder((key.publicKey as { jwk?: { crv?: string } }).jwk?.crv)
       sign = (data) => normaliseP1363LowS(nodeSign('sha256', data, { key: keyObject, dsaEncoding: 'ieee-p1363' }), n)
     }
   }
-  return Object.freeze({ keyType: key.type, publicKey, peerId, id, sign })
+  return Object.freeze({ keyType: key.type, publicKey, peerId, id, sign, backend })
 }
 
-function makeSenderKey (publicKeyBytes: Uint8Array): SenderKey {
+function makeSenderKey (publicKeyBytes: Uint8Array, backends: ResolvedSignatureBackends): SenderKey {
   parsePublicKey(publicKeyBytes)
   let key: PublicKey
   try {
@@ -343,13 +361,19 @@ function makeSenderKey (publicKeyBytes: Uint8Array): SenderKey {
   }
   const peerId = key.type === 'ECDSA' ? undefined : peerIdFromPublicKey(key)
   let verify: (data: Uint8Array, sig: Uint8Array) => boolean
+  let backend = 'node'
   switch (key.type) {
+    // keyObject above only validated the point: the backend holds the key its own way
     case 'Ed25519':
-      verify = (data, sig) => sig.length === 64 && nodeVerify(null, data, keyObject, sig)
+      verify = backends.Ed25519.verifier(key.raw)
+      backend = backends.Ed25519.name
       break
-    case 'secp256k1':
-      verify = (data, sig) => isLowS(sig) && nodeVerify('sha256', data, keyObject, sig)
+    case 'secp256k1': {
+      const check = backends.secp256k1.verifier(key.raw)
+      verify = (data, sig) => isLowS(sig) && check(data, sig)
+      backend = backends.secp256k1.name
       break
+    }
     default: {
       const n = nistOrder((key as { jwk?: { crv?: string } }).jwk?.crv)
       const sigBytes = 2 * Math.ceil(n.toString(16).length / 2)
@@ -363,7 +387,7 @@ function makeSenderKey (publicKeyBytes: Uint8Array): SenderKey {
       }
     }
   }
-  return Object.freeze({ keyType: key.type, peerId, id: key.toString(), verify })
+  return Object.freeze({ keyType: key.type, peerId, id: key.toString(), verify, backend })
 }
 
 /**
@@ -375,10 +399,15 @@ export class SenderKeyCache {
   private readonly maxEntries: number
   private lastKey: Uint8Array | undefined
   private lastEntry: SenderKey | undefined
+  private readonly backends: ResolvedSignatureBackends
 
-  /** @param maxEntries - keys kept; @default DEFAULT_MAX_CACHED_KEYS */
-  constructor (maxEntries: number = DEFAULT_MAX_CACHED_KEYS) {
+  /**
+   * @param maxEntries - keys kept; @default DEFAULT_MAX_CACHED_KEYS
+   * @param backends - signature backends to verify with (./sign-backends); an unknown or missing one throws here; @default the environment's choice, else the fastest installed
+   */
+  constructor (maxEntries: number = DEFAULT_MAX_CACHED_KEYS, backends: SignatureBackendChoice = {}) {
     this.maxEntries = maxEntries
+    this.backends = resolveSignatureBackends(backends)
   }
 
   /** Resolves (and caches) the sender of a header; throws {@link MalformedInputError} on a bad key. */
@@ -407,7 +436,7 @@ export class SenderKeyCache {
       this.entries.set(cacheKey, entry)
       return entry
     }
-    entry = makeSenderKey(publicKey)
+    entry = makeSenderKey(publicKey, this.backends)
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value
       if (oldest !== undefined) this.entries.delete(oldest)
