@@ -58,5 +58,6 @@ export {
   type CompressionPolicy,
   type CompressionPolicyInit
 } from './compress/index.js'
+export { listSignatureBackends, type SignatureBackendChoice, type SignatureBackendInfo } from './envelope/index.js'
 export { createReplayGuard, createSequencer, type ReplayGuard, type ReplayGuardInit, type Sequencer, type SequencerInit } from './replay/index.js'
 export { sha256, merkleRoot, buildMerkleTree, verifyInclusion } from './integrity/index.js'

@@ -31,6 +31,18 @@ export {
   type ItemFields
 } from './envelope.js'
 export { createSigner, SenderKeyCache, normaliseLowS, parseDerSignature, type EnvelopeSigner, type SenderKey } from './keys.js'
+export {
+  SIGNATURE_BACKEND_ENV,
+  getSignatureBackend,
+  listSignatureBackends,
+  resolveSignatureBackends,
+  type ResolvedSignatureBackends,
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  type SignatureBackendChoice,
+  type SignatureBackendInfo,
+  type SignatureBackendKind
+} from './sign-backends/index.js'
 export { joinBatchItems, splitBatchItems } from './batch.js'
 export { encodeChunkFrame, parseChunkFrame, type ChunkFrame } from './chunk-frame.js'
 export { PbReader, PbWriter, varintLength } from './pb.js'
