@@ -27,6 +27,8 @@ import { pubsubOf, startBenchNode, stopBenchNodes, withTimeout, type BenchNode }
 import { createMessages, GOSSIP_TOPIC, monotonicMs, type NodeSpec, type Reply, type Request, type Results } from './net-gossip-protocol.js'
 
 const TOPICS = Object.freeze({ [GOSSIP_TOPIC]: { type: BlockType } })
+/** The `wiresealBatched` flavour: the same topic with batched publishing at its defaults. */
+const BATCHED_TOPICS = Object.freeze({ [GOSSIP_TOPIC]: { type: BlockType, batch: true } })
 
 /** One node of one network, with what it counted. */
 interface NetNode {
@@ -35,6 +37,14 @@ interface NetNode {
   gossip: WiresealGossip<typeof TOPICS> | undefined
   /** Delivery times (ms, hrtime), in delivery order. */
   deliveries: number[]
+  /** Delivery time of each message by index (its ttl). */
+  at: Map<number, number>
+  /** Messages delivered after a later one (the publisher's order broken). */
+  outOfOrder: number
+  /** Index of the last delivered message. */
+  last: number
+  /** The network's messages. */
+  messageOf: (i: number) => Block
   /** Copies received off the wire. */
   copies: number
   /** Waiter for `deliveries.length >= count`. */
@@ -42,10 +52,13 @@ interface NetNode {
 }
 
 const nets = new Map<string, NetNode>()
-const messageOf = createMessages()
 
-function delivered (n: NetNode): void {
-  n.deliveries.push(monotonicMs())
+function delivered (n: NetNode, index: number): void {
+  const t = monotonicMs()
+  n.deliveries.push(t)
+  n.at.set(index, t)
+  if (index < n.last) n.outOfOrder++
+  n.last = index
   const w = n.waiter
   if (w !== undefined && n.deliveries.length >= w.count) {
     n.waiter = undefined
@@ -70,9 +83,14 @@ async function startNet (spec: NodeSpec): Promise<NetNode> {
   let gossip: WiresealGossip<typeof TOPICS> | undefined
   let options: Partial<GossipsubOpts>
   switch (spec.flavour) {
-    case 'wireseal': {
+    case 'wireseal':
+    case 'wiresealBatched': {
       const privateKey = await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(spec.seed))
-      gossip = wiresealGossip({ codec: createCodec({ privateKey }), topics: TOPICS })
+      const codec = createCodec({ privateKey })
+      gossip = spec.flavour === 'wireseal'
+        ? wiresealGossip({ codec, topics: TOPICS })
+        // same topic and value type; only publish() differs
+        : wiresealGossip({ codec, topics: BATCHED_TOPICS }) as unknown as WiresealGossip<typeof TOPICS>
       const fast = gossip.gossipsubOptions.fastMsgIdFn
       // Every copy off the wire passes through fastMsgIdFn first: count it there.
       options = { ...gossip.gossipsubOptions, fastMsgIdFn: (m: RPC.Message) => { counters.copies++; return fast(m) } }
@@ -91,18 +109,28 @@ async function startNet (spec: NodeSpec): Promise<NetNode> {
       throw new InvalidConfigError('flavour', `a gossip flavour, got ${String(spec.flavour)}`)
   }
   const node = await startBenchNode({ gossipsub: { ...options, emitSelf: false } })
-  const n: NetNode = { spec, node, gossip, deliveries: [], get copies () { return counters.copies }, waiter: undefined }
+  const n: NetNode = {
+    spec,
+    node,
+    gossip,
+    deliveries: [],
+    at: new Map(),
+    outOfOrder: 0,
+    last: -1,
+    messageOf: createMessages(spec.messageBytes),
+    get copies () { return counters.copies },
+    waiter: undefined
+  }
   const pubsub = pubsubOf(node)
   if (gossip !== undefined) {
     gossip.attach(pubsub)
-    gossip.onMessage(GOSSIP_TOPIC, () => { delivered(n) })
+    gossip.onMessage(GOSSIP_TOPIC, (m) => { delivered(n, m.value.ttl) })
   } else {
     pubsub.subscribe(GOSSIP_TOPIC)
     pubsub.addEventListener('message', (evt: CustomEvent<Message>) => {
       if (evt.detail.topic !== GOSSIP_TOPIC) return
       // The application reads the value, as wireseal's open does before delivery.
-      protobufBlock.decode(evt.detail.data)
-      delivered(n)
+      delivered(n, protobufBlock.decode(evt.detail.data).ttl)
     })
   }
   return n
@@ -118,11 +146,42 @@ async function publish (n: NetNode, from: number, count: number): Promise<Result
   const pubsub = pubsubOf(n.node)
   const t0 = monotonicMs()
   for (let i = from; i < from + count; i++) {
-    const value: Block = messageOf(i)
+    const value: Block = n.messageOf(i)
     if (n.gossip !== undefined) await n.gossip.publish(GOSSIP_TOPIC, value)
     else await pubsub.publish(GOSSIP_TOPIC, protobufBlock.encode(value))
   }
   return { t0, t1: monotonicMs() }
+}
+
+async function publishOne (n: NetNode, i: number): Promise<unknown> {
+  if (n.gossip !== undefined) return n.gossip.publish(GOSSIP_TOPIC, n.messageOf(i))
+  return pubsubOf(n.node).publish(GOSSIP_TOPIC, protobufBlock.encode(n.messageOf(i)))
+}
+
+async function pace (n: NetNode, from: number, count: number, rateHz: number): Promise<Results['pace']> {
+  if (!(rateHz > 0 && rateHz <= 1e6)) throw new InvalidConfigError('rateHz', `a rate in (0, 1e6] msg/s, got ${rateHz}`)
+  const intervalMs = 1000 / rateHz
+  const t0 = monotonicMs() + 1
+  const pending: Array<Promise<unknown>> = []
+  let k = 0
+  while (k < count) {
+    const now = monotonicMs()
+    for (; k < count && t0 + k * intervalMs <= now; k++) pending.push(publishOne(n, from + k))
+    if (k < count) await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + k * intervalMs - monotonicMs())))
+  }
+  await Promise.all(pending)
+  return { t0, intervalMs }
+}
+
+async function deliveriesOf (n: NetNode, from: number, count: number, timeoutMs: number): Promise<Results['deliveries']> {
+  await deliveredAt(n, from + count, timeoutMs)
+  const t: number[] = []
+  for (let i = from; i < from + count; i++) {
+    const at = n.at.get(i)
+    if (at === undefined) throw new InvalidConfigError(`${n.spec.net}: message ${i}`, 'delivered')
+    t.push(at)
+  }
+  return { t }
 }
 
 async function deliveredAt (n: NetNode, count: number, timeoutMs: number): Promise<Results['delivered']> {
@@ -141,7 +200,7 @@ function counters (n: NetNode): Results['counters'] {
     for (const v of Object.values(s.ignored)) refused += v
     refused += s.refusedFrames['too-large'] + s.refusedFrames.malformed
   }
-  return { delivered: n.deliveries.length, copies: n.copies, refused }
+  return { delivered: n.deliveries.length, copies: n.copies, refused, outOfOrder: n.outOfOrder, publishedEnvelopes: n.gossip?.stats().publishedEnvelopes ?? 0 }
 }
 
 async function stopAll (): Promise<void> {
@@ -176,6 +235,10 @@ async function handle (req: Request): Promise<unknown> {
       return publish(netOf(req.net), req.from, req.count)
     case 'delivered':
       return deliveredAt(netOf(req.net), req.count, req.timeoutMs)
+    case 'pace':
+      return pace(netOf(req.net), req.from, req.count, req.rateHz)
+    case 'deliveries':
+      return deliveriesOf(netOf(req.net), req.from, req.count, req.timeoutMs)
     case 'counters':
       return counters(netOf(req.net))
     case 'cpu': {

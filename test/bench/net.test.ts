@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { InvalidConfigError } from '../../src/errors.js'
-import { gossipSuite, GOSSIP_CASES, GOSSIP_GROUPS, GOSSIP_PLANS, LATENCY_TABLE } from '../../bench/gossip.js'
+import { BATCHED_GROUPS, BATCHED_TABLE, gossipSuite, GOSSIP_CASES, GOSSIP_GROUPS, GOSSIP_PLANS, LATENCY_TABLE } from '../../bench/gossip.js'
 import { createContext, createSettings, type GroupResult, type SuiteOutput } from '../../bench/harness.js'
 import { forkNodeProcesses, stopNodeProcesses } from '../../bench/net-gossip-peers.js'
 import { createMessages, GOSSIP_MESSAGE_BYTES } from '../../bench/net-gossip-protocol.js'
@@ -152,7 +152,16 @@ describe('gossip suite (smoke)', () => {
     assert.deepEqual(latency.rows.map(r => r[0]), [GOSSIP_CASES.wireseal, GOSSIP_CASES.strictSign, GOSSIP_CASES.strictNoSign])
     // Every sample gives one latency per receiver (2 in the star).
     for (const r of latency.rows) assert.equal(r[5], String(2 * p.latencySamples))
-    assert.deepEqual(out.targets.map(t => t.id), ['gossip.latency-p50.vs-strictsign', 'gossip.msgs-2k.vs-strictsign-snappy', 'gossip.msgs-2k-mesh.vs-strictsign-snappy'])
+    assert.deepEqual(out.targets.map(t => t.id), ['gossip.latency-p50.vs-strictsign', 'gossip.msgs-2k.vs-strictsign-snappy', 'gossip.msgs-2k-mesh.vs-strictsign-snappy',
+      'gossip.batched-256.msgs-per-cpu.vs-unbatched', 'gossip.batched-256.latency-p50.vs-unbatched', 'gossip.batched-2k.msgs-per-cpu.vs-unbatched', 'gossip.batched-2k.latency-p50.vs-unbatched'])
+    // batched gossip (issue 14): both flavours at the same offered load, every message's latency at both receivers
+    for (const { group } of BATCHED_GROUPS) {
+      const g = groupOf(out, group)
+      assert.deepEqual(g.cases.map(c => c.name), [GOSSIP_CASES.wireseal, GOSSIP_CASES.wiresealBatched])
+      assert.ok(g.cases[1]?.vsReference !== null && g.cases.every(c => c.samples.length === p.paced.rounds))
+    }
+    const batched = out.tables.find(t => t.title === BATCHED_TABLE)
+    assert.deepEqual(batched?.rows.map(r => r[10]), Array.from({ length: 8 }, () => String(2 * p.pacedCount * p.paced.rounds)))
     for (const t of out.targets) assert.ok(Number.isFinite(t.measured) && t.measured > 0, t.id)
     assert.ok(out.notes.some(s => s.includes('StrictNoSign')))
   })
