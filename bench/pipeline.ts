@@ -1,12 +1,17 @@
 /**
  * Seal/open pipeline benchmark (issue 3, "Security layer", Benchmarks):
  *
- * - a Block with 256 B of data, Ed25519: `codec.seal` next to a raw
- *   node:crypto Ed25519 sign (cached KeyObject) of the exact bytes the
- *   envelope signs, and next to `RecordEnvelope.seal` of @libp2p/peer-record
+ * - a Block with 256 B of data, Ed25519: `codec.seal` on the signature
+ *   backend in use (libsodium when `sodium-native` is installed) next to a raw
+ *   sign of the exact bytes the envelope signs by the fastest backend
+ *   installed (libsodium's `crypto_sign_detached`, else node:crypto with a
+ *   cached KeyObject), and next to `RecordEnvelope.seal` of @libp2p/peer-record
  *   (RFC 0002 signed envelope) carrying the same serialized Block;
  *   `codec.open` (with a real replay guard, and with `replay: false`) next to
- *   a raw node:crypto verify and `RecordEnvelope.openAndCertify`;
+ *   the fastest raw verify and `RecordEnvelope.openAndCertify`; when the
+ *   fastest backend is not node:crypto, seal and open again with the codec
+ *   forced onto node:crypto, next to the raw node:crypto calls (issue 14:
+ *   both backends reported);
  * - a Block with 1 MB of transaction JSON: seal + open through wireseal
  *   (snappy forced) next to the primitives called directly: the fastest
  *   installed snappy compress + decompress and node:crypto SHA-256 once on
@@ -19,8 +24,9 @@ import { createRequire } from 'node:module'
 import * as snappyjs from 'snappyjs'
 import { RecordEnvelope } from '@libp2p/peer-record'
 import type { Record } from '@libp2p/interface'
-import { createCodec, type OpenOptions, type SealOptions } from '../src/codec.js'
+import { createCodec, type Codec, type OpenOptions, type SealOptions } from '../src/codec.js'
 import { defaultCompressors } from '../src/compress/index.js'
+import { getSignatureBackend, SIGNATURE_BACKEND_ENV } from '../src/envelope/sign-backends/index.js'
 import { InvalidConfigError } from '../src/errors.js'
 import { BlockType, protobufBlock, type Block } from '../src/serialize/index.js'
 import { BENCH_CHANNEL, benchKeys, expectAccepted, messageBlock, RotatingOpener, signedBytesOf, type SignedBytes } from './codec-fixtures.js'
@@ -34,10 +40,14 @@ const RECORD_CODEC = Uint8Array.of(0x03, 0x77)
 /** Case names, shared with the test. */
 export const PIPELINE_CASES = Object.freeze({
   seal: 'wireseal seal',
+  sealNode: 'wireseal seal (node:crypto backend)',
+  sodiumSign: 'sodium crypto_sign_detached (secure-memory key)',
   sign: 'node:crypto sign (cached KeyObject)',
   recordSeal: 'RecordEnvelope.seal',
   open: 'wireseal open (replay guard)',
   openNoReplay: 'wireseal open (replay: false)',
+  openNode: 'wireseal open (node:crypto backend, replay guard)',
+  sodiumVerify: 'sodium crypto_sign_verify_detached',
   verify: 'node:crypto verify (cached KeyObject)',
   recordOpen: 'RecordEnvelope.openAndCertify',
   sealOpen: 'wireseal seal+open (snappy)',
@@ -94,10 +104,57 @@ function fastestSnappy (): SnappyDirect {
 
 const sha256Direct = (data: Uint8Array): Uint8Array => nodeHash('sha256', data, 'buffer')
 
+interface SodiumSign {
+  sodium_malloc(size: number): Buffer
+  crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void
+  crypto_sign_detached(sig: Uint8Array, message: Uint8Array, sk: Uint8Array): void
+  crypto_sign_verify_detached(sig: Uint8Array, message: Uint8Array, pk: Uint8Array): boolean
+}
+
+/** Raw libsodium Ed25519 calls on one key (secret key in `sodium_malloc` memory), or undefined without `sodium-native`. */
+function sodiumRaw (seed: Uint8Array): { sign(data: Uint8Array): Uint8Array, verify(data: Uint8Array, sig: Uint8Array): boolean } | undefined {
+  let sodium: SodiumSign
+  try {
+    sodium = createRequire(import.meta.url)('sodium-native') as SodiumSign
+  } catch {
+    return undefined
+  }
+  const pk = new Uint8Array(32)
+  const sk = sodium.sodium_malloc(64)
+  sodium.crypto_sign_seed_keypair(pk, sk, seed)
+  return {
+    sign: (data) => {
+      const sig = new Uint8Array(64)
+      sodium.crypto_sign_detached(sig, data, sk)
+      return sig
+    },
+    verify: (data, sig) => sodium.crypto_sign_verify_detached(sig, data, pk)
+  }
+}
+
+/** Runs `make` with the Ed25519 backend forced to `name` (signers and key caches read the choice when created). */
+function onBackend<T> (name: string, make: () => T): T {
+  const env = SIGNATURE_BACKEND_ENV.Ed25519
+  const before = process.env[env]
+  process.env[env] = name
+  try {
+    return make()
+  } finally {
+    if (before === undefined) delete process.env[env]
+    else process.env[env] = before
+  }
+}
+
 async function run (ctx: BenchContext): Promise<SuiteOutput> {
   const smoke = ctx.settings.mode === 'smoke'
   const keys = await benchKeys()
   const sealer = createCodec({ privateKey: keys.libp2p })
+  // The backend the codec runs by default, and the raw calls of the fastest one (libsodium when installed).
+  const backend = getSignatureBackend('Ed25519').name
+  const sodium = sodiumRaw(keys.libp2p.raw.subarray(0, 32))
+  const fastest = sodium === undefined ? 'node:crypto' : 'sodium'
+  // Both backends reported: with libsodium present, the codec again on node:crypto.
+  const nodeSealer: Codec | undefined = backend === 'node' ? undefined : onBackend('node', () => createCodec({ privateKey: keys.libp2p }))
   const sealOptions: SealOptions = { channel: BENCH_CHANNEL }
   const openOptions: OpenOptions = { channel: BENCH_CHANNEL }
   const groups: GroupResult[] = []
@@ -119,6 +176,9 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     throw new InvalidConfigError('bench key', 'the envelope signature from a raw sign of its signed bytes')
   }
   if (!nodeVerify(null, signed.data, keys.publicKey, signed.signature)) throw new InvalidConfigError('bench key', 'a signature that verifies')
+  if (sodium !== undefined && (Buffer.compare(sodium.sign(signed.data), signed.signature) !== 0 || !sodium.verify(signed.data, signed.signature))) {
+    throw new InvalidConfigError('bench key', 'libsodium signing the envelope\'s signature and verifying it')
+  }
   // The baseline's records: the same Block, timestamp + i (same size), so every envelope differs.
   const records = Array.from({ length: poolSize }, (_, i) => new BytesRecord(protobufBlock.encode({ ...block, timestamp: block.timestamp + BigInt(i) })))
   const recordEnvelopes = await Promise.all(records.map(async r => (await RecordEnvelope.seal(r, keys.libp2p)).marshal()))
@@ -128,12 +188,21 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     throw new InvalidConfigError('RecordEnvelope', 'the sealed payload back, as long as the Block')
   }
   let signNext = 0
+  let sodiumSignNext = 0
   let recordSealNext = 0
+  const fastestSign = sodium === undefined ? PIPELINE_CASES.sign : PIPELINE_CASES.sodiumSign
+  const fastestVerify = sodium === undefined ? PIPELINE_CASES.verify : PIPELINE_CASES.sodiumVerify
   const sealGroup = await ctx.measure({
     id: 'block-256/seal',
     title: 'Block 256 B seal (Ed25519)',
     cases: [
-      { name: PIPELINE_CASES.seal, fn: () => sealer.seal(BlockType, block, sealOptions), bytes: serialized.length, reference: PIPELINE_CASES.sign },
+      { name: PIPELINE_CASES.seal, fn: () => sealer.seal(BlockType, block, sealOptions), bytes: serialized.length, reference: fastestSign },
+      ...(nodeSealer === undefined
+        ? []
+        : [{ name: PIPELINE_CASES.sealNode, fn: () => nodeSealer.seal(BlockType, block, sealOptions), bytes: serialized.length, reference: PIPELINE_CASES.sign }]),
+      ...(sodium === undefined
+        ? []
+        : [{ name: PIPELINE_CASES.sodiumSign, fn: () => sodium.sign((signedPool[sodiumSignNext++ & mask] as SignedBytes).data), bytes: signed.data.length, baseline: true }]),
       {
         name: PIPELINE_CASES.sign,
         fn: () => nodeSign(null, (signedPool[signNext++ & mask] as SignedBytes).data, keys.privateKey),
@@ -149,16 +218,18 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
 
   const rotating = new RotatingOpener(pool, openOptions)
   const stateless = createCodec({ replay: false })
+  const nodeRotating = nodeSealer === undefined ? undefined : onBackend('node', () => new RotatingOpener(pool, openOptions))
   const opened = expectAccepted<Block>(stateless.open(sample, openOptions), 'open (replay: false)')
   if (Buffer.compare(opened.value.data, block.data) !== 0) throw new InvalidConfigError('open', 'the sealed value back')
   let statelessNext = 0
   let verifyNext = 0
+  let sodiumVerifyNext = 0
   let recordOpenNext = 0
   const openGroup = await ctx.measure({
     id: 'block-256/open',
     title: 'Block 256 B open (Ed25519)',
     cases: [
-      { name: PIPELINE_CASES.open, fn: () => rotating.open(), bytes: serialized.length, reference: PIPELINE_CASES.verify },
+      { name: PIPELINE_CASES.open, fn: () => rotating.open(), bytes: serialized.length, reference: fastestVerify },
       {
         name: PIPELINE_CASES.openNoReplay,
         fn: () => {
@@ -166,8 +237,22 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
           return r.ok ? r : expectAccepted(r, PIPELINE_CASES.openNoReplay)
         },
         bytes: serialized.length,
-        reference: PIPELINE_CASES.verify
+        reference: fastestVerify
       },
+      ...(nodeRotating === undefined
+        ? []
+        : [{ name: PIPELINE_CASES.openNode, fn: () => nodeRotating.open(), bytes: serialized.length, reference: PIPELINE_CASES.verify }]),
+      ...(sodium === undefined
+        ? []
+        : [{
+            name: PIPELINE_CASES.sodiumVerify,
+            fn: () => {
+              const s = signedPool[sodiumVerifyNext++ & mask] as SignedBytes
+              return sodium.verify(s.data, s.signature)
+            },
+            bytes: signed.data.length,
+            baseline: true
+          }]),
       {
         name: PIPELINE_CASES.verify,
         fn: () => {
@@ -223,33 +308,56 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   groups.push(largeGroup)
 
   const r = {
-    sealVsSign: ratioOf(sealGroup, PIPELINE_CASES.seal, PIPELINE_CASES.sign),
+    sealVsFastest: ratioOf(sealGroup, PIPELINE_CASES.seal, fastestSign),
+    openVsFastest: ratioOf(openGroup, PIPELINE_CASES.open, fastestVerify),
+    statelessVsFastest: ratioOf(openGroup, PIPELINE_CASES.openNoReplay, fastestVerify),
+    // node:crypto backend against node:crypto's raw calls (the default codec when libsodium is absent)
+    sealVsSign: ratioOf(sealGroup, nodeSealer === undefined ? PIPELINE_CASES.seal : PIPELINE_CASES.sealNode, PIPELINE_CASES.sign),
     sealVsRecord: ratioOf(sealGroup, PIPELINE_CASES.seal, PIPELINE_CASES.recordSeal),
-    openVsVerify: ratioOf(openGroup, PIPELINE_CASES.open, PIPELINE_CASES.verify),
+    openVsVerify: ratioOf(openGroup, nodeRotating === undefined ? PIPELINE_CASES.open : PIPELINE_CASES.openNode, PIPELINE_CASES.verify),
     openVsRecord: ratioOf(openGroup, PIPELINE_CASES.open, PIPELINE_CASES.recordOpen),
-    statelessVsVerify: ratioOf(openGroup, PIPELINE_CASES.openNoReplay, PIPELINE_CASES.verify),
     statelessVsRecord: ratioOf(openGroup, PIPELINE_CASES.openNoReplay, PIPELINE_CASES.recordOpen),
     large: ratioOf(largeGroup, PIPELINE_CASES.sealOpen, PIPELINE_CASES.primitives)
   }
   const issue = 'Security layer'
+  const hardware = 'performance near the hardware limit'
+  const nodeWhich = nodeSealer === undefined ? `the codec's own backend (${backend})` : 'the codec forced onto the node:crypto backend'
   const targets: Target[] = [
+    target({
+      id: 'pipeline.block-256.seal.vs-fastest-sign',
+      issue: hardware,
+      description: `seal of a 256 B-data Block with Ed25519 >= 0.85x a raw Ed25519 sign of the fastest backend installed (${fastest})`,
+      measured: r.sealVsFastest,
+      op: '>=',
+      threshold: 0.85,
+      detail: `paired ops/s ratio; the codec signs on ${backend}; the raw sign signs the envelope's own ${signed.data.length} signed bytes (domain prefix + header)`
+    }),
+    target({
+      id: 'pipeline.block-256.open.vs-fastest-verify',
+      issue: hardware,
+      description: `open of a 256 B-data Block with Ed25519 (real replay guard) >= 0.85x a raw Ed25519 verify of the fastest backend installed (${fastest})`,
+      measured: r.openVsFastest,
+      op: '>=',
+      threshold: 0.85,
+      detail: `paired ops/s ratio; the codec verifies on ${backend}; with replay: false ${r.statelessVsFastest.toFixed(3)}`
+    }),
     target({
       id: 'pipeline.block-256.seal.vs-node-sign',
       issue,
-      description: 'seal of a 256 B-data Block with Ed25519 >= 0.85x a raw node:crypto Ed25519 sign with a cached KeyObject',
+      description: 'seal of a 256 B-data Block with Ed25519 on the node:crypto backend >= 0.85x a raw node:crypto Ed25519 sign with a cached KeyObject',
       measured: r.sealVsSign,
       op: '>=',
       threshold: 0.85,
-      detail: `paired ops/s ratio; the raw sign signs the envelope's own ${signed.data.length} signed bytes (domain prefix + header)`
+      detail: `paired ops/s ratio; ${nodeWhich}; the raw sign signs the envelope's own ${signed.data.length} signed bytes`
     }),
     target({
       id: 'pipeline.block-256.open.vs-node-verify',
       issue,
-      description: 'open of a 256 B-data Block with Ed25519 (real replay guard) >= 0.85x a raw node:crypto Ed25519 verify with a cached KeyObject',
+      description: 'open of a 256 B-data Block with Ed25519 (real replay guard) on the node:crypto backend >= 0.85x a raw node:crypto Ed25519 verify with a cached KeyObject',
       measured: r.openVsVerify,
       op: '>=',
       threshold: 0.85,
-      detail: `paired ops/s ratio; with replay: false ${r.statelessVsVerify.toFixed(3)}`
+      detail: `paired ops/s ratio; ${nodeWhich}`
     }),
     target({
       id: 'pipeline.block-256.seal.vs-record-envelope',
@@ -284,10 +392,17 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     title: 'Pipeline / baseline (paired ops/s ratio, >1 is faster)',
     columns: ['message', 'wireseal', 'baseline', 'ratio'],
     rows: [
-      ['Block 256 B', 'seal', 'node:crypto sign', r.sealVsSign.toFixed(2)],
+      ['Block 256 B', `seal (${backend})`, `${fastest} sign (fastest)`, r.sealVsFastest.toFixed(2)],
+      ['Block 256 B', `open (replay guard, ${backend})`, `${fastest} verify (fastest)`, r.openVsFastest.toFixed(2)],
+      ['Block 256 B', `open (replay: false, ${backend})`, `${fastest} verify (fastest)`, r.statelessVsFastest.toFixed(2)],
+      // the node:crypto backend against its raw calls, when it is not already the rows above
+      ...(nodeSealer === undefined
+        ? []
+        : [
+            ['Block 256 B', 'seal (node backend)', 'node:crypto sign', r.sealVsSign.toFixed(2)],
+            ['Block 256 B', 'open (replay guard, node backend)', 'node:crypto verify', r.openVsVerify.toFixed(2)]
+          ]),
       ['Block 256 B', 'seal', 'RecordEnvelope.seal', r.sealVsRecord.toFixed(2)],
-      ['Block 256 B', 'open (replay guard)', 'node:crypto verify', r.openVsVerify.toFixed(2)],
-      ['Block 256 B', 'open (replay: false)', 'node:crypto verify', r.statelessVsVerify.toFixed(2)],
       ['Block 256 B', 'open (replay guard)', 'RecordEnvelope.openAndCertify', r.openVsRecord.toFixed(2)],
       ['Block 256 B', 'open (replay: false)', 'RecordEnvelope.openAndCertify', r.statelessVsRecord.toFixed(2)],
       ['Block 1 MB', 'seal+open (snappy)', `${snappy.backend} + SHA-256 x2`, r.large.toFixed(2)]
@@ -299,6 +414,9 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     tables,
     targets,
     notes: [
+      `Ed25519 backends: the codec runs ${backend} (the fastest installed unless ${SIGNATURE_BACKEND_ENV.Ed25519} names one); ` +
+        `the raw baseline of the issue-14 targets is ${fastest === 'sodium' ? "libsodium's crypto_sign_detached / crypto_sign_verify_detached (sodium-native, secret key in sodium_malloc memory)" : 'node:crypto (sodium-native not installed)'}` +
+        (nodeSealer === undefined ? '.' : '; "node:crypto backend" cases run the same codec forced onto node:crypto, next to its raw calls.'),
       `Block 256 B: protobuf ${serialized.length} B, envelope ${sample.length} B, signed bytes ${signed.data.length} B; ` +
         `RFC 0002 envelope of the same payload ${recordEnvelope.length} B. Compression: none (under the policy's 1 KiB floor).`,
       `Every 256 B case rotates over ${poolSize} distinct messages: wireseal envelopes (seqs differ), their signed bytes for the raw ` +
@@ -318,9 +436,9 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
 export const pipelineSuite: Suite = Object.freeze({
   id: 'pipeline',
   title: 'Seal/open pipeline',
-  description: 'seal and open of a Block (256 B of data) with Ed25519 through wireseal, side by side with raw node:crypto ' +
-    'Ed25519 sign/verify (cached KeyObject) and with @libp2p/peer-record RecordEnvelope.seal / openAndCertify (RFC 0002) on the ' +
+  description: 'seal and open of a Block (256 B of data) with Ed25519 through wireseal on the signature backend in use and on ' +
+    'node:crypto, side by side with the raw sign/verify of libsodium (sodium-native) and of node:crypto (cached KeyObject) and with @libp2p/peer-record RecordEnvelope.seal / openAndCertify (RFC 0002) on the ' +
     'same serialized Block; seal+open of a 1 MB Block of transaction JSON next to snappy + SHA-256 called directly.',
-  libraries: ['@libp2p/peer-record', '@libp2p/crypto', 'snappy', 'snappyjs'],
+  libraries: ['@libp2p/peer-record', '@libp2p/crypto', 'sodium-native', 'snappy', 'snappyjs'],
   run
 })
