@@ -232,3 +232,16 @@ test('Ed25519 backends: malformed input is false or a RangeError at construction
   const offCurve = le32(2n)
   for (const b of backends) assert.equal(b.verifier(offCurve)(new Uint8Array(8), new Uint8Array(64)), false, b.name)
 })
+
+test('Ed25519 on libsodium: past the secure-memory budget keys go to ordinary buffers and sign the same (no mapping exhaustion)', async (t) => {
+  const sodium = listSignatureBackends('Ed25519').find((b) => b.name === 'sodium')?.backend
+  if (sodium === undefined) return t.skip('sodium-native not installed')
+  const { MAX_SECURE_KEYS } = await import('../../src/envelope/sign-backends/ed25519-sodium.js')
+  const seed = new Uint8Array(32).fill(8)
+  const message = new TextEncoder().encode('budget')
+  const expected = Uint8Array.from(await (await generateKeyPairFromSeed('Ed25519', seed)).sign(message))
+  const signers = Array.from({ length: MAX_SECURE_KEYS + 64 }, () => sodium.signer(seed))
+  for (const sign of [signers[0], signers[MAX_SECURE_KEYS - 1], signers[MAX_SECURE_KEYS], signers.at(-1)]) {
+    assert.deepEqual(sign?.(message), expected)
+  }
+})
