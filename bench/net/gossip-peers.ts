@@ -1,6 +1,6 @@
 /**
  * The parent side of the gossip benchmark's node processes: forks
- * ./net-gossip-node.ts (with `--import tsx`, from the project root), sends it
+ * ./gossip-node.ts (with `--import tsx`, from the project root), sends it
  * requests and awaits their replies, each bounded in time. Processes are
  * always ended: asked to stop, then killed (by their own handle) if they
  * linger.
@@ -9,14 +9,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { InvalidConfigError } from '../src/errors.js'
-import { PROJECT_ROOT } from './environment.js'
-import type { Reply, Request, Results } from './net-gossip-protocol.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { PROJECT_ROOT } from '../environment.js'
+import type { Reply, Request, Results } from './gossip-protocol.js'
 
 /** Upper bound of one request (ms), unless the request says otherwise. */
 export const REQUEST_TIMEOUT_MS = 30_000
 
-const NODE_SCRIPT = fileURLToPath(new URL('./net-gossip-node.ts', import.meta.url))
+const NODE_SCRIPT = fileURLToPath(new URL('./gossip-node.ts', import.meta.url))
 
 type Command = Request['cmd']
 type Body<C extends Command> = Omit<Extract<Request, { cmd: C }>, 'id' | 'cmd'>

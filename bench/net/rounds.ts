@@ -11,10 +11,10 @@
  *
  * @module
  */
-import { InvalidConfigError } from '../src/errors.js'
-import { formatRate, type CaseResult, type GroupResult } from './harness.js'
-import { createRoundOrder } from './round-order.js'
-import { cleanPairedRatio, summarize } from './stats.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { formatRate, type CaseResult, type GroupResult } from '../harness.js'
+import { createRoundOrder } from '../round-order.js'
+import { cleanPairedRatio, summarize } from '../stats.js'
 
 /** What one operation of a case did. */
 export interface RoundSample {

@@ -15,12 +15,12 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { InvalidConfigError } from '../src/errors.js'
-import { PROJECT_ROOT } from './environment.js'
-import { waitUntil } from './net-nodes.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { PROJECT_ROOT } from '../environment.js'
+import { waitUntil } from './nodes.js'
 import type { PlainReply, PlainRequest, PlainResults } from './node-plain-protocol.js'
-import type { Devnet, DevnetInit } from '../packages/node/src/devnet.js'
-import type { NodeStatus } from '../packages/node/src/node.js'
+import type { Devnet, DevnetInit } from '../../packages/node/src/devnet.js'
+import type { NodeStatus } from '../../packages/node/src/node.js'
 
 export type { Devnet, NodeStatus }
 
@@ -110,7 +110,7 @@ export async function nodeStatus (url: string | undefined): Promise<NodeStatus> 
 // ---------------------------------------------------------------------------
 // the reference node's devnet
 
-const DEVNET_JS = new URL('../packages/node/dist/devnet.js', import.meta.url)
+const DEVNET_JS = new URL('../../packages/node/dist/devnet.js', import.meta.url)
 
 /** Upper bound of a devnet's stop (ms): the node's shutdown bound in the suite (P2P_SHUTDOWN_TIMEOUT) plus margin. */
 export const DEVNET_STOP_MS = 8_000
@@ -121,7 +121,7 @@ export const DEVNET_STOP_MS = 8_000
  */
 export async function startNodeDevnet (init: DevnetInit): Promise<Devnet> {
   if (!existsSync(fileURLToPath(DEVNET_JS))) throw new InvalidConfigError('packages/node/dist/devnet.js', 'a built node package (run `npm run build`)')
-  const mod = await import(DEVNET_JS.href) as typeof import('../packages/node/src/devnet.js')
+  const mod = await import(DEVNET_JS.href) as typeof import('../../packages/node/src/devnet.js')
   return mod.startDevnet(init)
 }
 
