@@ -21,7 +21,8 @@ import {
   type CompressionName, type Compressor
 } from '../src/compress/index.js'
 import { InvalidConfigError } from '../src/errors.js'
-import { createPrng, randomBytes, transactionJson } from './fixtures.js'
+import { createPrng } from '../src/bench/prng.js'
+import { randomBytes, transactionJson } from './fixtures.js'
 import { freshSite, ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
 
 /** Input sizes measured. */

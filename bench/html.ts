@@ -9,13 +9,14 @@
 import { escapeXml, FAIL_COLOR, PASS_COLOR } from './charts-svg.js'
 import { SMALL_WIDTH, targetMargin, targetsByIssue, type Chart, type ChartSet } from './charts.js'
 import { environmentRows, measurementTable } from './report.js'
-import { formatRate, type Table } from './harness.js'
+import { formatNumber } from '../src/bench/format.js'
+import type { Table } from './harness.js'
 import type { BenchResults, SuiteResult } from './runner.js'
 
 const esc = escapeXml
 
 function cell (v: string | number): string {
-  return esc(typeof v === 'number' ? formatRate(v) : v)
+  return esc(typeof v === 'number' ? formatNumber(v) : v)
 }
 
 function table (t: Pick<Table, 'columns' | 'rows'>, cls = ''): string {

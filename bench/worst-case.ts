@@ -36,10 +36,11 @@ import { DEFAULT_LIMITS } from '../src/limits.js'
 import { BlockType, defaultSerializerRegistry, type Block, type Serializer } from '../src/serialize/index.js'
 import { BENCH_CHANNEL, benchKeys } from './codec-fixtures.js'
 import {
-  createSettings, freshSite, formatRate, measureGroup, ratioOf, target,
+  createSettings, freshSite, measureGroup, ratioOf, target,
   type BenchContext, type BenchMode, type BenchSettings, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target
 } from './harness.js'
-import { summarize } from './stats.js'
+import { formatNumber } from '../src/bench/format.js'
+import { summarize } from '../src/bench/stats.js'
 import { CRAFTED_PAYLOADS, WORST_CASE_SERIALIZERS, ordinaryPayload, type CraftedPayload, type WorstCaseSerializer } from './worst-case-payloads.js'
 
 /** Compressions measured, in report order. */
@@ -222,7 +223,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
           ...(f.crafted === null ? {} : { reference: ORDINARY_CASE })
         }))
         const group = await measureGroup({ id, title: `${serializer} x ${compression}, ${sizeLabel(size)}`, bytes: size, cases }, settings)
-        ctx.log(`  ${group.title}: ${group.cases.map(c => `${c.name} ${formatRate(c.mbPerSec?.median ?? NaN)} MB/s`).join(' | ')}`)
+        ctx.log(`  ${group.title}: ${group.cases.map(c => `${c.name} ${formatNumber(c.mbPerSec?.median ?? NaN)} MB/s`).join(' | ')}`)
 
         const memory = fixtures.map(f => {
           const readings: number[] = []

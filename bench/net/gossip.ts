@@ -39,8 +39,8 @@ import { createMessages, FLAVOUR_NAMES, GOSSIP_MESSAGE_BYTES, GOSSIP_TOPIC, type
 import { forkNodeProcesses, stopNodeProcesses, type NodeProcess } from './gossip-peers.js'
 import { waitUntil } from './nodes.js'
 import { measureAsyncGroup, type AsyncCaseInit, type RoundPlan, type RoundSample } from './rounds.js'
-import { createRoundOrder } from '../round-order.js'
-import { cleanPairedRatio, quantile, summarize } from '../stats.js'
+import { createRoundOrder } from '../../src/bench/round-order.js'
+import { cleanPairedRatio, quantile, summarize } from '../../src/bench/stats.js'
 
 /** Case names (flavours), shared with the test. */
 export const GOSSIP_CASES = FLAVOUR_NAMES

@@ -5,9 +5,10 @@ import { InvalidConfigError } from '../../src/errors.js'
 import {
   createContext, createSettings, freshSite, lastResult, measureGroup, ratioOf, target, type Suite
 } from '../../bench/harness.js'
-import { measurementTable, renderMarkdown, renderTable, renderText } from '../../bench/report.js'
+import { measurementTable, renderMarkdown, renderText } from '../../bench/report.js'
+import { renderTable } from '../../src/bench/table.js'
 import { runSuites, selectSuites } from '../../bench/runner.js'
-import { cleanPairedRatio, median, pairedRatio, quantile, summarize } from '../../bench/stats.js'
+import { cleanPairedRatio, median, pairedRatio, quantile, summarize } from '../../src/bench/stats.js'
 
 describe('stats', () => {
   it('computes medians of odd and even samples, unsorted', () => {

@@ -16,7 +16,7 @@ import { readResults, runSuites, type BenchResults, type SuiteResult } from '../
 import { writeReport } from '../../bench/run.js'
 import { serializersSuite } from '../../bench/serializers.js'
 import { captureEnvironment } from '../../bench/environment.js'
-import { summarize } from '../../bench/stats.js'
+import { summarize } from '../../src/bench/stats.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 
