@@ -142,7 +142,8 @@ export function renderMarkdown (results: BenchResults, charts: readonly ChartRef
     ...targetsMarkdown(results),
     ...(charts.length === 0
       ? []
-      : ['## Charts', 'All charts on one page: [index.html](index.html).', ...charts.map(c => `![${c.title}](${c.file})`)]),
+      : ['## Charts', 'All charts and targets on one page: `index.html`, written next to this report by the run (not committed).',
+          ...charts.map(c => `![${c.title}](${c.file})`)]),
     ...results.suites.map(s => renderSuite(s, 'markdown'))
   ]
   return `${lines.join('\n\n')}\n`
