@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { formatNumber } from '../src/bench/format.js'
+import { formatNumber, formatSize } from '../src/bench/format.js'
 import { barChart, paletteColor, scatterChart, targetChart, type BarCategory, type ChartSpec, type ScatterPanel, type ScatterSeries, type TargetSection } from './chart-options.js'
 import { renderSvg } from './chart-svg.js'
 import type { CaseResult, GroupResult, Table } from './harness.js'
@@ -177,9 +177,6 @@ function serializersChart (results: BenchResults): Chart | SkippedChart {
 const COMPRESSORS_TITLE = 'Compressors: compression ratio vs speed'
 const GROUP_ID = /^([\w]+)-(\d+)\/([\w-]+)\/(compress|decompress)$/
 
-function sizeTitle (n: number): string {
-  return n >= 1_048_576 ? `${n / 1_048_576} MB` : n >= 1024 ? `${n / 1024} KB` : `${n} B`
-}
 
 function ratioTable (suite: SuiteResult): Table | undefined {
   return suite.tables.find(t => /^compression ratio/i.test(t.title) && t.columns[0] === 'data' && t.columns[1] === 'size')
@@ -231,7 +228,7 @@ function compressorsChart (results: BenchResults): Chart | SkippedChart {
           })
         }
       }
-      panels.push({ title: `${op} ${sizeTitle(bytes)}`, series })
+      panels.push({ title: `${op} ${formatSize(bytes)}`, series })
     }
   }
   if (panels.every(p => p.series.length === 0)) return { id, title: COMPRESSORS_TITLE, reason: 'no wireseal cases with MB/s and a matching ratio column' }

@@ -47,3 +47,13 @@ export function formatNumber (x: number, style: NumberStyle = {}): string {
 export function compactNumber (x: number): string {
   return formatNumber(x, { trim: true })
 }
+
+/**
+ * A size in bytes as its largest whole-ish unit: `512 B`, `64 KB`, `1 MB`
+ * (1024-based, written KB and MB as the reports always have), or with
+ * `iec`, `64 KiB`, `1 MiB`.
+ */
+export function formatSize (n: number, iec = false): string {
+  const [k, m] = iec ? ['KiB', 'MiB'] : ['KB', 'MB']
+  return n >= 1_048_576 ? `${n / 1_048_576} ${m}` : n >= 1024 ? `${n / 1024} ${k}` : `${n} B`
+}
