@@ -15,6 +15,7 @@
 import type { BarSeriesOption, ScatterSeriesOption } from 'echarts/charts'
 import type { GridComponentOption, LegendComponentOption, MarkLineComponentOption, TitleComponentOption } from 'echarts/components'
 import type { ComposeOption } from 'echarts/core'
+import type { XAXisComponentOption, YAXisComponentOption } from 'echarts'
 import { compactNumber } from '../src/bench/format.js'
 
 /** The options these charts use (what chart-svg.ts registers with ECharts). */
@@ -187,8 +188,8 @@ export function scatterChart (init: ScatterChartInit): ChartSpec {
   const leg = legend([...entries.values()], head.height, width)
   const top = head.height + leg.height + 6
   const grid: GridComponentOption[] = []
-  const xAxis: NonNullable<ChartOption['xAxis']> & unknown[] = []
-  const yAxis: NonNullable<ChartOption['yAxis']> & unknown[] = []
+  const xAxis: XAXisComponentOption[] = []
+  const yAxis: YAXisComponentOption[] = []
   const series: ScatterSeriesOption[] = []
   init.panels.forEach((p, i) => {
     const x0 = 8 + (i % columns) * pw
@@ -394,8 +395,8 @@ export function targetChart (init: TargetChartInit): ChartSpec {
   const flowed = flowColumns(init.sections, columns)
   const top = head.height + 22
   const grid: GridComponentOption[] = []
-  const xAxis: NonNullable<ChartOption['xAxis']> & unknown[] = []
-  const yAxis: NonNullable<ChartOption['yAxis']> & unknown[] = []
+  const xAxis: XAXisComponentOption[] = []
+  const yAxis: YAXisComponentOption[] = []
   const series: BarSeriesOption[] = []
   flowed.forEach((lines, k) => {
     const x0 = 4 + k * colW

@@ -1,8 +1,8 @@
 /**
  * The HTML benchmark page (`index.html`): the charts inlined as SVG (the
- * very documents of the `chart-*.svg` files, rendered from the same specs), every
- * target with pass/fail grouped by issue, the environment, and each suite's
- * tables. One self-contained file with no scripts and no external
+ * very documents of the `chart-*.svg` files, rendered from the same specs),
+ * every target with pass/fail grouped by issue, the environment, and each
+ * suite's tables. One self-contained file with no scripts and no external
  * references, so it renders offline and in headless Chromium.
  *
  * @module

@@ -31,7 +31,8 @@ describe('formatNumber', () => {
       const s = formatNumber(x, { digits, trim })
       const m = /^(-?[\d.]+(?:e[-+]\d+)?)([kMG]?)$/.exec(s)
       assert.ok(m !== null, s)
-      const back = Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2] as string] as number
+      const scale = ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2] as string] as number
+      const back = Number(m[1]) * scale
       assert.ok(Math.abs(back - x) <= Math.abs(x) * 10 ** (1 - digits) + 1e-12, `${x} -> ${s}`)
     }), { numRuns: 300 })
   })
