@@ -1,5 +1,7 @@
 /**
- * Picks chart data out of benchmark results and renders the report's charts.
+ * Picks chart data out of benchmark results into chart specs (ECharts
+ * options, see chart-options.ts) and renders each to SVG once (chart-svg.ts):
+ * the same SVG is written as `chart-<id>.svg` and inlined in `index.html`.
  * Works on whatever suites a run contains; each chart is built from naming
  * conventions of the results, and is skipped (with the reason) when its data
  * is absent:
@@ -27,9 +29,11 @@
  *
  * @module
  */
+import { formatNumber, formatSize } from '../src/bench/format.js'
+import { barChart, paletteColor, scatterChart, targetChart, type BarCategory, type ChartSpec, type ScatterPanel, type ScatterSeries, type TargetSection } from './chart-options.js'
+import { renderSvg } from './chart-svg.js'
 import type { CaseResult, GroupResult, Table } from './harness.js'
 import type { BenchResults, CollectedTarget, SuiteResult } from './runner.js'
-import { barChart, paletteColor, scatterChart, targetChart, type BarCategory, type ScatterPanel, type ScatterSeries, type TargetSection } from './charts-svg.js'
 
 /** A rendered chart. */
 export interface Chart {
@@ -40,7 +44,9 @@ export interface Chart {
   title: string
   /** What is plotted and how to read it (one or two sentences). */
   caption: string
-  /** The standalone SVG document. */
+  /** The chart's spec: its ECharts option and size. */
+  spec: ChartSpec
+  /** The standalone SVG document rendered from {@link spec}. */
   svg: string
   /** Page layout: `wide` takes the whole width, `small` charts (at most {@link SMALL_WIDTH} px) sit three per row. */
   layout: 'wide' | 'small'
@@ -98,6 +104,11 @@ export function groupSize (id: string): number | null {
   return token === null ? null : parseSize(token[1] as string)
 }
 
+/** A chart of `spec`, rendered. */
+function chart (init: Omit<Chart, 'file' | 'svg'>): Chart {
+  return { ...init, file: chartFile(init.id), svg: renderSvg(init.spec, `chart-${init.id}`, init.title) }
+}
+
 function median (c: CaseResult): number {
   return c.opsPerSec.median
 }
@@ -141,15 +152,13 @@ function serializersChart (results: BenchResults): Chart | SkippedChart {
       name: c.name, color: colors.get(c.name) as string, hollow: c.baseline, points: [{ x: c.bytes as number, y: median(c) }]
     }))
   }))
-  return {
+  return chart({
     id,
-    file: chartFile(id),
     layout: 'wide',
     title: SERIALIZERS_TITLE,
     caption: 'One panel per message: encoded size (bytes) against decode ops/s (median over rounds, log scale). ' +
       'Up and to the left is better. Filled dots are wireseal serializers; rings are the libraries called directly, in the colour of the wireseal serializer they are the baseline of.',
-    svg: scatterChart({
-      id: `chart-${id}`,
+    spec: scatterChart({
       title: SERIALIZERS_TITLE,
       subtitle: 'Up-left is better: smaller on the wire and faster to decode. Dots: wireseal; rings: the library called directly.',
       xLabel: 'encoded size (bytes)',
@@ -159,7 +168,7 @@ function serializersChart (results: BenchResults): Chart | SkippedChart {
       columns: Math.min(3, panels.length),
       panelHeight: 235
     })
-  }
+  })
 }
 
 // ---------------------------------------------------------------------------
@@ -168,9 +177,6 @@ function serializersChart (results: BenchResults): Chart | SkippedChart {
 const COMPRESSORS_TITLE = 'Compressors: compression ratio vs speed'
 const GROUP_ID = /^([\w]+)-(\d+)\/([\w-]+)\/(compress|decompress)$/
 
-function sizeTitle (n: number): string {
-  return n >= 1_048_576 ? `${n / 1_048_576} MB` : n >= 1024 ? `${n / 1024} KB` : `${n} B`
-}
 
 function ratioTable (suite: SuiteResult): Table | undefined {
   return suite.tables.find(t => /^compression ratio/i.test(t.title) && t.columns[0] === 'data' && t.columns[1] === 'size')
@@ -222,19 +228,17 @@ function compressorsChart (results: BenchResults): Chart | SkippedChart {
           })
         }
       }
-      panels.push({ title: `${op} ${sizeTitle(bytes)}`, series })
+      panels.push({ title: `${op} ${formatSize(bytes)}`, series })
     }
   }
   if (panels.every(p => p.series.length === 0)) return { id, title: COMPRESSORS_TITLE, reason: 'no wireseal cases with MB/s and a matching ratio column' }
-  return {
+  return chart({
     id,
-    file: chartFile(id),
     layout: 'wide',
     title: COMPRESSORS_TITLE,
     caption: `Compression ratio (input / output, linear) against MB/s on the uncompressed size (log), on ${kind} data, one panel per input size; ` +
       'top row compress, bottom row decompress. Up and to the right is better. Filled: the default (fastest) backend of each format; rings: the other backends.',
-    svg: scatterChart({
-      id: `chart-${id}`,
+    spec: scatterChart({
       title: COMPRESSORS_TITLE,
       subtitle: `${kind} data. Up-right is better. Top row: compress; bottom row: decompress. Filled: default backend; rings: other backends.`,
       xLabel: 'MB/s (log)',
@@ -245,7 +249,7 @@ function compressorsChart (results: BenchResults): Chart | SkippedChart {
       panelWidth: 330,
       panelHeight: 200
     })
-  }
+  })
 }
 
 // ---------------------------------------------------------------------------
@@ -270,22 +274,20 @@ function suiteBarChart (suite: SuiteResult, title: string): Chart {
     bars: g.cases.map(c => ({ name: c.name, value: unit === 'MB/s' ? (c.mbPerSec?.median ?? null) : c.opsPerSec.median, baseline: c.baseline }))
   }))
   const id = suite.id
-  return {
+  return chart({
     id,
-    file: chartFile(id),
     layout: 'small',
     title,
     caption: `Suite \`${suite.id}\`, one cluster per measured group${unit === 'MB/s' ? ' (MB/s on each case\'s declared bytes per op)' : ''}. ` +
       'Hatched bars are baselines (libraries called directly, or what users would pick instead).',
-    svg: barChart({
-      id: `chart-${id}`,
+    spec: barChart({
       title,
       subtitle: `Median ${unit} per case (log); hatched = baseline; higher is better.`,
       yLabel: `${unit} (log)`,
       categories,
       width: SMALL_WIDTH
     })
-  }
+  })
 }
 
 // ---------------------------------------------------------------------------
@@ -299,7 +301,7 @@ export function targetMargin (t: Pick<CollectedTarget, 'measured' | 'op' | 'thre
 }
 
 function fmt (x: number): string {
-  return Number.isFinite(x) ? Number(x.toPrecision(3)).toString() : 'n/a'
+  return formatNumber(x, { suffixFrom: Infinity, trim: true })
 }
 
 /** Targets grouped by issue, in order of first appearance. */
@@ -329,21 +331,19 @@ function targetsChart (results: BenchResults): Chart | SkippedChart {
   }))
   const failed = results.suites.filter(s => s.error !== null).map(s => s.id)
   const passed = results.targets.filter(t => t.pass).length
-  return {
+  return chart({
     id,
-    file: chartFile(id),
     layout: 'wide',
     title: TARGETS_TITLE,
     caption: 'Every target of every suite, grouped by issue: measured / threshold on a log axis (threshold / measured for "≤" targets), ' +
       'so a bar right of the dashed line (1x) passes and a bar left of it fails.',
-    svg: targetChart({
-      id: `chart-${id}`,
+    spec: targetChart({
       title: `${TARGETS_TITLE} (${passed} of ${results.targets.length} pass)`,
       subtitle: 'Bar = measured / threshold (threshold / measured for ≤ targets): right of the dashed 1x line passes, left fails.' +
         (failed.length > 0 ? ` Suites that failed, whose targets are missing: ${failed.join(', ')}.` : ''),
       sections
     })
-  }
+  })
 }
 
 // ---------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import { SenderKeyCache } from '../src/envelope/keys.js'
 import { InvalidConfigError } from '../src/errors.js'
 import { DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN } from '../src/limits.js'
 import type { Block } from '../src/serialize/index.js'
-import { blockFixture, createPrng, randomBytes, transactionJson } from './fixtures.js'
+import { createPrng } from '../src/bench/prng.js'
+import { blockFixture, randomBytes, transactionJson } from './fixtures.js'
 
 /** Channel every benchmarked envelope is sealed for and opened on. */
 export const BENCH_CHANNEL = '/wireseal/blocks/1'

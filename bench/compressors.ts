@@ -11,17 +11,12 @@
  *
  * @module
  */
-import { createRequire } from 'node:module'
-import zlib from 'node:zlib'
-import { gunzipSync as fflateGunzip, gzipSync as fflateGzip } from 'fflate'
-import * as snappyjs from 'snappyjs'
-import { compress as zstdWasmCompress, decompress as zstdWasmDecompress, init as zstdWasmInit } from '@bokuweb/zstd-wasm'
-import {
-  createCompressionPolicy, DEFAULT_GZIP_LEVEL, DEFAULT_ZSTD_LEVEL, defaultCompressors, listBackends,
-  type CompressionName, type Compressor
-} from '../src/compress/index.js'
+import { createCompressionPolicy, DEFAULT_GZIP_LEVEL, DEFAULT_ZSTD_LEVEL, defaultCompressors, listBackends, type CompressionName, type Compressor } from '../src/compress/index.js'
 import { InvalidConfigError } from '../src/errors.js'
-import { createPrng, randomBytes, transactionJson } from './fixtures.js'
+import { formatSize } from '../src/bench/format.js'
+import { createPrng } from '../src/bench/prng.js'
+import { directCodecs } from './direct-codecs.js'
+import { randomBytes, transactionJson } from './fixtures.js'
 import { freshSite, ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
 
 /** Input sizes measured. */
@@ -34,67 +29,11 @@ type DataKind = typeof DATA_KINDS[number]
 /** Formats measured (none is measured only through the policy). */
 const FORMATS: readonly Exclude<CompressionName, 'none'>[] = ['snappy', 'gzip', 'zstd']
 
-/** A library called directly, the way its README shows. */
-interface DirectCodec {
-  /** Same name as the wireseal backend it corresponds to. */
-  backend: string
-  compress(input: Uint8Array): Uint8Array
-  decompress(input: Uint8Array): Uint8Array
-}
-
-interface SnappyNapi {
-  compressSync(input: Uint8Array): Uint8Array
-  uncompressSync(input: Uint8Array, options: { asBuffer: true }): Uint8Array
-}
-
-interface ZstdNapi {
-  compress(input: Uint8Array, parameters: { compressionLevel: number }): Uint8Array
-  decompress(input: Uint8Array): Uint8Array
-}
-
-const require = createRequire(import.meta.url)
-
-/** An optional native package, or undefined when it is not installed here. */
-function optional<T> (name: string): T | undefined {
-  try {
-    return require(name) as T
-  } catch {
-    return undefined
-  }
-}
-
-/** The direct callers of every library installed here, per format, at wireseal's default levels. */
-async function directCodecs (): Promise<Record<Exclude<CompressionName, 'none'>, DirectCodec[]>> {
-  await zstdWasmInit()
-  const snappyNapi = optional<SnappyNapi>('snappy')
-  const zstdNapi = optional<ZstdNapi>('zstd-napi')
-  const gzipLevel = { level: DEFAULT_GZIP_LEVEL } as const
-  const zstdParams = { compressionLevel: DEFAULT_ZSTD_LEVEL }
-  const out: Record<Exclude<CompressionName, 'none'>, DirectCodec[]> = {
-    snappy: [{ backend: 'snappyjs', compress: i => snappyjs.compress(i), decompress: i => snappyjs.uncompress(i) }],
-    gzip: [
-      { backend: 'node-zlib', compress: i => zlib.gzipSync(i, gzipLevel), decompress: i => zlib.gunzipSync(i) },
-      { backend: 'fflate', compress: i => fflateGzip(i, gzipLevel), decompress: i => fflateGunzip(i) }
-    ],
-    zstd: [{ backend: 'zstd-wasm', compress: i => zstdWasmCompress(i, DEFAULT_ZSTD_LEVEL), decompress: i => zstdWasmDecompress(i) }]
-  }
-  if (snappyNapi !== undefined) {
-    out.snappy.unshift({ backend: 'snappy-napi', compress: i => snappyNapi.compressSync(i), decompress: i => snappyNapi.uncompressSync(i, { asBuffer: true }) })
-  }
-  if (zstdNapi !== undefined) {
-    out.zstd.unshift({ backend: 'zstd-napi', compress: i => zstdNapi.compress(i, zstdParams), decompress: i => zstdNapi.decompress(i) })
-  }
-  return out
-}
-
 /** The wireseal compressors of a format that loaded here, fastest first. */
 function wiresealBackends (format: CompressionName): Compressor[] {
   return listBackends(format).flatMap(b => b.compressor === undefined ? [] : [b.compressor])
 }
 
-function sizeLabel (n: number): string {
-  return n >= 1_048_576 ? `${n / 1_048_576} MB` : n >= 1024 ? `${n / 1024} KB` : `${n} B`
-}
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
@@ -130,7 +69,7 @@ function ratioTargets (measured: readonly Measured[], format: string, op: 'compr
     return target({
       id: `compressors.${format}.${op}.${size}`,
       issue: 'Foundation',
-      description: describe(sizeLabel(size)),
+      description: describe(formatSize(size)),
       measured: json.r,
       op: '>=',
       threshold: 0.9,
@@ -166,7 +105,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   for (const kind of DATA_KINDS) {
     for (const size of COMPRESSOR_SIZES) {
       const input = inputOf(kind, size)
-      const row: Array<string | number> = [kind, sizeLabel(size)]
+      const row: Array<string | number> = [kind, formatSize(size)]
       for (const format of FORMATS) {
         const ws = wiresealBackends(format)
         const libs = direct[format]
@@ -197,7 +136,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
           decompressCases.push({ name: directName(l.backend), fn: freshSite('l.decompress(f)', { l, f: frame }), baseline: true })
         }
         const id = `${kind}-${size}/${format}`
-        const title = `${format} ${kind} ${sizeLabel(size)}`
+        const title = `${format} ${kind} ${formatSize(size)}`
         const cg = await ctx.measure({ id: `${id}/compress`, title: `${title} compress`, bytes: size, cases: compressCases })
         const dg = await ctx.measure({ id: `${id}/decompress`, title: `${title} decompress`, bytes: size, cases: decompressCases })
         groups.push(cg, dg)
@@ -219,14 +158,14 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   for (const kind of DATA_KINDS) {
     for (const size of COMPRESSOR_SIZES) {
       const input = inputOf(kind, size)
-      const row: Array<string | number> = [kind, sizeLabel(size)]
+      const row: Array<string | number> = [kind, formatSize(size)]
       for (const p of policies) {
         const choice = p.policy.compress(input, { batch: p.batch })
         const ratio = choice.bytes.length / input.length
         row.push(`${choice.compressor.name} ${choice.bytes.length}`)
         if (kind === 'random') {
           if (ratio > worstExpansion) worstExpansion = ratio
-          expansions.push(`${sizeLabel(size)} ${p.label} ${ratio.toFixed(3)}`)
+          expansions.push(`${formatSize(size)} ${p.label} ${ratio.toFixed(3)}`)
         }
       }
       policyRows.push(row)

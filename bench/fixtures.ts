@@ -1,30 +1,14 @@
 /**
- * Deterministic benchmark inputs: a seeded PRNG, JSON-like transaction
- * records (semi-compressible, like real gossip payloads), incompressible
- * random bytes, and realistic Block / PeerInfo values. Same seed, same bytes,
+ * Deterministic benchmark inputs, drawn from the seeded PRNG of
+ * src/bench/prng.ts: JSON-like transaction records (semi-compressible, like
+ * real gossip payloads), incompressible random bytes, and realistic Block /
+ * PeerInfo values. Same seed, same bytes,
  * on every machine, so figures from different runs compare.
  *
  * @module
  */
+import { createPrng, type Prng } from '../src/bench/prng.js'
 import type { Block, PeerInfo } from '../src/serialize/index.js'
-
-/** A seeded pseudo-random generator returning uint32 values. */
-export type Prng = () => number
-
-/**
- * mulberry32: a 32-bit PRNG with a 2^32 period, plenty for test data (not
- * for cryptography).
- */
-export function createPrng (seed: number): Prng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
-}
 
 /** `n` pseudo-random bytes from `rng`. */
 export function randomBytes (rng: Prng, n: number): Uint8Array {

@@ -1,21 +1,24 @@
 /**
- * The HTML benchmark page (`index.html`): the charts inlined as SVG, every
- * target with pass/fail grouped by issue, the environment, and each suite's
- * tables. One self-contained file with no scripts and no external
+ * The HTML benchmark page (`index.html`): the charts inlined as SVG (the
+ * very documents of the `chart-*.svg` files, rendered from the same specs),
+ * every target with pass/fail grouped by issue, the environment, and each
+ * suite's tables. One self-contained file with no scripts and no external
  * references, so it renders offline and in headless Chromium.
  *
  * @module
  */
-import { escapeXml, FAIL_COLOR, PASS_COLOR } from './charts-svg.js'
+import { FAIL_COLOR, PASS_COLOR } from './chart-options.js'
+import { escapeXml } from './chart-svg.js'
 import { SMALL_WIDTH, targetMargin, targetsByIssue, type Chart, type ChartSet } from './charts.js'
 import { environmentRows, measurementTable } from './report.js'
-import { formatRate, type Table } from './harness.js'
+import { formatNumber } from '../src/bench/format.js'
+import type { Table } from './harness.js'
 import type { BenchResults, SuiteResult } from './runner.js'
 
 const esc = escapeXml
 
 function cell (v: string | number): string {
-  return esc(typeof v === 'number' ? formatRate(v) : v)
+  return esc(typeof v === 'number' ? formatNumber(v) : v)
 }
 
 function table (t: Pick<Table, 'columns' | 'rows'>, cls = ''): string {
@@ -25,7 +28,7 @@ function table (t: Pick<Table, 'columns' | 'rows'>, cls = ''): string {
 }
 
 function fmt (x: number): string {
-  return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : 'n/a'
+  return formatNumber(x, { digits: 4, suffixFrom: Infinity, trim: true })
 }
 
 function targetsSection (results: BenchResults): string {

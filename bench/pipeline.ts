@@ -21,7 +21,6 @@
  */
 import { hash as nodeHash, sign as nodeSign, verify as nodeVerify } from 'node:crypto'
 import { createRequire } from 'node:module'
-import * as snappyjs from 'snappyjs'
 import { RecordEnvelope } from '@libp2p/peer-record'
 import type { Record } from '@libp2p/interface'
 import { createCodec, type Codec, type OpenOptions, type SealOptions } from '../src/codec.js'
@@ -29,6 +28,7 @@ import { defaultCompressors } from '../src/compress/index.js'
 import { getSignatureBackend, SIGNATURE_BACKEND_ENV } from '../src/envelope/sign-backends/index.js'
 import { InvalidConfigError } from '../src/errors.js'
 import { BlockType, protobufBlock, type Block } from '../src/serialize/index.js'
+import { snappyCodecs, type DirectCodec } from './direct-codecs.js'
 import { BENCH_CHANNEL, benchKeys, expectAccepted, messageBlock, RotatingOpener, signedBytesOf, type SignedBytes } from './codec-fixtures.js'
 import { ratioOf, target, type BenchContext, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
 
@@ -78,27 +78,6 @@ class BytesRecord implements Record {
   equals (other: Record): boolean {
     const o = other.marshal()
     return other.domain === this.domain && o.length === this.bytes.length && Buffer.compare(o, this.bytes) === 0
-  }
-}
-
-interface SnappyDirect {
-  backend: string
-  compress(input: Uint8Array): Uint8Array
-  decompress(input: Uint8Array): Uint8Array
-}
-
-interface SnappyNapi {
-  compressSync(input: Uint8Array): Uint8Array
-  uncompressSync(input: Uint8Array, options: { asBuffer: true }): Uint8Array
-}
-
-/** The fastest snappy installed here, called directly: `snappy` (napi) when present, else snappyjs. */
-function fastestSnappy (): SnappyDirect {
-  try {
-    const napi = createRequire(import.meta.url)('snappy') as SnappyNapi
-    return { backend: 'snappy-napi', compress: i => napi.compressSync(i), decompress: i => napi.uncompressSync(i, { asBuffer: true }) }
-  } catch {
-    return { backend: 'snappyjs', compress: i => snappyjs.compress(i), decompress: i => snappyjs.uncompress(i) }
   }
 }
 
@@ -277,7 +256,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   // --- Block 1 MB: seal + open -------------------------------------------------
   const large = messageBlock(1, LARGE_BLOCK_BYTES)
   const largeSerialized = protobufBlock.encode(large)
-  const snappy = fastestSnappy()
+  const snappy = snappyCodecs()[0] as DirectCodec
   const snappyOptions: SealOptions = { channel: BENCH_CHANNEL, compression: 'snappy' }
   const largeOpener = createCodec()
   const sealOpen = (): unknown => {

@@ -15,7 +15,8 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { InvalidConfigError } from '../src/errors.js'
 import { DEFAULT_REPLAY_WINDOW } from '../src/limits.js'
 import { createReplayGuard, ReplayWindow } from '../src/replay/index.js'
-import { createPrng, randomBytes } from './fixtures.js'
+import { createPrng } from '../src/bench/prng.js'
+import { randomBytes } from './fixtures.js'
 import { findCase, target, type BenchContext, type GroupResult, type Suite, type SuiteOutput, type Target } from './harness.js'
 
 /** Checks per second promised for the window check and the guard's precheck. */

@@ -6,28 +6,10 @@
  * @module
  */
 import { targetMargin, targetsByIssue } from './charts.js'
-import { formatRate, type CaseResult, type Table } from './harness.js'
+import { formatNumber } from '../src/bench/format.js'
+import { renderTable, type TableFormat } from '../src/bench/table.js'
+import type { CaseResult, Table } from './harness.js'
 import type { BenchResults, CollectedTarget, SuiteResult } from './runner.js'
-
-/** Output flavour of {@link renderTable}. */
-export type TableFormat = 'markdown' | 'text'
-
-function cell (v: string | number): string {
-  return typeof v === 'number' ? formatRate(v) : v
-}
-
-/** Renders a table as a Markdown table or as space-aligned text. */
-export function renderTable (columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>, format: TableFormat): string {
-  const body = rows.map(r => columns.map((_, i) => cell(r[i] ?? '')))
-  if (format === 'markdown') {
-    const esc = (s: string): string => s.replaceAll('|', '\\|')
-    const line = (cells: readonly string[]): string => `| ${cells.map(esc).join(' | ')} |`
-    return [line(columns), line(columns.map(() => '---')), ...body.map(line)].join('\n')
-  }
-  const widths = columns.map((c, i) => Math.max(c.length, ...body.map(r => (r[i] as string).length)))
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()
-  return [line(columns), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n')
-}
 
 function ratio (x: number): string {
   return Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a'
@@ -38,11 +20,11 @@ function caseRow (groupTitle: string, c: CaseResult): string[] {
   return [
     groupTitle,
     c.baseline ? `${c.name} (baseline)` : c.name,
-    formatRate(o.median),
-    `${formatRate(o.p25)}-${formatRate(o.p75)}`,
-    c.mbPerSec === null ? '' : formatRate(c.mbPerSec.median),
+    formatNumber(o.median),
+    `${formatNumber(o.p25)}-${formatNumber(o.p75)}`,
+    c.mbPerSec === null ? '' : formatNumber(c.mbPerSec.median),
     c.vsReference === null ? '' : `${ratio(c.vsReference.median)} vs ${c.reference ?? ''}`,
-    c.allocBytesPerOp === null ? '' : formatRate(c.allocBytesPerOp)
+    c.allocBytesPerOp === null ? '' : formatNumber(c.allocBytesPerOp)
   ]
 }
 
@@ -160,7 +142,8 @@ export function renderMarkdown (results: BenchResults, charts: readonly ChartRef
     ...targetsMarkdown(results),
     ...(charts.length === 0
       ? []
-      : ['## Charts', 'All charts on one page: [index.html](index.html).', ...charts.map(c => `![${c.title}](${c.file})`)]),
+      : ['## Charts', 'All charts and targets on one page: `index.html`, written next to this report by the run (not committed).',
+          ...charts.map(c => `![${c.title}](${c.file})`)]),
     ...results.suites.map(s => renderSuite(s, 'markdown'))
   ]
   return `${lines.join('\n\n')}\n`

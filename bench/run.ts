@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- options]`: runs the registered suites, prints their
- * tables, writes `results.json`, `report.md`, the charts (`chart-*.svg`) and
- * `index.html` (every chart and target on one page).
+ * tables, writes `results.json` (every sample), `report.md`, the charts
+ * (`chart-*.svg`), `summary.json` (the targets) and `index.html` (every chart
+ * and target on one page). Of these, the repository keeps report.md, the
+ * charts and summary.json of bench/results/ (see .gitignore).
  *
  *   --quick           fewer, shorter rounds (~1 min for the core suites)
  *   --smoke           a handful of ops per case (checks the plumbing only)
@@ -9,8 +11,8 @@
  *   --out <dir>       where to write results (default bench/results)
  *   --strict          exit with status 1 when a target fails
  *   --no-alloc        skip the allocation estimates
- *   --report-only     measure nothing: regenerate report.md, the charts and
- *                     index.html from an existing results.json
+ *   --report-only     measure nothing: regenerate report.md, the charts,
+ *                     summary.json and index.html from an existing results.json
  *   --from <file>     the results.json to read with --report-only
  *                     (default <out>/results.json)
  *
@@ -28,6 +30,7 @@ import { createSettings, type BenchMode } from './harness.js'
 import { renderHtml } from './html.js'
 import { renderMarkdown, renderText } from './report.js'
 import { readResults, runSuites, type BenchResults } from './runner.js'
+import { renderSummary, summarizeResults } from './summary.js'
 
 const USAGE = 'usage: npm run bench -- [--quick | --smoke] [--only <suite>[,<suite>]] [--out <dir>] [--strict] [--no-alloc]\n' +
   '       npm run bench -- --report-only [--from <results.json>] [--out <dir>]\n'
@@ -49,7 +52,7 @@ function removeStaleCharts (dir: string, keep: ReadonlySet<string>): void {
 
 /**
  * Writes the report of `results` into `dir`: `report.md`, one `chart-*.svg`
- * per chart and `index.html`. Does not write `results.json`.
+ * per chart, `summary.json` and `index.html`. Does not write `results.json`.
  */
 export function writeReport (results: BenchResults, dir: string): WrittenReport {
   const out = resolve(dir)
@@ -64,6 +67,7 @@ export function writeReport (results: BenchResults, dir: string): WrittenReport 
   for (const c of charts.charts) write(c.file, `${c.svg}\n`)
   removeStaleCharts(out, new Set(charts.charts.map(c => c.file)))
   write('report.md', renderMarkdown(results, charts.charts.map(c => ({ file: c.file, title: c.title }))))
+  write('summary.json', renderSummary(summarizeResults(results)))
   write('index.html', renderHtml(results, charts))
   return { files, charts }
 }
@@ -105,7 +109,7 @@ async function main (): Promise<number> {
   const report = writeReport(results, out)
   const failed = results.targets.filter(t => !t.pass)
   const broken = results.suites.filter(s => s.error !== null)
-  process.stderr.write(`wrote ${values['report-only'] ? '' : 'results.json, '}report.md, index.html and ${report.charts.charts.length} chart(s) to ${out}` +
+  process.stderr.write(`wrote ${values['report-only'] ? '' : 'results.json, '}report.md, summary.json, index.html and ${report.charts.charts.length} chart(s) to ${out}` +
     (report.charts.skipped.length > 0 ? ` (no data for: ${report.charts.skipped.map(s => s.id).join(', ')})` : '') +
     `; ${results.targets.length - failed.length}/${results.targets.length} targets pass` +
     (broken.length > 0 ? `; ${broken.length} suite(s) failed` : '') + '\n')

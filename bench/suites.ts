@@ -1,18 +1,19 @@
 /**
  * The registry of benchmark suites, in run order. To add one: write
- * `bench/<name>.ts` exporting a {@link Suite}, and add one line below.
+ * `bench/<name>.ts` (or `bench/net/<name>.ts` for a suite that starts libp2p
+ * nodes or processes) exporting a {@link Suite}, and add one line below.
  *
  * @module
  */
 import { batchSuite } from './batch.js'
 import { compressorsSuite } from './compressors.js'
-import { gossipSuite } from './gossip.js'
+import { gossipSuite } from './net/gossip.js'
 import type { Suite } from './harness.js'
-import { nodeSuite } from './node.js'
+import { nodeSuite } from './net/node.js'
 import { pipelineSuite } from './pipeline.js'
 import { replaySuite } from './replay.js'
 import { serializersSuite } from './serializers.js'
-import { streamSuite } from './stream.js'
+import { streamSuite } from './net/stream.js'
 import { worstCaseSuite } from './worst-case.js'
 
 /** Every suite `npm run bench` knows, in run order. */

@@ -36,10 +36,11 @@ import { DEFAULT_LIMITS } from '../src/limits.js'
 import { BlockType, defaultSerializerRegistry, type Block, type Serializer } from '../src/serialize/index.js'
 import { BENCH_CHANNEL, benchKeys } from './codec-fixtures.js'
 import {
-  createSettings, freshSite, formatRate, measureGroup, ratioOf, target,
+  createSettings, freshSite, measureGroup, ratioOf, target,
   type BenchContext, type BenchMode, type BenchSettings, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target
 } from './harness.js'
-import { summarize } from './stats.js'
+import { formatNumber, formatSize } from '../src/bench/format.js'
+import { summarize } from '../src/bench/stats.js'
 import { CRAFTED_PAYLOADS, WORST_CASE_SERIALIZERS, ordinaryPayload, type CraftedPayload, type WorstCaseSerializer } from './worst-case-payloads.js'
 
 /** Compressions measured, in report order. */
@@ -81,9 +82,6 @@ function suiteSettings (run: BenchSettings): BenchSettings {
 /** Memory readings per case (median of this many `open()` calls). */
 const MEMORY_REPS: Readonly<Record<BenchMode, number>> = Object.freeze({ full: 3, quick: 1, smoke: 1 })
 
-function sizeLabel (n: number): string {
-  return n >= 1_048_576 ? `${n / 1_048_576} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`
-}
 
 /** The sender's compressors at their highest levels (gzip 9, zstd 19): the smallest wire message for a given payload. */
 function maxRatioCompressors (): ReturnType<typeof createCompressorSet> {
@@ -221,8 +219,8 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
           bytes: f.decompressedBytes,
           ...(f.crafted === null ? {} : { reference: ORDINARY_CASE })
         }))
-        const group = await measureGroup({ id, title: `${serializer} x ${compression}, ${sizeLabel(size)}`, bytes: size, cases }, settings)
-        ctx.log(`  ${group.title}: ${group.cases.map(c => `${c.name} ${formatRate(c.mbPerSec?.median ?? NaN)} MB/s`).join(' | ')}`)
+        const group = await measureGroup({ id, title: `${serializer} x ${compression}, ${formatSize(size, true)}`, bytes: size, cases }, settings)
+        ctx.log(`  ${group.title}: ${group.cases.map(c => `${c.name} ${formatNumber(c.mbPerSec?.median ?? NaN)} MB/s`).join(' | ')}`)
 
         const memory = fixtures.map(f => {
           const readings: number[] = []
@@ -287,17 +285,17 @@ function report (results: readonly PairAtSize[], sizes: readonly number[], reps:
         const mem = worstBy(r.crafted, c => c.memRatio)
         cpuMax = Math.max(cpuMax, Number.isFinite(cpu.cpuRatio) ? cpu.cpuRatio : NaN)
         memMax = Math.max(memMax, Number.isFinite(mem.memRatio) ? mem.memRatio : NaN)
-        cpuDetail.push(`${sizeLabel(r.size)}: ${x(cpu.cpuRatio)} by ${cpu.fixture.crafted?.id ?? ''} (${ns(cpu.nsPerByte)} vs ${ns(r.ordinaryNsPerByte)} ns per decompressed byte)`)
-        memDetail.push(`${sizeLabel(r.size)}: ${x(mem.memRatio)} by ${mem.fixture.crafted?.id ?? ''} (${mem.memPerByte.toFixed(2)} vs ${r.ordinaryMemPerByte.toFixed(2)} B per decompressed byte)`)
+        cpuDetail.push(`${formatSize(r.size, true)}: ${x(cpu.cpuRatio)} by ${cpu.fixture.crafted?.id ?? ''} (${ns(cpu.nsPerByte)} vs ${ns(r.ordinaryNsPerByte)} ns per decompressed byte)`)
+        memDetail.push(`${formatSize(r.size, true)}: ${x(mem.memRatio)} by ${mem.fixture.crafted?.id ?? ''} (${mem.memPerByte.toFixed(2)} vs ${r.ordinaryMemPerByte.toFixed(2)} B per decompressed byte)`)
         summaryRows.push([
-          serializer, compression, sizeLabel(r.size),
+          serializer, compression, formatSize(r.size, true),
           cpu.fixture.crafted?.id ?? '', x(cpu.cpuRatio), ns(cpu.nsPerByte), ns(r.ordinaryNsPerByte),
           mem.fixture.crafted?.id ?? '', x(mem.memRatio), mem.memPerByte.toFixed(2), r.ordinaryMemPerByte.toFixed(2),
           `${cpu.fixture.envelope.length} / ${r.ordinary.envelope.length}`, ns(cpu.nsPerWireByte), ns(r.ordinaryNsPerWireByte)
         ])
         for (const c of r.crafted) {
           allRows.push([
-            serializer, compression, sizeLabel(r.size), c.fixture.crafted?.id ?? '', c.fixture.outcome,
+            serializer, compression, formatSize(r.size, true), c.fixture.crafted?.id ?? '', c.fixture.outcome,
             x(c.cpuRatio), x(c.memRatio), c.fixture.envelope.length, `${(c.fixture.decompressedBytes / c.fixture.envelope.length).toFixed(0)}x`, ns(c.nsPerWireByte)
           ])
         }
@@ -342,7 +340,7 @@ function report (results: readonly PairAtSize[], sizes: readonly number[], reps:
     }
   ]
   const notes = [
-    `Sizes: ${sizes.map(sizeLabel).join(', ')} decompressed. Ordinary = a Block with 32 B hash, 64 B signature and transaction-JSON data ` +
+    `Sizes: ${sizes.map(n => formatSize(n, true)).join(', ')} decompressed. Ordinary = a Block with 32 B hash, 64 B signature and transaction-JSON data ` +
       'sized so its encoding is the same size (JSON: up to 3 bytes short, corrected per byte), sealed with the default compression levels; ' +
       'crafted = the same sender key, payload compressed at gzip level 9 / zstd level 19 / snappy.',
     'CPU: `codec.open()` of the same envelope every round (receiver with `replay: false`), ordinary and crafted cases interleaved in one group; ' +

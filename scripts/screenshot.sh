@@ -3,7 +3,8 @@
 #
 #   scripts/screenshot.sh [page.html] [out.png] [WIDTHxHEIGHT]
 #
-# Defaults: bench/results/index.html -> bench/results/screenshot.png at 1400x3000.
+# Defaults: bench/results/index.html -> bench/results/screenshot.png at 1400x3000
+# (both written locally, neither committed).
 # Needs Debian's chromium (`apt-get install -y chromium`, /usr/bin/chromium) or
 # $CHROMIUM pointing at a Chromium binary. Networking is off: the page must
 # render from the file alone. Exit status 3 when no Chromium is installed.

@@ -5,9 +5,11 @@ import { InvalidConfigError } from '../../src/errors.js'
 import {
   createContext, createSettings, freshSite, lastResult, measureGroup, ratioOf, target, type Suite
 } from '../../bench/harness.js'
-import { measurementTable, renderMarkdown, renderTable, renderText } from '../../bench/report.js'
+import { measureGroupSync } from '../../src/bench/measure.js'
+import { measurementTable, renderMarkdown, renderText } from '../../bench/report.js'
+import { renderTable } from '../../src/bench/table.js'
 import { runSuites, selectSuites } from '../../bench/runner.js'
-import { cleanPairedRatio, median, pairedRatio, quantile, summarize } from '../../bench/stats.js'
+import { cleanPairedRatio, median, pairedRatio, quantile, summarize } from '../../src/bench/stats.js'
 
 describe('stats', () => {
   it('computes medians of odd and even samples, unsorted', () => {
@@ -179,6 +181,25 @@ describe('measureGroup', () => {
     const roomy = createSettings({ mode: 'quick', warmupMs: 0, batchMs: 1, warmupRounds: 0, rounds: 10, minRounds: 3, maxGroupMs: 10_000, allocations: false })
     const h = await measureGroup({ id: 'fast', title: 'fast', cases: [{ name: 'a', fn: () => spin(10) }] }, roomy)
     assert.equal(h.cases[0]?.samples.length, 10)
+  })
+
+  it('measures the same way without yielding to the event loop (measureGroupSync, for wireseal bench)', () => {
+    const settings = createSettings({ mode: 'quick', warmupMs: 0, batchMs: 1, warmupRounds: 2, rounds: 4, minRounds: 4, allocations: false })
+    let calls = 0
+    let ticks = 0
+    const timer = setInterval(() => { ticks++ }, 0)
+    const immediate = setImmediate(() => { ticks++ })
+    try {
+      const g = measureGroupSync({ id: 'sync', title: 'sync', bytes: 10, cases: [{ name: 'a', fn: () => { calls++; return spin(50) }, reference: 'b' }, { name: 'b', fn: () => spin(50) }] }, settings)
+      assert.equal(ticks, 0, 'no timer or immediate ran while measuring')
+      assert.deepEqual(g.cases.map(c => [c.name, c.samples.length]), [['a', 4], ['b', 4]])
+      assert.ok(calls >= 6 * (g.cases[0]?.opsPerBatch ?? 1), 'warm-up and measured rounds all ran')
+      assert.ok(g.cases[0]?.vsReference !== null && g.cases[0]?.mbPerSec !== null)
+      assert.throws(() => measureGroupSync({ id: 'e', title: 'e', cases: [] }, settings), InvalidConfigError)
+    } finally {
+      clearInterval(timer)
+      clearImmediate(immediate)
+    }
   })
 
   it('rejects empty groups, duplicate names and dangling references', async () => {

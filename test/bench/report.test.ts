@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
@@ -8,15 +8,16 @@ import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
 import { MalformedInputError, StorageError } from '../../src/errors.js'
 import { buildCharts, chartFile, groupSize, parseSize, targetMargin } from '../../bench/charts.js'
-import { compactNumber, createScale } from '../../bench/charts-scale.js'
-import { FAIL_COLOR, PASS_COLOR, PALETTE } from '../../bench/charts-svg.js'
+import { FAIL_COLOR, PASS_COLOR, PALETTE } from '../../bench/chart-options.js'
+import { compactNumber } from '../../src/bench/format.js'
 import { createSettings, target, type CaseResult, type GroupResult, type Target } from '../../bench/harness.js'
 import { renderMarkdown } from '../../bench/report.js'
 import { readResults, runSuites, type BenchResults, type SuiteResult } from '../../bench/runner.js'
 import { writeReport } from '../../bench/run.js'
+import type { BenchSummary } from '../../bench/summary.js'
 import { serializersSuite } from '../../bench/serializers.js'
 import { captureEnvironment } from '../../bench/environment.js'
-import { summarize } from '../../bench/stats.js'
+import { summarize } from '../../src/bench/stats.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 
@@ -135,7 +136,7 @@ describe('report charts and page', () => {
   before(() => { dir = mkdtempSync(join(tmpdir(), 'wireseal-report-')) })
   after(() => { rmSync(dir, { recursive: true, force: true }) })
 
-  it('writes one well-formed SVG per chart, report.md and index.html, and removes stale charts only', () => {
+  it('writes one well-formed SVG per chart, report.md, summary.json and index.html, and removes stale charts only', () => {
     const out = join(dir, 'full')
     const stale = join(out, chartFile('gone'))
     const keep = join(out, 'notes.svg')
@@ -151,31 +152,45 @@ describe('report charts and page', () => {
     for (const c of r.charts.charts) {
       const svg = readFileSync(join(out, c.file), 'utf8')
       assertWellFormedXml(svg, c.file)
-      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="[\d.]+" height="[\d.]+" viewBox="0 0 [\d.]+ [\d.]+"/)
+      const root = /^<svg [^>]*>/.exec(svg)?.[0] ?? assert.fail(`${c.file}: no <svg> root`)
+      assert.ok(root.includes(' xmlns="http://www.w3.org/2000/svg"'), `${c.file}: SVG namespace`)
+      assert.ok(root.includes(` width="${c.spec.width}" height="${c.spec.height}"`) && root.includes(` viewBox="0 0 ${c.spec.width} ${c.spec.height}"`), `${c.file}: the spec's size`)
       assert.ok(svg.includes(`<title id="chart-${c.id}-title">`), `${c.file} has an accessible title`)
       assert.equal(svg, `${c.svg}\n`)
     }
-    assert.deepEqual(readdirSync(out).sort(), [...r.charts.charts.map(c => c.file), 'index.html', 'notes.svg', 'report.md'].sort())
+    assert.deepEqual(readdirSync(out).sort(), [...r.charts.charts.map(c => c.file), 'index.html', 'notes.svg', 'report.md', 'summary.json'].sort())
+    // summary.json: every target with its verdict, nothing else of the run's samples
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as BenchSummary
+    assert.deepEqual([summary.passed, summary.total], [4, 7])
+    assert.deepEqual(summary.failedSuites.map(x => x.id), ['batch'])
+    assert.deepEqual(summary.targets.map(x => [x.id, x.pass]), fixture().targets.map(x => [x.id, x.pass]))
+    assert.equal(summary.targets.find(x => x.id === 'pipeline.seal.vs-sign')?.measured, null)
+    assert.ok(statSync(join(out, 'summary.json')).size < 4096)
   })
 
   it('plots the data it is given', () => {
     const { charts } = buildCharts(fixture())
     const svg = (id: string): string => charts.find(c => c.id === id)?.svg ?? assert.fail(`no ${id} chart`)
+    // Each data point or bar is one element ECharts marks as chart data.
+    const marks = (s: string): string[] => s.match(/<path [^>]*ecmeta_ssr_type="chart"[^>]*>/g) ?? []
     // serializers: one panel per decode group, a point per case (5 cases x 2 messages), baselines as rings
     const ser = svg('serializers')
     assert.ok(ser.includes('>Block 256 B<') && ser.includes('>PeerInfo<'))
-    assert.equal(ser.match(/<circle [^>]*><title>/g)?.length, 10)
-    assert.equal(ser.match(/<circle [^>]*fill="#fff"[^>]*><title>/g)?.length, 4, 'two baselines per panel drawn as rings')
+    assert.equal(marks(ser).length, 10)
+    assert.equal(marks(ser).filter(m => m.includes('fill="#fff"')).length, 4, 'two baselines per panel drawn as rings')
     // compressors: 2 sizes x 2 directions, 3 wireseal backends each (direct calls are not plotted)
     const comp = svg('compressors')
     for (const p of ['compress 512 B', 'compress 64 KB', 'decompress 512 B', 'decompress 64 KB']) assert.ok(comp.includes(`>${p}<`), p)
-    assert.equal(comp.match(/<circle [^>]*><title>/g)?.length, 12)
+    assert.equal(marks(comp).length, 12)
     assert.ok(comp.includes('zstd / zstd-wasm') && !comp.includes('direct'))
-    // pipeline: ordered by message size (256 B before 1 MB), MB/s, baselines hatched
+    // pipeline: ordered by message size (256 B before 1 MB), MB/s, baselines hatched, a bar per case
     const pipe = svg('pipeline')
-    const small = pipe.indexOf('<title>Block 256 B seal — ')
-    assert.ok(small > 0 && small < pipe.indexOf('<title>Block 1 MB seal+open — '))
-    assert.ok(pipe.includes('MB/s (log)') && pipe.includes('url(#chart-pipeline-hatch-'))
+    const pipeSpec = charts.find(c => c.id === 'pipeline')?.spec.option as { xAxis: { data: string[] } }
+    assert.deepEqual(pipeSpec.xAxis.data, ['Block 256 B seal', 'Block 1 MB seal+open'])
+    const small = pipe.indexOf('>Block 256 B seal<')
+    assert.ok(small > 0 && small < pipe.indexOf('>Block 1 MB seal+open<'))
+    assert.equal(marks(pipe).length, 4)
+    assert.ok(pipe.includes('MB/s (log)') && /fill="url\(#chart-pipeline-[\w-]+\)"/.test(pipe) && pipe.includes('<pattern '))
     // gossip: no bytes, so ops/s
     assert.ok(svg('gossip').includes('ops/s (log)'))
     // replay: titles and names are escaped, no baselines
@@ -260,7 +275,7 @@ describe('report charts and page', () => {
     writeFileSync(from, JSON.stringify(fixture()))
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/run.ts'), '--report-only', '--from', from, '--out', out], { encoding: 'utf8', timeout: 30_000 })
     assert.equal(r.status, 0, r.stderr)
-    assert.match(r.stderr, /wrote report\.md, index\.html and 7 chart\(s\).*no data for: batch.*4\/7 targets pass/)
+    assert.match(r.stderr, /wrote report\.md, summary\.json, index\.html and 7 chart\(s\).*no data for: batch.*4\/7 targets pass/)
     assert.ok(existsSync(join(out, 'index.html')) && existsSync(join(out, 'chart-targets.svg')))
     assert.ok(!existsSync(join(out, 'results.json')), 'report-only writes no results.json')
     const bad = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/run.ts'), '--report-only', '--from', join(dir, 'missing.json'), '--out', out], { encoding: 'utf8', timeout: 30_000 })
@@ -322,22 +337,25 @@ describe('chart helpers', () => {
       ['0', '0.5', '12.5', '100', '999', '1.23k', '1M', '1.5M', '2G', '-3k', 'n/a'])
   })
 
-  it('builds scales whose domain holds the data and whose ticks lie inside it, ascending', () => {
-    fc.assert(fc.property(fc.array(fc.double({ min: 1e-3, max: 1e9, noNaN: true }), { minLength: 1, maxLength: 12 }), fc.boolean(), (values, log) => {
-      const s = createScale(values, [400, 20], { log })
-      const [d0, d1] = s.domain
-      assert.ok(d0 < d1)
-      for (const v of values) {
-        assert.ok(v >= d0 * (1 - 1e-9) && v <= d1 * (1 + 1e-9), `${v} in ${d0}..${d1}`)
-        const px = s.map(v)
-        assert.ok(px <= 400 + 1e-6 && px >= 20 - 1e-6)
+  it('draws each target as its margin from the 1x line, inside the axis: right passes, left fails', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.double({ min: 1e-4, max: 1e4, noNaN: true }), fc.constantFrom('>=' as const, '<=' as const)), { minLength: 1, maxLength: 40 }), (xs) => {
+      const targets = xs.map(([measured, op], i) => ({ suite: 's', ...t(`t${i}`, i * 2 < xs.length ? 'A' : 'B', measured, op, 1) }))
+      const results = { ...fixture(), suites: [], targets }
+      const spec = buildCharts(results).charts.find(c => c.id === 'targets')?.spec.option as {
+        xAxis: Array<{ min: number, max: number }>, series: Array<{ data: Array<{ value: number } | null> }>, yAxis: Array<{ data: string[] }>
       }
-      const ticks = s.ticks()
-      assert.ok(ticks.length >= 2, `ticks of ${d0}..${d1}: ${ticks.join(' ')}`)
-      for (let i = 1; i < ticks.length; i++) assert.ok((ticks[i] as number) > (ticks[i - 1] as number))
-      for (const x of ticks) assert.ok(x >= d0 * (1 - 1e-9) && x <= d1 * (1 + 1e-9))
-      assert.ok(s.ticks(4).length <= Math.max(4, ticks.length))
-    }), { numRuns: 200 })
+      // one bar per target row, in the rows' order (section titles have no bar)
+      const bars = spec.series.flatMap((s, k) => s.data.map((d, i) => ({ d, k, label: (spec.yAxis[2 * k] as { data: string[] }).data[i] as string })))
+        .filter(x => !x.label.startsWith('{h|'))
+      assert.deepEqual(bars.map(x => x.label), targets.map(x => x.id))
+      bars.forEach((x, i) => {
+        const tg = targets[i] as (typeof targets)[number]
+        const axis = spec.xAxis[x.k] as { min: number, max: number }
+        const v = (x.d as { value: number }).value
+        assert.ok(v >= axis.min && v <= axis.max, `${v} in ${axis.min}..${axis.max}`)
+        if (Math.abs(v) > 1e-12) assert.equal(v > 0, tg.pass, `${tg.id}: ${tg.measured} ${tg.op} 1`)
+      })
+    }), { numRuns: 40 })
   })
 })
 
@@ -360,14 +378,36 @@ describe('the real harness and the committed results', () => {
     }
   })
 
-  it('the committed results.json renders, with every target on the page', (t) => {
+  it('a local results.json (written by a run, not committed) renders, with every target in the report', (t) => {
     const path = join(ROOT, 'bench/results/results.json')
-    if (!existsSync(path)) return t.skip('no committed bench/results/results.json')
+    if (!existsSync(path)) return t.skip('no bench/results/results.json (npm run bench writes it)')
     const results = readResults(path)
     const { charts } = buildCharts(results)
     assert.ok(charts.some(c => c.id === 'targets'))
     const md = renderMarkdown(results, charts)
     for (const x of results.targets) assert.ok(md.includes(`| ${x.id} | ${x.issue} |`), x.id)
+  })
+
+  it('the committed report.md, charts and summary.json agree, and every bench/results file the README links exists', () => {
+    const dir = join(ROOT, 'bench/results')
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as BenchSummary
+    assert.ok(summary.total > 0)
+    assert.equal(summary.targets.length, summary.total)
+    assert.equal(summary.targets.filter(x => x.pass).length, summary.passed)
+    const md = readFileSync(join(dir, 'report.md'), 'utf8')
+    const targetsSvg = readFileSync(join(dir, 'chart-targets.svg'), 'utf8')
+    assert.ok(md.includes(`## Targets: ${summary.passed} of ${summary.total} pass`))
+    for (const x of summary.targets) {
+      assert.ok(md.includes(`| ${x.pass ? 'PASS' : 'FAIL'} | ${x.id} | ${x.issue} |`), `${x.id} in report.md`)
+      assert.ok(targetsSvg.includes(`>${x.id}<`), `${x.id} in chart-targets.svg`)
+    }
+    const images = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map(m => m[1] as string)
+    assert.ok(images.length > 0)
+    for (const file of images) assertWellFormedXml(readFileSync(join(dir, file), 'utf8'), file)
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const linked = [...readme.matchAll(/\]\((bench\/results\/[^)#\s]*)\)/g)].map(m => m[1] as string)
+    assert.ok(linked.length > 0)
+    for (const file of linked) assert.ok(existsSync(join(ROOT, file)), `README links ${file}`)
   })
 })
 
@@ -430,6 +470,9 @@ function decodePng (buf: Buffer): Png {
   return { width, height, pixels, channels }
 }
 
+/** Where the Chromium test leaves its screenshot. */
+const SHOT = join(tmpdir(), 'wireseal-bench-screenshot.png')
+
 describe('headless Chromium', () => {
   it('renders index.html with every chart visible (screenshot)', (t) => {
     if (!existsSync('/usr/bin/chromium')) return t.skip('chromium is not installed (apt-get install -y chromium); nothing installed by this test')
@@ -440,6 +483,9 @@ describe('headless Chromium', () => {
       const r = spawnSync('bash', [join(ROOT, 'scripts/screenshot.sh'), join(dir, 'index.html'), png, '1400x3000'], { encoding: 'utf8', timeout: 60_000 })
       assert.equal(r.status, 0, r.stderr)
       assert.ok(statSync(png).size > 30_000, `a non-trivial PNG, got ${statSync(png).size} bytes`)
+      // Kept for a look (bench/results/ has no committed screenshot): outside the repository, overwritten by the next run.
+      copyFileSync(png, SHOT)
+      t.diagnostic(`screenshot: ${SHOT}`)
       const img = decodePng(readFileSync(png))
       assert.deepEqual([img.width, img.height], [1400, 3000])
       const count = new Map<string, number>()

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRoundOrder } from '../../bench/round-order.js'
+import { createRoundOrder } from '../../src/bench/round-order.js'
 
 describe('createRoundOrder', () => {
   it('gives permutations, reproducible per group id, different across ids', () => {

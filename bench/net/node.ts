@@ -31,17 +31,17 @@ import { mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InvalidConfigError } from '../src/errors.js'
-import { target, type BenchContext, type BenchMode, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
-import { waitUntil } from './net-nodes.js'
-import { caseResultOf, describeGroup, pairReferences } from './net-rounds.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { target, type BenchContext, type BenchMode, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from '../harness.js'
+import { waitUntil } from './nodes.js'
+import { caseResultOf, describeGroup, pairReferences } from '../../src/bench/measure.js'
 import {
   cpuSeconds, getJson, hasProcfs, nodeStatus, pidOf, rssBytes, startNodeDevnet, startPlainDevnet, stopNodeDevnet, stopPlainDevnet,
   type Devnet, type NodeStatus, type PlainDevnet
 } from './node-procs.js'
 import { seedBlockLog, type SeedResult } from './node-sync-seed.js'
-import { createRoundOrder } from './round-order.js'
-import { cleanPairedRatio, median, summarize } from './stats.js'
+import { createRoundOrder } from '../../src/bench/round-order.js'
+import { cleanPairedRatio, median, summarize } from '../../src/bench/stats.js'
 
 /** Case names, shared with the test. */
 export const NODE_CASES = Object.freeze({

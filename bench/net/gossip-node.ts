@@ -1,7 +1,7 @@
 /**
- * A node process of the gossip benchmark (forked by ./net-gossip-peers.ts
+ * A node process of the gossip benchmark (forked by ./gossip-peers.ts
  * with `--import tsx`). It runs one libp2p node per network it belongs to,
- * publishes and receives on the parent's requests (./net-gossip-protocol.ts)
+ * publishes and receives on the parent's requests (./gossip-protocol.ts)
  * and exits when the parent disconnects.
  *
  * Each node lives in its own process, as in a deployment: receivers verify in
@@ -12,19 +12,19 @@
  *
  * @module
  */
-import '../src/libp2p/polyfill.js'
+import '../../src/libp2p/polyfill.js'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { GossipsubOpts, Message } from '@libp2p/gossipsub'
 import type { RPC } from '@libp2p/gossipsub/message'
 import { multiaddr } from '@multiformats/multiaddr'
 import { compress, uncompress } from 'snappyjs'
-import { createCodec } from '../src/codec.js'
-import { InvalidConfigError } from '../src/errors.js'
-import { DEFAULT_LIMITS } from '../src/limits.js'
-import { wiresealGossip, type WiresealGossip } from '../src/libp2p/gossip.js'
-import { BlockType, protobufBlock, type Block } from '../src/serialize/index.js'
-import { pubsubOf, startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './net-nodes.js'
-import { createMessages, GOSSIP_TOPIC, monotonicMs, type NodeSpec, type Reply, type Request, type Results } from './net-gossip-protocol.js'
+import { createCodec } from '../../src/codec.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { DEFAULT_LIMITS } from '../../src/limits.js'
+import { wiresealGossip, type WiresealGossip } from '../../src/libp2p/gossip.js'
+import { BlockType, protobufBlock, type Block } from '../../src/serialize/index.js'
+import { pubsubOf, startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './nodes.js'
+import { createMessages, GOSSIP_TOPIC, monotonicMs, type NodeSpec, type Reply, type Request, type Results } from './gossip-protocol.js'
 
 const TOPICS = Object.freeze({ [GOSSIP_TOPIC]: { type: BlockType } })
 /** The `wiresealBatched` flavour: the same topic with batched publishing at its defaults. */
@@ -258,7 +258,7 @@ function reply (r: Reply): void {
 }
 
 if (process.send === undefined) {
-  process.stderr.write('net-gossip-node: run me through child_process.fork (an IPC channel is required)\n')
+  process.stderr.write('bench/net/gossip-node: run me through child_process.fork (an IPC channel is required)\n')
   process.exit(2)
 }
 

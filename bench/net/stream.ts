@@ -24,22 +24,22 @@
  *
  * One operation = one envelope delivered to B; a round sends a burst of them
  * per contender and ends when B has them all. Rounds are interleaved, in a
- * shuffled order (see ./net-rounds.ts), so the ratios are paired per round.
+ * shuffled order (see ./rounds.ts), so the ratios are paired per round.
  *
  * @module
  */
-import '../src/libp2p/polyfill.js'
+import '../../src/libp2p/polyfill.js'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { createCodec, type Codec } from '../src/codec.js'
-import { InvalidConfigError } from '../src/errors.js'
-import { dialWireseal, handleWireseal, protocolId } from '../src/libp2p/protocols.js'
-import type { WiresealStream } from '../src/libp2p/stream.js'
-import { BlockType, type Block } from '../src/serialize/index.js'
-import { benchKeys, messageBlock } from './codec-fixtures.js'
-import { ratioOf, target, type BenchContext, type BenchMode, type GroupResult, type Suite, type SuiteOutput, type Table } from './harness.js'
-import { startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './net-nodes.js'
-import { measureAsyncGroup, minorGc, type AsyncCaseInit, type RoundPlan, type RoundSample } from './net-rounds.js'
+import { createCodec, type Codec } from '../../src/codec.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { dialWireseal, handleWireseal, protocolId } from '../../src/libp2p/protocols.js'
+import type { WiresealStream } from '../../src/libp2p/stream.js'
+import { BlockType, type Block } from '../../src/serialize/index.js'
+import { benchKeys, messageBlock } from '../codec-fixtures.js'
+import { ratioOf, target, type BenchContext, type BenchMode, type GroupResult, type Suite, type SuiteOutput, type Table } from '../harness.js'
+import { startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './nodes.js'
+import { measureAsyncGroup, minorGc, type AsyncCaseInit, type RoundPlan, type RoundSample } from './rounds.js'
 
 /** Case names, shared with the test. */
 export const STREAM_CASES = Object.freeze({

@@ -7,20 +7,20 @@
  * - The reference node's devnet (`startDevnet` of packages/node/dist, the
  *   built node, as `npm start` runs it), stopped within a bound and killed
  *   (by its own child handles) when it lingers.
- * - Plain js-libp2p peers (./node-plain-peer.ts), forked with an IPC channel;
+ * - Plain js-libp2p peers (./node-plain-peer.ts, a ./child-peer.ts process);
  *   every request bounded in time, every process stopped then killed.
  *
  * @module
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { InvalidConfigError } from '../src/errors.js'
-import { PROJECT_ROOT } from './environment.js'
-import { waitUntil } from './net-nodes.js'
-import type { PlainReply, PlainRequest, PlainResults } from './node-plain-protocol.js'
-import type { Devnet, DevnetInit } from '../packages/node/src/devnet.js'
-import type { NodeStatus } from '../packages/node/src/node.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { waitUntil } from './nodes.js'
+import { ChildPeer } from './child-peer.js'
+import type { PlainRequest, PlainResults } from './node-plain-protocol.js'
+import type { Devnet, DevnetInit } from '../../packages/node/src/devnet.js'
+import type { NodeStatus } from '../../packages/node/src/node.js'
 
 export type { Devnet, NodeStatus }
 
@@ -110,7 +110,7 @@ export async function nodeStatus (url: string | undefined): Promise<NodeStatus> 
 // ---------------------------------------------------------------------------
 // the reference node's devnet
 
-const DEVNET_JS = new URL('../packages/node/dist/devnet.js', import.meta.url)
+const DEVNET_JS = new URL('../../packages/node/dist/devnet.js', import.meta.url)
 
 /** Upper bound of a devnet's stop (ms): the node's shutdown bound in the suite (P2P_SHUTDOWN_TIMEOUT) plus margin. */
 export const DEVNET_STOP_MS = 8_000
@@ -121,7 +121,7 @@ export const DEVNET_STOP_MS = 8_000
  */
 export async function startNodeDevnet (init: DevnetInit): Promise<Devnet> {
   if (!existsSync(fileURLToPath(DEVNET_JS))) throw new InvalidConfigError('packages/node/dist/devnet.js', 'a built node package (run `npm run build`)')
-  const mod = await import(DEVNET_JS.href) as typeof import('../packages/node/src/devnet.js')
+  const mod = await import(DEVNET_JS.href) as typeof import('../../packages/node/src/devnet.js')
   return mod.startDevnet(init)
 }
 
@@ -157,45 +157,10 @@ export const PLAIN_REQUEST_TIMEOUT_MS = 20_000
 
 const PLAIN_SCRIPT = fileURLToPath(new URL('./node-plain-peer.ts', import.meta.url))
 
-type PlainCommand = PlainRequest['cmd']
-type PlainBody<C extends PlainCommand> = Omit<Extract<PlainRequest, { cmd: C }>, 'id' | 'cmd'>
-
 /** One plain js-libp2p peer process (./node-plain-peer.ts). */
-export class PlainPeer {
-  readonly index: number
-  readonly child: ChildProcess
-  private readonly pending = new Map<number, { resolve: (r: unknown) => void, reject: (e: Error) => void, timer: NodeJS.Timeout }>()
-  private nextId = 1
-  private exited = false
-  private readonly exit: Promise<void>
-
+export class PlainPeer extends ChildPeer<PlainRequest, PlainResults> {
   constructor (index: number) {
-    this.index = index
-    this.child = fork(PLAIN_SCRIPT, [], {
-      cwd: PROJECT_ROOT,
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'json'
-    })
-    this.exit = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exited = true
-        for (const [id, p] of this.pending) {
-          clearTimeout(p.timer)
-          p.reject(new InvalidConfigError(`plain peer ${index}`, `alive until the benchmark ends (exited ${code ?? signal}, request ${id} pending)`))
-        }
-        this.pending.clear()
-        resolve()
-      })
-    })
-    this.child.on('message', (r: PlainReply) => {
-      const p = this.pending.get(r.id)
-      if (p === undefined) return
-      this.pending.delete(r.id)
-      clearTimeout(p.timer)
-      if (r.ok) p.resolve(r.result)
-      else p.reject(new InvalidConfigError(`plain peer ${index}`, `a successful request, got ${r.error}`))
-    })
+    super(PLAIN_SCRIPT, `plain peer ${index}`, index, PLAIN_REQUEST_TIMEOUT_MS)
   }
 
   /** The process id, for /proc readings. */
@@ -203,32 +168,9 @@ export class PlainPeer {
     return pidOf(this.child, `plain peer ${this.index}`)
   }
 
-  /** Sends a request; rejects on an error reply, an exit or after `timeoutMs`. */
-  async ask<C extends PlainCommand> (cmd: C, body: PlainBody<C>, timeoutMs = PLAIN_REQUEST_TIMEOUT_MS): Promise<PlainResults[C]> {
-    if (this.exited) throw new InvalidConfigError(`plain peer ${this.index}`, `alive for ${cmd}`)
-    const id = this.nextId++
-    return new Promise<PlainResults[C]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new InvalidConfigError(`plain peer ${this.index}: ${cmd}`, `a reply within ${timeoutMs} ms`))
-      }, timeoutMs)
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer })
-      this.child.send({ id, cmd, ...body } as PlainRequest)
-    })
-  }
-
   /** Asks the peer to stop, then disconnects; kills it if it has not exited after `graceMs`. */
-  async stop (graceMs = 5_000): Promise<void> {
-    if (this.exited) return
-    try {
-      await this.ask('stop', {}, graceMs)
-    } catch {
-      // a peer that cannot stop cleanly is killed below
-    }
-    if (this.child.connected) this.child.disconnect()
-    const timer = setTimeout(() => { if (!this.exited) this.child.kill('SIGKILL') }, graceMs)
-    await this.exit
-    clearTimeout(timer)
+  override async stop (graceMs = 5_000): Promise<void> {
+    await super.stop(graceMs)
   }
 }
 

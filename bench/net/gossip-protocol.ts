@@ -1,16 +1,16 @@
 /**
  * What the gossip benchmark's parent and its node processes share: the
  * flavours of gossip being compared, the messages published, and the IPC
- * requests the parent sends to a node process (./net-gossip-node.ts).
+ * requests the parent sends to a node process (./gossip-node.ts).
  *
  * Times cross process boundaries as `process.hrtime` (CLOCK_MONOTONIC on
  * Linux, one clock for every process of the machine) in milliseconds.
  *
  * @module
  */
-import { InvalidConfigError } from '../src/errors.js'
-import { protobufBlock, type Block } from '../src/serialize/index.js'
-import { messageBlock } from './codec-fixtures.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { protobufBlock, type Block } from '../../src/serialize/index.js'
+import { messageBlock } from '../codec-fixtures.js'
 
 /** The gossipsub topic of every network (also the wireseal channel). */
 export const GOSSIP_TOPIC = 'blocks'

@@ -7,14 +7,14 @@
  *
  * @module
  */
-import '../src/libp2p/polyfill.js'
+import '../../src/libp2p/polyfill.js'
 import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { InvalidConfigError } from '../src/errors.js'
+import { InvalidConfigError } from '../../src/errors.js'
 
 /** Services of a benchmark node; `pubsub` only when started with gossipsub. */
 export type BenchServices = {

@@ -2,7 +2,7 @@
  * Interleaved rounds for asynchronous, over-the-wire cases. The harness's
  * `measureGroup` times synchronous calls; a transfer over a real connection is
  * a promise whose end is observed on the other node. Here every case runs one
- * operation per round, in an order shuffled each round (see round-order.ts),
+ * operation per round, in an order shuffled each round (see src/bench/round-order.ts),
  * so drift on a shared machine (a neighbour's burst, GC, CPU frequency,
  * yamux windows growing) hits every case alike, and the round's rates pair up
  * for `cleanPairedRatio`, exactly as in the harness. Results come back as the
@@ -11,10 +11,9 @@
  *
  * @module
  */
-import { InvalidConfigError } from '../src/errors.js'
-import { formatRate, type CaseResult, type GroupResult } from './harness.js'
-import { createRoundOrder } from './round-order.js'
-import { cleanPairedRatio, summarize } from './stats.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { caseResultOf, describeGroup, pairReferences, type GroupResult } from '../../src/bench/measure.js'
+import { createRoundOrder } from '../../src/bench/round-order.js'
 
 /** What one operation of a case did. */
 export interface RoundSample {
@@ -76,43 +75,6 @@ function checkCases (id: string, cases: readonly AsyncCaseInit[]): void {
   for (const c of cases) {
     if (c.reference !== undefined && !names.has(c.reference)) throw new InvalidConfigError(`${id}.${c.name}.reference`, `a case of the group, got ${c.reference}`)
   }
-}
-
-/** Builds the harness's case record from per-round rates (ops/s). */
-export function caseResultOf (c: Omit<AsyncCaseInit, 'run'>, samples: number[], opsPerBatch: number): CaseResult {
-  const bytes = c.bytes ?? null
-  return {
-    name: c.name,
-    baseline: c.baseline ?? false,
-    bytes,
-    opsPerBatch,
-    samples,
-    opsPerSec: summarize(samples),
-    mbPerSec: bytes === null ? null : summarize(samples.map(x => x * bytes / 1e6)),
-    reference: c.reference ?? null,
-    vsReference: null,
-    allocBytesPerOp: null
-  }
-}
-
-/** Fills `vsReference` of every case that names a reference (paired over clean rounds). */
-export function pairReferences (cases: CaseResult[]): CaseResult[] {
-  for (const r of cases) {
-    if (r.reference === null) continue
-    const ref = cases.find(x => x.name === r.reference)
-    if (ref !== undefined) r.vsReference = cleanPairedRatio(r.samples, ref.samples)
-  }
-  return cases
-}
-
-/** One progress line for a group, as the harness prints it. */
-export function describeGroup (g: GroupResult): string {
-  const parts = g.cases.map(c => {
-    const mb = c.mbPerSec === null ? '' : ` ${formatRate(c.mbPerSec.median)} MB/s`
-    const vs = c.vsReference === null ? '' : ` (${c.vsReference.median.toFixed(2)}x)`
-    return `${c.name} ${formatRate(c.opsPerSec.median)}/s${mb}${vs}`
-  })
-  return `  ${g.title}: ${parts.join(' | ')}`
 }
 
 /**

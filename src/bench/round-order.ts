@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { createPrng } from './fixtures.js'
+import { createPrng } from './prng.js'
 
 /** FNV-1a hash of `text`, as a 32-bit seed. */
 function seedOf (text: string): number {

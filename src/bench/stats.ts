@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidConfigError } from '../src/errors.js'
+import { InvalidConfigError } from '../errors.js'
 
 /** Five-number summary of a sample. */
 export interface Summary {

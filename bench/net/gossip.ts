@@ -2,7 +2,7 @@
  * Gossip benchmark over loopback (issue 4, "libp2p integration", Benchmarks):
  * wireseal gossip against plain gossipsub 17 on real libp2p nodes (TCP +
  * Noise + Yamux on 127.0.0.1), each node in its own process
- * (./net-gossip-node.ts), every process hosting one node of each network it
+ * (./gossip-node.ts), every process hosting one node of each network it
  * belongs to. Messages are Blocks of transaction JSON, 2 KB in protobuf.
  *
  * - Latency, publish -> deliver: 3-node stars (the publisher connected to two
@@ -28,19 +28,19 @@
  *
  * @module
  */
-import { createCodec } from '../src/codec.js'
-import { CompressionId } from '../src/compress/types.js'
-import { InvalidConfigError } from '../src/errors.js'
-import { BlockType } from '../src/serialize/index.js'
-import { benchKeys } from './codec-fixtures.js'
-import { DEFAULT_GOSSIP_BATCH_MAX_BYTES, DEFAULT_GOSSIP_BATCH_MAX_DELAY_MS, DEFAULT_GOSSIP_BATCH_MAX_ITEMS } from '../src/limits.js'
-import { findCase, ratioOf, target, type BenchContext, type BenchMode, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
-import { createMessages, FLAVOUR_NAMES, GOSSIP_MESSAGE_BYTES, GOSSIP_TOPIC, type GossipFlavour, type NodeSpec } from './net-gossip-protocol.js'
-import { forkNodeProcesses, stopNodeProcesses, type NodeProcess } from './net-gossip-peers.js'
-import { waitUntil } from './net-nodes.js'
-import { measureAsyncGroup, type AsyncCaseInit, type RoundPlan, type RoundSample } from './net-rounds.js'
-import { createRoundOrder } from './round-order.js'
-import { cleanPairedRatio, quantile, summarize } from './stats.js'
+import { createCodec } from '../../src/codec.js'
+import { CompressionId } from '../../src/compress/types.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { BlockType } from '../../src/serialize/index.js'
+import { benchKeys } from '../codec-fixtures.js'
+import { DEFAULT_GOSSIP_BATCH_MAX_BYTES, DEFAULT_GOSSIP_BATCH_MAX_DELAY_MS, DEFAULT_GOSSIP_BATCH_MAX_ITEMS } from '../../src/limits.js'
+import { findCase, ratioOf, target, type BenchContext, type BenchMode, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from '../harness.js'
+import { createMessages, FLAVOUR_NAMES, GOSSIP_MESSAGE_BYTES, GOSSIP_TOPIC, type GossipFlavour, type NodeSpec } from './gossip-protocol.js'
+import { forkNodeProcesses, stopNodeProcesses, type NodeProcess } from './gossip-peers.js'
+import { waitUntil } from './nodes.js'
+import { measureAsyncGroup, type AsyncCaseInit, type RoundPlan, type RoundSample } from './rounds.js'
+import { createRoundOrder } from '../../src/bench/round-order.js'
+import { cleanPairedRatio, quantile, summarize } from '../../src/bench/stats.js'
 
 /** Case names (flavours), shared with the test. */
 export const GOSSIP_CASES = FLAVOUR_NAMES

@@ -19,11 +19,11 @@ import { ClassicLevel } from 'classic-level'
 // The library as the node runs it (its dist, like packages/node/src), never this repository's
 // sources: while they are ahead of the last build, the two may disagree on the wire format.
 import { BlockType, createCodec, SerializerId } from 'wireseal'
-import { InvalidConfigError } from '../src/errors.js'
-import { makeBlock } from '../packages/node/src/block-producer.js'
-import { BlockStore } from '../packages/node/src/block-store.js'
-import { loadOrCreateIdentity } from '../packages/node/src/identity.js'
-import { networkProtocols } from '../packages/node/src/protocol.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { makeBlock } from '../../packages/node/src/block-producer.js'
+import { BlockStore } from '../../packages/node/src/block-store.js'
+import { loadOrCreateIdentity } from '../../packages/node/src/identity.js'
+import { networkProtocols } from '../../packages/node/src/protocol.js'
 
 /** Options of {@link seedBlockLog}. */
 export interface SeedInit {

@@ -15,16 +15,16 @@
  *
  * @module
  */
-import '../src/libp2p/polyfill.js'
+import '../../src/libp2p/polyfill.js'
 import { readFileSync } from 'node:fs'
 import type { Message } from '@libp2p/gossipsub'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { InvalidConfigError } from '../src/errors.js'
-import { sha256 } from '../src/integrity/index.js'
-import { protobufBlock } from '../src/serialize/index.js'
-import { makeBlock, startProducer } from '../packages/node/src/block-producer.js'
-import { pubsubOf, startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './net-nodes.js'
+import { InvalidConfigError } from '../../src/errors.js'
+import { sha256 } from '../../src/integrity/index.js'
+import { protobufBlock } from '../../src/serialize/index.js'
+import { makeBlock, startProducer } from '../../packages/node/src/block-producer.js'
+import { pubsubOf, startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './nodes.js'
 import { PLAIN_TOPIC, RAW_SYNC_PROTOCOL, ringQuantile, type PlainReply, type PlainRequest, type PlainResults } from './node-plain-protocol.js'
 
 /** Largest chunk written to the raw stream at once (yamux's default maximum message). */
