@@ -27,11 +27,16 @@ export {
   type OpenAccepted,
   type OpenRejected,
   type OpenedMessage,
+  type VerifyAccepted,
+  type VerifyResult,
   type RejectReason,
   type ChunkedReceiver,
   type ChunkFrameRejection,
-  type SerializerLookup
-} from './codec.js'
+  type SerializerLookup,
+  REJECT_REASONS,
+  REPLAY_REJECT_REASON,
+  CHUNK_REJECT_REASON
+} from './codec/index.js'
 export {
   BlockType,
   PeerInfoType,

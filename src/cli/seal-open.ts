@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from 'node:path'
-import { createCodec, type OpenResult } from '../codec.js'
+import { createCodec, type OpenResult } from '../codec/index.js'
 import type { SerializerRegistry } from '../serialize/registry.js'
 import { SerializerId, type MessageType } from '../serialize/types.js'
 import { createReplayGuard } from '../replay/guard.js'

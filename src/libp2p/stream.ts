@@ -37,7 +37,7 @@
 import './polyfill.js'
 import type { AbortOptions, Connection, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
-import type { Codec, OpenAccepted, OpenOptions, OpenRejected, OpenResult } from '../codec.js'
+import type { Codec, OpenAccepted, OpenOptions, OpenRejected, OpenResult } from '../codec/index.js'
 import { peekEnvelopeKind } from '../envelope/envelope.js'
 import { EnvelopeKind } from '../envelope/header.js'
 import { AbortError, DeadlineError, InvalidConfigError, MalformedInputError, RejectedMessageError, SizeLimitError, StreamClosedError, WiresealError, type BufferBudgetError } from '../errors.js'

@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import type { OpenAccepted, OpenResult } from '../../src/codec.js'
+import type { OpenAccepted, OpenResult } from '../../src/codec/index.js'
 import { CompressionId, type CompressionName } from '../../src/compress/types.js'
 import type { MessageType, Serializer } from '../../src/serialize/types.js'
 import { DEFAULT_COMPRESSION_MIN_BYTES } from '../../src/limits.js'
