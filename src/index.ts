@@ -29,6 +29,8 @@ export {
   type OpenedMessage,
   type VerifyAccepted,
   type VerifyResult,
+  type AcceptedType,
+  type ValueOfTypes,
   type RejectReason,
   type ChunkedReceiver,
   type ChunkFrameRejection,
@@ -46,10 +48,16 @@ export {
   createSerializerRegistry,
   defaultSerializerRegistry,
   SerializerRegistry,
+  SERIALIZER_NAMES,
+  serializerIdOf,
+  serializerNameOf,
   type Block,
   type PeerInfo,
   type MessageType,
-  type Serializer
+  type Serializer,
+  type SerializerChoice,
+  type SerializerName,
+  type ValueOf
 } from './serialize/index.js'
 export {
   CompressionId,

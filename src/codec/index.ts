@@ -11,5 +11,5 @@
  */
 export { createCodec } from './pipeline.js'
 export type { Codec, ChunkedReceiver, OpenAccepted, OpenedMessage, OpenRejected, OpenResult, VerifyAccepted, VerifyResult } from './types.js'
-export type { CodecInit, OpenOptions, SealOptions, SerializerLookup } from './options.js'
+export type { AcceptedType, CodecInit, OpenOptions, SealOptions, SerializerLookup, ValueOfTypes } from './options.js'
 export { CHUNK_REJECT_REASON, REJECT_REASONS, REPLAY_REJECT_REASON, type ChunkFrameRejection, type RejectReason } from './reasons.js'

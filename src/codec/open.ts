@@ -22,7 +22,7 @@ import type { SenderKey, SenderKeyCache } from '../envelope/keys.js'
 import { EnvelopeKind, type EnvelopeHeader } from '../envelope/header.js'
 import { encodeSignedEnvelope, parseEnvelope, verifyEnvelopeSignature, type ParsedEnvelope, type SigningBuffer } from '../envelope/envelope.js'
 import { splitBatchItems } from '../envelope/batch.js'
-import type { OpenOptions, SerializerLookup } from './options.js'
+import type { AcceptedType, OpenOptions, SerializerLookup } from './options.js'
 import { REPLAY_REJECT_REASON, reject, rejectFromError } from './reasons.js'
 import type { OpenAccepted, OpenedMessage, OpenRejected, OpenResult, VerifyResult } from './types.js'
 
@@ -66,6 +66,12 @@ function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** True when `types` (message types or their ids) holds the type of id `id`. */
+function acceptsType (types: ReadonlyArray<AcceptedType>, id: number): boolean {
+  for (const t of types) if ((typeof t === 'number' ? t : t.id) === id) return true
+  return false
+}
+
 function checkCap (cap: number, length: number): void {
   if (length > cap) throw new SizeLimitError('payload', cap, length)
 }
@@ -100,7 +106,7 @@ export class Opener {
     }
     const h = env.header
     if (h.channel !== options.channel) return reject('wrong-channel', `signed for "${h.channel}", received on "${options.channel}"`)
-    if (options.types !== undefined && !options.types.includes(h.type)) return reject('wrong-type', `message type ${h.type} is not accepted here`)
+    if (options.types !== undefined && !acceptsType(options.types, h.type)) return reject('wrong-type', `message type ${h.type} is not accepted here`)
     // What this channel negotiated or is configured for, before any lookup, signature or decompressor.
     if (options.serializers !== undefined && !options.serializers.includes(h.serializer)) return reject('unknown-codec', `serializer ${h.serializer} is not accepted here`)
     if (options.compressions !== undefined && !options.compressions.includes(h.compression)) return reject('unknown-codec', `compression ${h.compression} is not accepted here`)

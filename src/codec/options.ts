@@ -6,7 +6,7 @@
  */
 import type { PrivateKey } from '@libp2p/interface'
 import type { WireLimits } from '../limits.js'
-import type { Serializer } from '../serialize/types.js'
+import type { MessageType, Serializer, SerializerChoice, ValueOf } from '../serialize/types.js'
 import type { CompressionName } from '../compress/types.js'
 import type { CompressionPolicy } from '../compress/policy.js'
 import type { CompressorSet } from '../compress/registry.js'
@@ -20,14 +20,19 @@ export interface SerializerLookup {
   get(typeId: number, serializer: number | string): Serializer
 }
 
-/** Options of {@link createCodec}. */
+/**
+ * Options of {@link createCodec}. Checked at runtime too, for plain-JS
+ * callers: an unknown key (a misspelt option), a `privateKey` that is not a
+ * libp2p private key or an option of the wrong kind throws
+ * {@link errors!InvalidConfigError} naming the option.
+ */
 export interface CodecInit {
   /** Key that signs sealed envelopes; without it the codec can only open. */
   privateKey?: PrivateKey
   /**
    * Serializers by (message type, format); register your own types in a
    * registry from `createSerializerRegistry()`.
-   * @default defaultSerializerRegistry (protobuf, msgpack, flatbuffers, json, msgpack-structured for Block and PeerInfo)
+   * @default defaultSerializerRegistry (protobuf, msgpack, flatbuffers, json, msgpackStructured and capnp for Block and PeerInfo)
    */
   serializers?: SerializerLookup
   /**
@@ -72,15 +77,21 @@ export interface CodecInit {
   now?: () => number
 }
 
-/** Options of {@link Codec.seal} and {@link Codec.sealBatch}. */
+/**
+ * Options of {@link Codec.seal}, {@link Codec.sealBatch} and
+ * {@link Codec.sealChunked}. Checked at runtime too: no `channel` (or an
+ * empty one), an unknown key or an option of the wrong kind throws
+ * {@link errors!InvalidConfigError} naming the option.
+ */
 export interface SealOptions {
-  /** Gossip topic or protocol id the message is for. */
+  /** Gossip topic or protocol id the message is for; not empty. */
   channel: string
   /**
-   * Serializer wire id or name (`protobuf`, `msgpack`, `flatbuffers`, `json`, ...).
+   * Built-in serializer name (`protobuf`, `msgpack`, `flatbuffers`, `json`,
+   * `msgpackStructured`, `capnp`) or any wire id (a user format by its id).
    * @default SerializerId.protobuf
    */
-  serializer?: number | string
+  serializer?: SerializerChoice
   /**
    * `auto` lets the policy choose; a name forces that codec (still `none` under the policy's savings threshold is NOT applied when forced).
    * @default 'auto'
@@ -89,6 +100,18 @@ export interface SealOptions {
   /** Compression ids the receiving peer accepts (policy falls back, e.g. zstd -> gzip). */
   peerAccepts?: ReadonlySet<number>
 }
+
+/**
+ * A message type a channel accepts: the {@link MessageType} itself, so that
+ * {@link Codec.open} infers the value type from it, or its wire id.
+ */
+export type AcceptedType = MessageType<unknown> | number
+
+/**
+ * The value type of what `types` accepts: the union of its message types'
+ * values; `unknown` as soon as one is a bare wire id, or without `types`.
+ */
+export type ValueOfTypes<Types> = Types extends ReadonlyArray<AcceptedType> ? ValueOf<Types[number]> : unknown
 
 /**
  * Options of {@link Codec.open}, {@link Codec.verify} and {@link Codec.openChunked}:
@@ -101,15 +124,27 @@ export interface SealOptions {
  * decompressor or a decoder it did not agree to.
  *
  * Options are the caller's, not the peer's: a malformed options object
- * (missing, `channel` not a string, a set that is not an array of integers, a
- * cap that is not a positive integer) is a programming error and throws
- * {@link errors!InvalidConfigError}, whatever the bytes. Bad bytes never throw.
+ * (missing, an unknown key, `channel` not a string, a set that is not an
+ * array of ids, a cap that is not a positive integer) is a programming error
+ * and throws {@link errors!InvalidConfigError} naming the option, whatever
+ * the bytes. Bad bytes never throw.
  */
 export interface OpenOptions {
-  /** The channel the bytes arrived on; an envelope signed for another one is `wrong-channel`. */
+  /**
+   * The channel the bytes arrived on; an envelope signed for another one is
+   * `wrong-channel`. The empty channel is the wire's default value (SPEC.md
+   * 4.2), so it is accepted here (seal refuses it).
+   */
   channel: string
-  /** Message type ids accepted here; others are `wrong-type`. @default any type the serializer lookup knows */
-  types?: ReadonlyArray<number>
+  /**
+   * The message types accepted here, as types or wire ids; any other is
+   * `wrong-type`, refused before the signature is checked. Given as types
+   * (`types: [BlockType]`), they set the value type {@link Codec.open}
+   * returns. A type is matched by its id; its values are decoded by the
+   * serializer the codec's lookup has for that id.
+   * @default every type the serializer lookup knows: name the types a channel carries, or any registered type is decoded on it
+   */
+  types?: ReadonlyArray<AcceptedType>
   /**
    * Serializer wire ids accepted here (e.g. the one a stream negotiated);
    * others are `unknown-codec`.

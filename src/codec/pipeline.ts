@@ -9,8 +9,9 @@
  *
  * @module
  */
+import { InvalidConfigError } from '../errors.js'
 import { DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from '../limits.js'
-import type { MessageType } from '../serialize/types.js'
+import type { MessageType, SerializerChoice } from '../serialize/types.js'
 import { defaultSerializerRegistry } from '../serialize/registry.js'
 import { createCompressionPolicy } from '../compress/policy.js'
 import { defaultCompressors } from '../compress/registry.js'
@@ -18,10 +19,10 @@ import { createReplayGuard } from '../replay/guard.js'
 import { createSequencer } from '../replay/sequencer.js'
 import { createSigner, SenderKeyCache } from '../envelope/keys.js'
 import { SigningBuffer, domainPrefix } from '../envelope/envelope.js'
-import { checkOpenOptions } from './check-options.js'
+import { checkCodecInit, checkMessageType, checkOpenOptions, checkSealOptions, checkSerializerChoice } from './check-options.js'
 import { openChunked } from './chunked.js'
 import { Opener } from './open.js'
-import type { CodecInit, OpenOptions, SealOptions } from './options.js'
+import type { AcceptedType, CodecInit, OpenOptions, SealOptions, ValueOfTypes } from './options.js'
 import { Sealer } from './seal.js'
 import type { ChunkedReceiver, Codec, OpenRejected, OpenResult, VerifyResult } from './types.js'
 
@@ -63,29 +64,44 @@ class PipelineCodec implements Codec {
   }
 
   seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array {
+    checkMessageType('type', type)
+    checkSealOptions(options)
     return this.#sealer.seal(type, value, options)
   }
 
   sealBatch<T>(type: MessageType<T>, values: readonly T[], options: SealOptions): Uint8Array {
+    checkMessageType('type', type)
+    checkSealOptions(options)
+    if (!Array.isArray(values)) throw new InvalidConfigError('values', 'an array of values')
     return this.#sealer.sealBatch(type, values, options)
   }
 
-  encode<T>(type: MessageType<T>, value: T, serializer?: number | string): Uint8Array {
+  encode<T>(type: MessageType<T>, value: T, serializer?: SerializerChoice): Uint8Array {
+    checkMessageType('type', type)
+    checkSerializerChoice('serializer', serializer)
     return this.#sealer.encode(type, value, serializer)
   }
 
   sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[] {
+    checkMessageType('type', type)
+    checkSealOptions(options)
     return this.#sealer.sealChunked(type, value, options)
   }
 
-  openChunked<T = unknown>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected {
+  openChunked<const Types extends ReadonlyArray<AcceptedType>>(head: Uint8Array, options: OpenOptions & { readonly types: Types }): ChunkedReceiver<ValueOfTypes<Types>> | OpenRejected
+  openChunked(head: Uint8Array, options: OpenOptions): ChunkedReceiver | OpenRejected
+  openChunked<T>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected
+  openChunked (head: Uint8Array, options: OpenOptions): ChunkedReceiver | OpenRejected {
     checkOpenOptions(options)
-    return openChunked<T>(this.#opener, head, options, options.now ?? this.#now())
+    return openChunked(this.#opener, head, options, options.now ?? this.#now())
   }
 
-  open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T> {
+  open<const Types extends ReadonlyArray<AcceptedType>>(bytes: Uint8Array, options: OpenOptions & { readonly types: Types }): OpenResult<ValueOfTypes<Types>>
+  open(bytes: Uint8Array, options: OpenOptions): OpenResult
+  open<T>(bytes: Uint8Array, options: OpenOptions): OpenResult<T>
+  open (bytes: Uint8Array, options: OpenOptions): OpenResult {
     checkOpenOptions(options)
-    return this.#opener.open<T>(bytes, options, options.now ?? this.#now())
+    return this.#opener.open(bytes, options, options.now ?? this.#now())
   }
 
   verify (bytes: Uint8Array, options: OpenOptions): VerifyResult {
@@ -94,7 +110,13 @@ class PipelineCodec implements Codec {
   }
 }
 
-/** Creates a seal/open pipeline. */
+/**
+ * Creates a seal/open pipeline. Throws {@link errors!InvalidConfigError}
+ * naming the option for an unknown key of `init`, a `privateKey` that is not
+ * a libp2p Ed25519, secp256k1 or ECDSA private key, or an option of the
+ * wrong kind.
+ */
 export function createCodec (init: CodecInit = {}): Codec {
+  checkCodecInit(init)
   return new PipelineCodec(init)
 }

@@ -8,7 +8,7 @@
  */
 import { InvalidConfigError, SizeLimitError } from '../errors.js'
 import type { WireLimits } from '../limits.js'
-import type { MessageType, Serializer } from '../serialize/types.js'
+import type { MessageType, Serializer, SerializerChoice } from '../serialize/types.js'
 import { SerializerId } from '../serialize/types.js'
 import type { Compressor } from '../compress/types.js'
 import type { CompressionPolicy } from '../compress/policy.js'
@@ -119,7 +119,7 @@ export class Sealer {
     return this.sign(p, { kind: EnvelopeKind.batch, seq, digest: this.#digest, count: values.length, itemsRoot: buildMerkleTree(items).root, inline: p.bytes })
   }
 
-  encode<T>(type: MessageType<T>, value: T, serializer: number | string = SerializerId.protobuf): Uint8Array {
+  encode<T>(type: MessageType<T>, value: T, serializer: SerializerChoice = SerializerId.protobuf): Uint8Array {
     const { limits, serializers } = this.#init
     const bytes = (serializers.get(type.id, serializer) as Serializer<T>).encode(value)
     if (bytes.length > limits.maxPayloadBytes) throw new SizeLimitError('payload', limits.maxPayloadBytes, bytes.length)

@@ -7,9 +7,9 @@
 import type { PeerId } from '@libp2p/interface'
 import type { WireRule } from '../errors.js'
 import type { WireLimits } from '../limits.js'
-import type { MessageType } from '../serialize/types.js'
+import type { MessageType, SerializerChoice } from '../serialize/types.js'
 import type { EnvelopeHeader } from '../envelope/header.js'
-import type { OpenOptions, SealOptions } from './options.js'
+import type { AcceptedType, OpenOptions, SealOptions, ValueOfTypes } from './options.js'
 import type { ChunkFrameRejection, RejectReason } from './reasons.js'
 
 /**
@@ -107,7 +107,7 @@ export interface Codec {
    * {@link errors!SizeLimitError}), without signing or consuming a seq: for sizing
    * and checking a value before it joins a batch (e.g. batched gossip).
    */
-  encode<T>(type: MessageType<T>, value: T, serializer?: number | string): Uint8Array
+  encode<T>(type: MessageType<T>, value: T, serializer?: SerializerChoice): Uint8Array
   /**
    * Seals one large value as a head envelope followed by chunk frames of
    * `limits.chunkBytes`, each provable against the Merkle root the head signs,
@@ -116,16 +116,28 @@ export interface Codec {
   sealChunked<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array[]
   /**
    * Verifies a chunked head envelope (signature, replay) and returns a receiver
-   * for its chunk frames, or the rejection.
+   * for its chunk frames, or the rejection. The value type follows `types`
+   * as for {@link open}.
    */
-  openChunked<T = unknown>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected
+  openChunked<const Types extends ReadonlyArray<AcceptedType>>(head: Uint8Array, options: OpenOptions & { readonly types: Types }): ChunkedReceiver<ValueOfTypes<Types>> | OpenRejected
+  openChunked(head: Uint8Array, options: OpenOptions): ChunkedReceiver | OpenRejected
+  /** @deprecated `T` is not checked against what arrives: pass `types: [Type]` and the value type follows. */
+  openChunked<T>(head: Uint8Array, options: OpenOptions): ChunkedReceiver<T> | OpenRejected
   /**
    * Verifies and decodes an envelope (single, batch or forwarded item). Never
    * throws for bad input: anything that is not a valid envelope (including
    * `null` or a non-`Uint8Array`) is a rejection, `malformed` at worst. Throws
    * {@link errors!InvalidConfigError} only for invalid `options` (see {@link OpenOptions}).
+   *
+   * With `types: [BlockType, ...]`, only those message types are opened
+   * (others are `wrong-type`) and the value is typed as theirs
+   * (`OpenResult<Block>`). Without `types`, any type the serializer lookup
+   * knows is opened and the value is `unknown`.
    */
-  open<T = unknown>(bytes: Uint8Array, options: OpenOptions): OpenResult<T>
+  open<const Types extends ReadonlyArray<AcceptedType>>(bytes: Uint8Array, options: OpenOptions & { readonly types: Types }): OpenResult<ValueOfTypes<Types>>
+  open(bytes: Uint8Array, options: OpenOptions): OpenResult
+  /** @deprecated `T` is not checked against what arrives: pass `types: [Type]` and the value type follows. */
+  open<T>(bytes: Uint8Array, options: OpenOptions): OpenResult<T>
   /**
    * Checks an envelope's authenticity WITHOUT replay checks, state changes,
    * decompression or decoding: bounded parse, channel/type/codec, signature,

@@ -17,7 +17,7 @@ import { sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:cry
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { KeyType, PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
-import { MalformedInputError, WireFormatError } from '../errors.js'
+import { InvalidConfigError, MalformedInputError, WireFormatError } from '../errors.js'
 import { DEFAULT_MAX_CACHED_KEYS } from '../limits.js'
 import { isLowS, isP1363LowS, nistOrder, normaliseLowS, normaliseP1363LowS } from './ecdsa-signatures.js'
 import { startsWith } from './key-bytes.js'
@@ -61,13 +61,29 @@ function equalKeyBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && startsWith(a, b)
 }
 
+const SIGNING_KEY_TYPES: ReadonlySet<string> = new Set(['Ed25519', 'secp256k1', 'ECDSA'])
+
+/** `key` is a libp2p private key of a type wireseal signs with; else an {@link InvalidConfigError} `privateKey` saying what it is. */
+function checkPrivateKey (key: unknown): asserts key is PrivateKey {
+  const expected = 'a libp2p PrivateKey (Ed25519, secp256k1 or ECDSA, e.g. from generateKeyPair())'
+  if (key === null || typeof key !== 'object') throw new InvalidConfigError('privateKey', `${expected}, got ${key === null ? 'null' : typeof key}`)
+  const k = key as Partial<Record<keyof PrivateKey | 'verify', unknown>>
+  if (typeof k.sign !== 'function' && typeof k.verify === 'function') throw new InvalidConfigError('privateKey', `${expected}, got a public key`)
+  if (typeof k.type !== 'string' || !(k.raw instanceof Uint8Array) || typeof k.sign !== 'function' || k.publicKey === null || typeof k.publicKey !== 'object') {
+    throw new InvalidConfigError('privateKey', `${expected}, got an object that is not one`)
+  }
+  if (!SIGNING_KEY_TYPES.has(k.type)) throw new InvalidConfigError('privateKey', `an Ed25519, secp256k1 or ECDSA key, got ${k.type}`)
+}
+
 /**
  * Creates a signer that holds `key` in its backend's own form (libsodium
  * secure memory, a libsecp256k1 buffer, a node:crypto KeyObject), imported once.
  * `backends` forces a signature backend (./sign-backends); by default the
- * environment's choice, else the fastest installed.
+ * environment's choice, else the fastest installed. Throws
+ * {@link InvalidConfigError} `privateKey` for anything else than such a key.
  */
 export function createSigner (key: PrivateKey, backends: SignatureBackendChoice = {}): EnvelopeSigner {
+  checkPrivateKey(key)
   const publicKey = publicKeyToProtobuf(key.publicKey)
   const peerId = key.type === 'ECDSA' ? undefined : peerIdFromPublicKey(key.publicKey)
   const id = key.publicKey.toString()
