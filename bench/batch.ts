@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createCodec, type OpenOptions, type SealOptions } from '../src/codec.js'
+import { createCodec, type OpenOptions, type SealOptions } from '../src/codec/index.js'
 import { parseEnvelope } from '../src/envelope/envelope.js'
 import { InvalidConfigError } from '../src/errors.js'
 import { decodeProof, hashLeaf, verifyInclusion } from '../src/integrity/index.js'

@@ -9,7 +9,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { createCodec, type Codec, type OpenAccepted, type OpenOptions } from '../src/codec.js'
+import { createCodec, type Codec, type OpenAccepted, type OpenOptions } from '../src/codec/index.js'
 import { domainPrefix, parseEnvelope } from '../src/envelope/envelope.js'
 import { SenderKeyCache } from '../src/envelope/keys.js'
 import { InvalidConfigError } from '../src/errors.js'

@@ -23,7 +23,7 @@ import { hash as nodeHash, sign as nodeSign, verify as nodeVerify } from 'node:c
 import { createRequire } from 'node:module'
 import { RecordEnvelope } from '@libp2p/peer-record'
 import type { Record } from '@libp2p/interface'
-import { createCodec, type Codec, type OpenOptions, type SealOptions } from '../src/codec.js'
+import { createCodec, type Codec, type OpenOptions, type SealOptions } from '../src/codec/index.js'
 import { defaultCompressors } from '../src/compress/index.js'
 import { getSignatureBackend, SIGNATURE_BACKEND_ENV } from '../src/envelope/sign-backends/index.js'
 import { InvalidConfigError } from '../src/errors.js'

@@ -26,7 +26,7 @@
  * @module
  */
 import { GCProfiler, getHeapStatistics } from 'node:v8'
-import { createCodec, type Codec, type OpenOptions, type OpenResult } from '../src/codec.js'
+import { createCodec, type Codec, type OpenOptions, type OpenResult } from '../src/codec/index.js'
 import {
   createCompressorSet, createGzipZlib, createZstdNapi, createZstdWasm, defaultCompressors, type CompressionName, type Compressor
 } from '../src/compress/index.js'

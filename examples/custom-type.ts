@@ -21,9 +21,9 @@ const alice = createCodec({ privateKey: await generateKeyPair('Ed25519'), serial
 const bob = createCodec({ serializers })
 
 const vote = { slot: 7n, voter: new TextEncoder().encode('alice'), approve: true, tags: ['fast-path'] }
-for (const serializer of ['msgpack', 'json']) {
+for (const serializer of ['msgpack', 'json'] as const) {
   const envelope = alice.seal(Vote, vote, { channel: 'votes', serializer })
-  const opened = bob.open<typeof vote>(envelope, { channel: 'votes', types: [Vote.id] })
+  const opened = bob.open(envelope, { channel: 'votes', types: [Vote] })
   if (!opened.ok) throw new Error(`refused: ${opened.reason}`)
   console.log(`${serializer}: ${envelope.length} B, slot ${opened.value.slot}, approve ${opened.value.approve}, tags ${opened.value.tags.join(',')}`)
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { RejectReason } from './codec/reasons.js'
 
 /** Base class of every error thrown by wireseal. */
 export class WiresealError<D extends object = Record<string, unknown>> extends Error {
@@ -199,8 +200,8 @@ export class NoCommonProtocolError extends WiresealError<NoCommonProtocolDetails
 
 /** Details of a {@link RejectedMessageError}. */
 export interface RejectedMessageDetails {
-  /** The codec's rejection reason, e.g. `invalid-signature`, `replayed`, `wrong-channel`. */
-  reason: string
+  /** The codec's rejection reason, one of `REJECT_REASONS` (`invalid-signature`, `replayed`, `wrong-channel`, ...). */
+  reason: RejectReason
   /** One line for logs. */
   detail: string
   /** The channel (protocol id or topic) it arrived on. */
@@ -209,7 +210,7 @@ export interface RejectedMessageDetails {
 
 /** A received envelope was refused by the codec (forged, replayed, wrong channel...). */
 export class RejectedMessageError extends WiresealError<RejectedMessageDetails> {
-  constructor (reason: string, detail: string, channel: string) {
+  constructor (reason: RejectReason, detail: string, channel: string) {
     super(`message rejected on ${channel}: ${reason} (${detail})`, { reason, detail, channel })
   }
 }

@@ -27,11 +27,18 @@ export {
   type OpenAccepted,
   type OpenRejected,
   type OpenedMessage,
+  type VerifyAccepted,
+  type VerifyResult,
+  type AcceptedType,
+  type ValueOfTypes,
   type RejectReason,
   type ChunkedReceiver,
   type ChunkFrameRejection,
-  type SerializerLookup
-} from './codec.js'
+  type SerializerLookup,
+  REJECT_REASONS,
+  REPLAY_REJECT_REASON,
+  CHUNK_REJECT_REASON
+} from './codec/index.js'
 export {
   BlockType,
   PeerInfoType,
@@ -41,10 +48,16 @@ export {
   createSerializerRegistry,
   defaultSerializerRegistry,
   SerializerRegistry,
+  SERIALIZER_NAMES,
+  serializerIdOf,
+  serializerNameOf,
   type Block,
   type PeerInfo,
   type MessageType,
-  type Serializer
+  type Serializer,
+  type SerializerChoice,
+  type SerializerName,
+  type ValueOf
 } from './serialize/index.js'
 export {
   CompressionId,

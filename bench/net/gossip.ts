@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { createCodec } from '../../src/codec.js'
+import { createCodec } from '../../src/codec/index.js'
 import { CompressionId } from '../../src/compress/types.js'
 import { InvalidConfigError } from '../../src/errors.js'
 import { BlockType } from '../../src/serialize/index.js'

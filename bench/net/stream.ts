@@ -31,7 +31,7 @@
 import '../../src/libp2p/polyfill.js'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { createCodec, type Codec } from '../../src/codec.js'
+import { createCodec, type Codec } from '../../src/codec/index.js'
 import { InvalidConfigError } from '../../src/errors.js'
 import { dialWireseal, handleWireseal, protocolId } from '../../src/libp2p/protocols.js'
 import type { WiresealStream } from '../../src/libp2p/stream.js'

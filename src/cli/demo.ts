@@ -6,7 +6,7 @@
  * @module
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createCodec } from '../codec.js'
+import { createCodec } from '../codec/index.js'
 import { BlockType, PeerInfoType, type Block, type PeerInfo } from '../serialize/messages.js'
 import { defaultSerializerRegistry } from '../serialize/registry.js'
 import { CompressionId } from '../compress/types.js'

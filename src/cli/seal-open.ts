@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from 'node:path'
-import { createCodec, type OpenResult } from '../codec.js'
+import { createCodec, type OpenResult } from '../codec/index.js'
 import type { SerializerRegistry } from '../serialize/registry.js'
 import { SerializerId, type MessageType } from '../serialize/types.js'
 import { createReplayGuard } from '../replay/guard.js'
@@ -72,7 +72,7 @@ export async function runSeal (v: FlagValues): Promise<number> {
     const sequencer = createSequencer(dir === undefined ? {} : { path: join(dir, SEQUENCER_FILE), lockWaitMs: lockWait })
     try {
       const codec = createCodec({ privateKey: key, sequencer, replay: false, serializers: registry })
-      return codec.seal(type, value, { channel, serializer: serializerName, compression })
+      return codec.seal(type, value, { channel, serializer: registry.get(type, serializerName).id, compression })
     } finally {
       sequencer.close()
     }

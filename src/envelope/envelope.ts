@@ -97,32 +97,57 @@ export interface ItemFields {
   proof: Uint8Array
 }
 
+/** What {@link encodeEnvelope} signs and lays out. */
+export interface EnvelopeInit {
+  /** Signs `prefix || header`. */
+  signer: EnvelopeSigner
+  /** The domain prefix ({@link domainPrefix}), or a reusable buffer holding it. */
+  prefix: Uint8Array | SigningBuffer
+  /** The header to encode and sign. */
+  header: HeaderParts
+  /** The carried payload (empty for a chunked head). */
+  payload: Uint8Array
+  /** A forwarded batch item's index and proof. */
+  item?: ItemFields
+}
+
+/** A header already encoded and signed: its exact bytes and the signature over them. */
+export interface SignedHeader {
+  headerBytes: Uint8Array
+  signature: Uint8Array
+}
+
+/** What {@link encodeSignedEnvelope} lays out around an already signed header. */
+export interface SignedEnvelopeInit extends SignedHeader {
+  /** The carried payload (for a forwarded item: the item's bytes). */
+  payload: Uint8Array
+  /** A forwarded batch item's index and proof. */
+  item?: ItemFields
+}
+
 /**
- * Signs `header` and lays out the envelope. The payload is copied exactly
- * once, into the returned buffer. Pass `signedHeader` to reuse the header bytes
- * and signature of an existing envelope (used when forwarding batch items).
+ * Signs `init.header` and lays out the envelope (SPEC.md 5, 6.1). The payload
+ * is copied exactly once, into the returned buffer.
  */
-export function encodeEnvelope (
-  signer: EnvelopeSigner | undefined,
-  prefix: Uint8Array | SigningBuffer,
-  header: HeaderParts | undefined,
-  payload: Uint8Array,
-  item?: ItemFields,
-  signedHeader?: { headerBytes: Uint8Array, signature: Uint8Array }
-): Uint8Array {
-  let headerBytes: Uint8Array
-  let signature: Uint8Array
-  if (signedHeader !== undefined) {
-    headerBytes = signedHeader.headerBytes
-    signature = signedHeader.signature
-  } else {
-    if (signer === undefined || header === undefined) throw new InvalidConfigError('encodeEnvelope', 'a signer and a header, or an already signed header')
-    const buffer = signingBuffer(prefix)
-    const signed = buffer.view(headerLength(header))
-    writeHeader(new PbWriter(signed, buffer.prefix.length), header)
-    headerBytes = signed.subarray(buffer.prefix.length) // copied into the envelope below
-    signature = signer.sign(signed)
-  }
+export function encodeEnvelope (init: EnvelopeInit): Uint8Array {
+  const { signer, header } = init
+  if (signer === undefined || header === undefined) throw new InvalidConfigError('encodeEnvelope', 'a signer and a header')
+  const buffer = signingBuffer(init.prefix)
+  const signed = buffer.view(headerLength(header))
+  writeHeader(new PbWriter(signed, buffer.prefix.length), header)
+  // the header bytes are copied into the envelope by layOut
+  return layOut(signed.subarray(buffer.prefix.length), signer.sign(signed), init.payload, init.item)
+}
+
+/**
+ * Lays out an envelope around a header signed earlier, reusing its bytes and
+ * signature verbatim (a forwarded batch item, SPEC.md 5.4). Nothing is signed.
+ */
+export function encodeSignedEnvelope (init: SignedEnvelopeInit): Uint8Array {
+  return layOut(init.headerBytes, init.signature, init.payload, init.item)
+}
+
+function layOut (headerBytes: Uint8Array, signature: Uint8Array, payload: Uint8Array, item: ItemFields | undefined): Uint8Array {
   // SPEC.md 5.1: proto3; the payload is omitted when empty, index and proof (explicit presence) always written in an item
   let total = bytesFieldLength(F.header, headerBytes.length) + bytesFieldLength(F.signature, signature.length) +
     bytesField3Length(F.payload, payload.length)

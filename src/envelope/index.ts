@@ -24,13 +24,18 @@ export {
   maxHeaderBytes,
   domainPrefix,
   encodeEnvelope,
+  encodeSignedEnvelope,
   parseEnvelope,
   peekEnvelopeKind,
   verifyEnvelopeSignature,
   type ParsedEnvelope,
-  type ItemFields
+  type ItemFields,
+  type EnvelopeInit,
+  type SignedHeader,
+  type SignedEnvelopeInit
 } from './envelope.js'
-export { createSigner, SenderKeyCache, normaliseLowS, parseDerSignature, type EnvelopeSigner, type SenderKey } from './keys.js'
+export { createSigner, SenderKeyCache, type EnvelopeSigner, type SenderKey } from './keys.js'
+export { normaliseLowS, parseDerSignature } from './ecdsa-signatures.js'
 export {
   SIGNATURE_BACKEND_ENV,
   getSignatureBackend,

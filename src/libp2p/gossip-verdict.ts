@@ -9,7 +9,7 @@
  */
 import './polyfill.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import type { RejectReason } from '../codec.js'
+import type { RejectReason } from '../codec/index.js'
 
 /**
  * The verdict of every rejection reason.

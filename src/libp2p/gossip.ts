@@ -60,7 +60,7 @@ import {
 import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { DataTransform, FastMsgIdFn, MsgIdFn } from '@libp2p/gossipsub/types'
 import type { PeerId } from '@libp2p/interface'
-import type { Codec, OpenAccepted, OpenOptions, RejectReason } from '../codec.js'
+import type { Codec, OpenAccepted, OpenOptions, RejectReason } from '../codec/index.js'
 import { CompressionId, type CompressionName } from '../compress/types.js'
 import { SerializerId } from '../serialize/types.js'
 import { InvalidConfigError, SizeLimitError } from '../errors.js'

@@ -11,7 +11,7 @@
  */
 import './polyfill.js'
 import type { Connection, Stream, StreamHandler } from '@libp2p/interface'
-import type { OpenAccepted } from '../codec.js'
+import type { OpenAccepted } from '../codec/index.js'
 import { AbortError, StreamClosedError } from '../errors.js'
 import type { MessageType } from '../serialize/types.js'
 import { wiresealStream, type WiresealStreamInit } from './stream.js'

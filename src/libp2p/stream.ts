@@ -37,7 +37,8 @@
 import './polyfill.js'
 import type { AbortOptions, Connection, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
-import type { Codec, OpenAccepted, OpenOptions, OpenRejected, OpenResult } from '../codec.js'
+import type { Codec, OpenAccepted, OpenOptions, OpenRejected, OpenResult } from '../codec/index.js'
+import { CHUNK_REJECT_REASON } from '../codec/reasons.js'
 import { peekEnvelopeKind } from '../envelope/envelope.js'
 import { EnvelopeKind } from '../envelope/header.js'
 import { AbortError, DeadlineError, InvalidConfigError, MalformedInputError, RejectedMessageError, SizeLimitError, StreamClosedError, WiresealError, type BufferBudgetError } from '../errors.js'
@@ -866,7 +867,7 @@ class StreamCodec implements WiresealStream {
           for (let rest = i + 1; rest < rx.chunkCount; rest++) {
             if ((this.takeBuffered(signal) ?? await this.readFrame({ signal })) === undefined) break
           }
-          return this.rejected({ ok: false, reason: verdict.reason === 'bad-proof' ? 'digest-mismatch' : 'malformed', detail: `chunk ${i}: ${verdict.reason}` }, frame.length)
+          return this.rejected({ ok: false, reason: CHUNK_REJECT_REASON[verdict.reason], detail: `chunk ${i}: ${verdict.reason}` }, frame.length)
         }
         this.assembledBytes += frame.length
         if (!this.hold()) throw this.failure as Error

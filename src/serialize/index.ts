@@ -29,7 +29,8 @@
  * @module
  */
 export { SerializerId, MessageTypeId } from './types.js'
-export type { MessageType, Serializer } from './types.js'
+export type { MessageType, Serializer, SerializerChoice, SerializerName, ValueOf } from './types.js'
+export { SERIALIZER_NAMES, serializerIdOf, serializerNameOf } from './names.js'
 export { BlockType, PeerInfoType } from './messages.js'
 export type { Block, PeerInfo } from './messages.js'
 export { defineMessageType, withFastCheck, RESERVED_KEYS } from './schema.js'

@@ -32,6 +32,12 @@ export interface MessageType<T = unknown> {
   assert(value: unknown): asserts value is T
 }
 
+/**
+ * The value type of a message type: `ValueOf<typeof BlockType>` is `Block`.
+ * Anything that is not a {@link MessageType} (a bare wire id) gives `unknown`.
+ */
+export type ValueOf<M> = M extends MessageType<infer T> ? T : unknown
+
 /** Encodes and decodes values of one message type in one format. */
 export interface Serializer<T = unknown> {
   /** Wire id of the format (1 protobuf, 2 msgpack, 3 flatbuffers, 4 json, 5 msgpackStructured, 6 capnp; 128+ for users). */
@@ -61,6 +67,15 @@ export const SerializerId = Object.freeze({
   /** Cap'n Proto (proto/*.capnp), canonical single-segment messages. */
   capnp: 6
 } as const)
+
+/** Name of a built-in format: a key of {@link SerializerId} (`protobuf`, `msgpack`, ...). */
+export type SerializerName = keyof typeof SerializerId
+
+/**
+ * A serializer chosen by built-in name or by wire id. A user format (ids
+ * 128..255) is chosen by its id, so that a misspelt name does not compile.
+ */
+export type SerializerChoice = SerializerName | number
 
 /** Well-known message type ids. */
 export const MessageTypeId = Object.freeze({

@@ -14,7 +14,7 @@
  * @module
  */
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { createCodec, type OpenOptions } from '../../src/codec.js'
+import { createCodec, type OpenOptions } from '../../src/codec/index.js'
 import { defaultCompressors } from '../../src/compress/index.js'
 import { CompressionId } from '../../src/compress/types.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_SIGNATURE_DOMAIN } from '../../src/limits.js'
@@ -36,7 +36,7 @@ export async function bracketEnvelope (size = DEFAULT_MAX_PAYLOAD_BYTES, now = D
   if (balanced) payload.fill(0x5d, size / 2)
   const compressed = defaultCompressors.get('zstd').compress(payload)
   const signer = createSigner(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(66)))
-  return encodeEnvelope(signer, domainPrefix(DEFAULT_SIGNATURE_DOMAIN), {
+  const header = {
     version: ENVELOPE_VERSION,
     kind: EnvelopeKind.single,
     type,
@@ -52,7 +52,8 @@ export async function bracketEnvelope (size = DEFAULT_MAX_PAYLOAD_BYTES, now = D
     count: 1,
     itemsRoot: new Uint8Array(0),
     publicKey: signer.publicKey
-  }, compressed)
+  }
+  return encodeEnvelope({ signer, prefix: domainPrefix(DEFAULT_SIGNATURE_DOMAIN), header, payload: compressed })
 }
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() as string)) {

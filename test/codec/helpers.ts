@@ -8,14 +8,14 @@
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { createLimits, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from '../../src/limits.js'
-import { createCodec, type Codec, type CodecInit, type OpenResult } from '../../src/codec.js'
+import { createCodec, type Codec, type CodecInit, type OpenResult } from '../../src/codec/index.js'
 import type { Serializer } from '../../src/serialize/types.js'
 import { BlockType, PeerInfoType, type Block, type PeerInfo } from '../../src/serialize/messages.js'
 import { createSerializerRegistry, protobufBlock, protobufPeerInfo, type SerializerRegistry } from '../../src/serialize/index.js'
 import type { Compressor } from '../../src/compress/types.js'
 import { PbWriter } from '../../src/envelope/pb.js'
 import { encodeChannel, headerLength, writeHeader, type HeaderParts } from '../../src/envelope/header.js'
-import { domainPrefix, encodeEnvelope, parseEnvelope, type ParsedEnvelope } from '../../src/envelope/envelope.js'
+import { domainPrefix, encodeEnvelope, encodeSignedEnvelope, parseEnvelope, type ParsedEnvelope } from '../../src/envelope/envelope.js'
 import { createSigner, type EnvelopeSigner } from '../../src/envelope/keys.js'
 
 export { BlockType, PeerInfoType }
@@ -171,9 +171,9 @@ export function reframe (bytes: Uint8Array, change: Reframe): Uint8Array {
     ? undefined
     : change.item ?? (env.index !== undefined && env.proof !== undefined ? { index: env.index, proof: env.proof } : undefined)
   if (change.signer !== undefined) {
-    return encodeEnvelope(change.signer, change.prefix ?? DEFAULT_PREFIX, parts, payload, item)
+    return encodeEnvelope({ signer: change.signer, prefix: change.prefix ?? DEFAULT_PREFIX, header: parts, payload, item })
   }
-  return encodeEnvelope(undefined, DEFAULT_PREFIX, undefined, payload, item, { headerBytes: encodeHeader(parts), signature: env.signature })
+  return encodeSignedEnvelope({ headerBytes: encodeHeader(parts), signature: env.signature, payload, item })
 }
 
 /** A signer for a private key (the attacker's own, or a test sender's). */

@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import type { OpenAccepted, OpenResult } from '../../src/codec.js'
+import type { OpenAccepted, OpenResult } from '../../src/codec/index.js'
 import { CompressionId, type CompressionName } from '../../src/compress/types.js'
 import type { MessageType, Serializer } from '../../src/serialize/types.js'
 import { DEFAULT_COMPRESSION_MIN_BYTES } from '../../src/limits.js'
@@ -124,13 +124,13 @@ describe('batches', () => {
         const sender = codec({ privateKey: alice })
         const receiver = codec()
         const blocks = Array.from({ length: n }, (_, i) => block(i, 40 + (i % 7) * 30))
-        const rb = accepted<Block>(receiver.open(sender.sealBatch(BlockType, blocks, { channel: CH, serializer: blockSer.id }), { channel: CH }))
+        const rb = accepted<Block>(receiver.open(sender.sealBatch(BlockType, blocks, { channel: CH, serializer: blockSer.id }), { channel: CH, types: [BlockType] }))
         assert.equal(rb.kind, 'batch')
         assert.deepEqual(rb.messages.map((m) => m.value), blocks)
         assert.deepEqual(rb.messages.map((m) => m.index), blocks.map((_, i) => i))
         assert.deepEqual(rb.messages.map((m) => m.seq - rb.seq), blocks.map((_, i) => i))
         const peers = Array.from({ length: n }, (_, i) => peerInfo(i))
-        const rp = accepted<PeerInfo>(receiver.open(sender.sealBatch(PeerInfoType, peers, { channel: CH, serializer: peerSer.id, compression: 'gzip' }), { channel: CH }))
+        const rp = accepted<PeerInfo>(receiver.open(sender.sealBatch(PeerInfoType, peers, { channel: CH, serializer: peerSer.id, compression: 'gzip' }), { channel: CH, types: [PeerInfoType] }))
         assert.deepEqual(rp.messages.map((m) => m.value), peers)
         // consecutive batches take consecutive seq ranges
         assert.equal(rp.seq, rb.seq + n)
@@ -142,10 +142,10 @@ describe('batches', () => {
     it(`every item of a 33-item batch (${compression}) verifies alone on a fresh codec`, () => {
       const sender = codec({ privateKey: alice })
       const blocks = Array.from({ length: 33 }, (_, i) => block(i, 100 + i))
-      const batch = accepted<Block>(codec().open(sender.sealBatch(BlockType, blocks, { channel: CH, compression }), { channel: CH }))
+      const batch = accepted<Block>(codec().open(sender.sealBatch(BlockType, blocks, { channel: CH, compression }), { channel: CH, types: [BlockType] }))
       for (let i = 0; i < 33; i++) {
         const item = batch.itemEnvelope!(i)
-        const r = accepted<Block>(codec().open(item, { channel: CH }))
+        const r = accepted<Block>(codec().open(item, { channel: CH, types: [BlockType] }))
         assert.equal(r.kind, 'item')
         assert.deepEqual(r.value, blocks[i])
         assert.equal(r.seq, batch.seq + i)
@@ -159,7 +159,7 @@ describe('batches', () => {
   it('every item of a 33-item PeerInfo batch in every format verifies alone', () => {
     for (const [, peerSer] of BUILTIN_FORMATS) {
       const peers = Array.from({ length: 33 }, (_, i) => peerInfo(i))
-      const batch = accepted<PeerInfo>(codec().open(codec({ privateKey: alice }).sealBatch(PeerInfoType, peers, { channel: CH, serializer: peerSer.id }), { channel: CH }))
+      const batch = accepted<PeerInfo>(codec().open(codec({ privateKey: alice }).sealBatch(PeerInfoType, peers, { channel: CH, serializer: peerSer.id }), { channel: CH, types: [PeerInfoType] }))
       for (let i = 0; i < 33; i++) assert.deepEqual(accepted(codec().open(batch.itemEnvelope!(i), { channel: CH })).value, peers[i])
     }
   })

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { generateKeyPair, publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { ECDH } from 'node:crypto'
-import { SenderKeyCache, createSigner, parsePublicKey } from '../../src/envelope/keys.js'
+import { SenderKeyCache, createSigner } from '../../src/envelope/keys.js'
+import { parsePublicKey } from '../../src/envelope/public-key.js'
 import { WireFormatError, type WireRule } from '../../src/errors.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { createSigner, SenderKeyCache, normaliseLowS, normaliseP1363LowS, parseDerSignature } from '../../src/envelope/keys.js'
+import { createSigner, SenderKeyCache } from '../../src/envelope/keys.js'
+import { normaliseLowS, normaliseP1363LowS, parseDerSignature } from '../../src/envelope/ecdsa-signatures.js'
 import { MalformedInputError } from '../../src/errors.js'
 
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n

@@ -19,7 +19,7 @@ import { yamux, type YamuxMuxerInit } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { Stream } from '@libp2p/interface'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { createCodec, type Codec, type CodecInit } from '../../src/codec.js'
+import { createCodec, type Codec, type CodecInit } from '../../src/codec/index.js'
 import { createSerializerRegistry, type Block, type PeerInfo } from '../../src/serialize/index.js'
 
 /** Services of a node started without gossipsub. */

@@ -7,7 +7,7 @@
 import '../../src/libp2p/polyfill.js'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
-import { createCodec, type Codec, type CodecInit } from '../../src/codec.js'
+import { createCodec, type Codec, type CodecInit } from '../../src/codec/index.js'
 import { DEFAULT_LIMITS, type WireLimits } from '../../src/limits.js'
 import { BlockType, PeerInfoType, createSerializerRegistry, type Block, type PeerInfo } from '../../src/serialize/index.js'
 import { wiresealGossip, type WiresealGossip, type WiresealGossipInit } from '../../src/libp2p/gossip.js'

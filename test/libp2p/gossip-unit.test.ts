@@ -14,7 +14,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { InvalidConfigError, InvalidValueError, MalformedInputError, SizeLimitError } from '../../src/errors.js'
 import { createLimits, DEFAULT_LIMITS } from '../../src/limits.js'
-import type { RejectReason } from '../../src/codec.js'
+import { REJECT_REASONS, type RejectReason } from '../../src/codec/index.js'
 import { SerializerId } from '../../src/serialize/types.js'
 import { CompressionId } from '../../src/compress/types.js'
 import { createCompressorSet, defaultCompressors } from '../../src/compress/index.js'
@@ -170,7 +170,8 @@ describe('gossip verdicts', () => {
   it('rejects what proves misbehaviour, ignores what may be stale or unreadable', () => {
     for (const r of reject) assert.equal(gossipVerdict(r), TopicValidatorResult.Reject, r)
     for (const r of ignore) assert.equal(gossipVerdict(r), TopicValidatorResult.Ignore, r)
-    assert.deepEqual(Object.keys(GOSSIP_VERDICTS).sort(), [...reject, ...ignore].sort(), 'every reason has a verdict')
+    assert.deepEqual([...reject, ...ignore].sort(), [...REJECT_REASONS].sort(), 'the lists above name every reason once')
+    assert.deepEqual(Object.keys(GOSSIP_VERDICTS).sort(), [...REJECT_REASONS].sort(), 'every reason has a verdict')
   })
 })
 

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Codec } from '../../src/codec.js'
+import type { Codec } from '../../src/codec/index.js'
 import { BlockType, type Block } from '../../src/serialize/index.js'
 import { protocolId } from '../../src/libp2p/protocols.js'
 import { frameEnvelope, wiresealStream, type StreamRejection } from '../../src/libp2p/stream.js'

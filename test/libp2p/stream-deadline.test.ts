@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Stream } from '@libp2p/interface'
-import type { Codec } from '../../src/codec.js'
+import type { Codec } from '../../src/codec/index.js'
 import { BufferBudgetError, DeadlineError } from '../../src/errors.js'
 import { BlockType, type Block } from '../../src/serialize/index.js'
 import { handleWireseal, protocolId } from '../../src/libp2p/protocols.js'

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Codec, OpenAccepted } from '../../src/codec.js'
+import type { Codec, OpenAccepted } from '../../src/codec/index.js'
 import { CompressionId } from '../../src/compress/types.js'
 import { NoCommonProtocolError, RejectedMessageError } from '../../src/errors.js'
 import { BlockType, SerializerId, type Block } from '../../src/serialize/index.js'

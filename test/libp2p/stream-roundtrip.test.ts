@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Codec, OpenAccepted } from '../../src/codec.js'
+import type { Codec, OpenAccepted } from '../../src/codec/index.js'
 import { CompressionId } from '../../src/compress/types.js'
 import { BlockType, PeerInfoType, type Block, type PeerInfo } from '../../src/serialize/index.js'
 import { dialWireseal, handleWireseal, parseProtocolId, protocolId, type ParsedProtocolId } from '../../src/libp2p/protocols.js'

@@ -18,7 +18,7 @@ import type { Block, PeerInfo } from '../../src/serialize/messages.js'
 import { InvalidValueError, MalformedInputError, SizeLimitError } from '../../src/errors.js'
 import { DEFAULT_PROTOCOL_NAMES } from '../../src/libp2p/protocol-id.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createCodec } from '../../src/codec.js'
+import { createCodec } from '../../src/codec/index.js'
 import { BlockType, PeerInfoType } from '../../src/serialize/messages.js'
 import { MAX_U64, block, peerInfo, sampleBlock, samplePeerInfo, typedFailure } from './arbitraries.js'
 

@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { GOSSIP_VERDICTS } from 'wireseal/libp2p'
-import type { RejectReason } from 'wireseal'
+import { REJECT_REASONS as CODEC_REASONS, type RejectReason } from 'wireseal'
 
 /** The value every unknown label value maps to. */
 export const OTHER_LABEL = 'other'
@@ -38,8 +37,8 @@ export const MESH_TOPICS = ['block', 'peerinfo'] as const
 /** One of {@link MESH_TOPICS}. */
 export type MeshTopic = typeof MESH_TOPICS[number]
 
-/** wireseal's `codec.open` rejection reasons (the keys of `GOSSIP_VERDICTS`, so a new reason is picked up). */
-export const CODEC_REJECT_REASONS: readonly RejectReason[] = Object.freeze(Object.keys(GOSSIP_VERDICTS) as RejectReason[])
+/** wireseal's `codec.open` rejection reasons (its `REJECT_REASONS`, so a new reason is picked up). */
+export const CODEC_REJECT_REASONS: readonly RejectReason[] = CODEC_REASONS
 
 /**
  * Reasons the node itself refuses a message, stream or peer.
