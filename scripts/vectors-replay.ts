@@ -18,6 +18,7 @@ import { generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/key
 import { createCodec, type RejectReason } from '../src/codec.js'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS, DEFAULT_MAX_TRACKED_SENDERS, DEFAULT_REPLAY_WINDOW } from '../src/limits.js'
 import { windowGeometry } from '../src/replay/window.js'
+import { readVarint } from '../src/varint.js'
 import { BlockType, createSerializerRegistry } from '../src/serialize/index.js'
 import { ED25519_SEED_HEX, readVectors, valueFromFile, vectorKeys, type VectorFile } from './vectors.js'
 
@@ -141,14 +142,9 @@ export async function generateReplayVectors (envelopes: VectorFile = readVectors
   forged[forged.length - 1]! ^= 1 // a payload bit: the signed header is intact, the digest is not
   const badSig = unhex(s50.envelope)
   // envelope = 0a uvarint(len) header 12 40 signature ...
-  let pos = 1
-  let headerLen = 0
-  for (let scale = 1; ; scale *= 128) {
-    const byte = badSig[pos++]!
-    headerLen += (byte & 0x7f) * scale
-    if (byte < 0x80) break
-  }
-  const sigAt = pos + headerLen + 2
+  const cursor = { pos: 1 }
+  const headerLen = readVarint(badSig, cursor, 8)
+  const sigAt = cursor.pos + headerLen + 2
   badSig[sigAt]! ^= 1
   add('commit/after-integrity', 'an envelope refused at the signature or digest consumes no seq (RFC 4303 3.4.3)', [
     step({ ...s50, envelope: hex(badSig) }, T, 'invalid-signature', 'seq 50 with one signature bit flipped'),
