@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { createCodec, type RejectReason } from '../src/codec.js'
@@ -20,7 +20,7 @@ import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS, DEFAULT_MAX_TRAC
 import { windowGeometry } from '../src/replay/window.js'
 import { readVarint } from '../src/varint.js'
 import { BlockType, createSerializerRegistry } from '../src/serialize/index.js'
-import { ED25519_SEED_HEX, readVectors, valueFromFile, vectorKeys, type VectorFile } from './vectors.js'
+import { ED25519_SEED_HEX, readVectors, valueFromFile, vectorFileText, vectorKeys, type VectorFile } from './vectors.js'
 
 export const REPLAY_VECTORS_PATH = fileURLToPath(new URL('../test/vectors/replay.json', import.meta.url))
 export const REPLAY_VECTORS_FORMAT = 'wireseal/replay-vectors'
@@ -201,17 +201,9 @@ export async function generateReplayVectors (envelopes: VectorFile = readVectors
   }
 }
 
-export function serializeReplayVectors (file: ReplayVectorFile): string {
-  return JSON.stringify(file, null, 2) + '\n'
-}
-
-export function readReplayVectors (path: string = REPLAY_VECTORS_PATH): ReplayVectorFile {
-  return JSON.parse(readFileSync(path, 'utf8')) as ReplayVectorFile
-}
-
 async function main (): Promise<void> {
   const file = await generateReplayVectors()
-  writeFileSync(REPLAY_VECTORS_PATH, serializeReplayVectors(file))
+  writeFileSync(REPLAY_VECTORS_PATH, vectorFileText(file))
   console.log(`${REPLAY_VECTORS_PATH}: ${file.sequences.length} sequences, ${file.sequences.reduce((n, s) => n + s.steps.length, 0)} steps`)
 }
 

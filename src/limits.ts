@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidConfigError } from './errors.js'
+import { checkPositiveInt } from './options/checks.js'
 
 /**
  * Largest uncompressed payload: 10 MiB, the `MAX_PAYLOAD_SIZE` of Ethereum's
@@ -132,11 +132,6 @@ export interface WireLimits {
   readonly envelopeOverheadBytes: number
 }
 
-function positiveInt (option: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (Number.isSafeInteger(value) && value > 0 && value <= max) return value
-  throw new InvalidConfigError(option, `an integer in 1..${max}, got ${String(value)}`)
-}
-
 /** Smallest `d` with `2^d >= n`. */
 function ceilLog2 (n: number): number {
   let d = 0
@@ -147,11 +142,11 @@ function ceilLog2 (n: number): number {
 /** Resolves a {@link LimitsInit} into a frozen {@link WireLimits}. */
 export function createLimits (init: LimitsInit = {}): WireLimits {
   // 2 GiB - 1: the largest size a single Uint8Array may safely be asked for on every platform.
-  const maxPayloadBytes = positiveInt('maxPayloadBytes', init.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 0x7fff_ffff)
-  const maxBatchItems = positiveInt('maxBatchItems', init.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS, 1 << 20)
-  const chunkBytes = positiveInt('chunkBytes', init.chunkBytes ?? DEFAULT_CHUNK_BYTES)
-  const maxChannelBytes = positiveInt('maxChannelBytes', init.maxChannelBytes ?? DEFAULT_MAX_CHANNEL_BYTES, 65_535)
-  const envelopeOverheadBytes = positiveInt('envelopeOverheadBytes', init.envelopeOverheadBytes ?? DEFAULT_ENVELOPE_OVERHEAD_BYTES)
+  const maxPayloadBytes = checkPositiveInt('maxPayloadBytes', init.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 0x7fff_ffff)
+  const maxBatchItems = checkPositiveInt('maxBatchItems', init.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS, 1 << 20)
+  const chunkBytes = checkPositiveInt('chunkBytes', init.chunkBytes ?? DEFAULT_CHUNK_BYTES)
+  const maxChannelBytes = checkPositiveInt('maxChannelBytes', init.maxChannelBytes ?? DEFAULT_MAX_CHANNEL_BYTES, 65_535)
+  const envelopeOverheadBytes = checkPositiveInt('envelopeOverheadBytes', init.envelopeOverheadBytes ?? DEFAULT_ENVELOPE_OVERHEAD_BYTES)
   const maxCompressedBytes = maxCompressedLength(maxPayloadBytes)
   const maxChunks = Math.ceil(maxPayloadBytes / chunkBytes)
   return Object.freeze({

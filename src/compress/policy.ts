@@ -17,6 +17,7 @@
  * @module
  */
 import { InvalidConfigError } from '../errors.js'
+import { checkNonNegativeInt } from '../options/checks.js'
 import { DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_COMPRESSION_MIN_SAVINGS } from '../limits.js'
 import { compressionName, defaultCompressors, type CompressorSet } from './registry.js'
 import { CompressionId, type CompressionName, type Compressor } from './types.js'
@@ -115,8 +116,7 @@ function acceptable (name: CompressionName, accepts: ReadonlySet<number> | undef
 
 /** Builds a {@link CompressionPolicy}; invalid options throw {@link InvalidConfigError}. */
 export function createCompressionPolicy (init: CompressionPolicyInit = {}): CompressionPolicy {
-  const minBytes = init.minBytes ?? DEFAULT_COMPRESSION_MIN_BYTES
-  if (!Number.isSafeInteger(minBytes) || minBytes < 0) throw new InvalidConfigError('minBytes', `a non-negative integer, got ${String(init.minBytes)}`)
+  const minBytes = checkNonNegativeInt('minBytes', init.minBytes ?? DEFAULT_COMPRESSION_MIN_BYTES)
   const minSavings = init.minSavings ?? DEFAULT_COMPRESSION_MIN_SAVINGS
   if (!(minSavings >= 0 && minSavings < 1)) throw new InvalidConfigError('minSavings', `a fraction in [0, 1), got ${String(init.minSavings)}`)
   const single = codecList('single', init.single, DEFAULT_SINGLE_CODECS)

@@ -20,6 +20,7 @@
  * @module
  */
 import { sha256 as nobleHash } from '@noble/hashes/sha2.js'
+import { bytesEqual } from '../bytes.js'
 import { InvalidValueError } from '../errors.js'
 
 /** Length of a SHA-256 digest in bytes. */
@@ -62,12 +63,6 @@ export interface Sha256Backend {
  * ~0.1 us; an incremental node:crypto hash costs ~0.7 us more than a one-shot).
  */
 const CONCAT_SCRATCH_BYTES = 4096
-
-function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 function used (): never {
   throw new InvalidValueError('Sha256Hasher', 'no update() or digest() after digest()')

@@ -19,7 +19,7 @@ import {
   DEFAULT_REPLAY_FLUSH_INTERVAL_MS,
   DEFAULT_REPLAY_WINDOW
 } from '../limits.js'
-import { InvalidConfigError } from '../errors.js'
+import { checkInt } from '../options/checks.js'
 import { ReplayPersistence } from './persistence.js'
 import { REPLAY_OK, ReplayRules, type ReplayVerdict } from './rules.js'
 import { maxSlabWindows, WindowSlab } from './slab.js'
@@ -151,11 +151,6 @@ export interface ReplayGuard {
   close (): Promise<void>
 }
 
-function intOption (option: string, value: number, min: number, max: number): number {
-  if (Number.isSafeInteger(value) && value >= min && value <= max) return value
-  throw new InvalidConfigError(option, `an integer in ${min}..${max}, got ${String(value)}`)
-}
-
 class SlabReplayGuard implements ReplayGuard {
   readonly windowSize: number
   private readonly slab: WindowSlab
@@ -167,14 +162,14 @@ class SlabReplayGuard implements ReplayGuard {
   constructor (init: ReplayGuardInit) {
     const geometry = windowGeometry(init.windowSize ?? DEFAULT_REPLAY_WINDOW)
     this.windowSize = geometry.size
-    const maxWindows = intOption('maxTrackedSenders', init.maxTrackedSenders ?? DEFAULT_MAX_TRACKED_SENDERS, 1, maxSlabWindows(geometry))
+    const maxWindows = checkInt('maxTrackedSenders', init.maxTrackedSenders ?? DEFAULT_MAX_TRACKED_SENDERS, 1, maxSlabWindows(geometry))
     this.slab = new WindowSlab({ geometry, maxWindows })
     this.rules = new ReplayRules({
       windows: this.slab,
-      maxMessageAgeMs: intOption('maxMessageAgeMs', init.maxMessageAgeMs ?? DEFAULT_MAX_MESSAGE_AGE_MS, 0, Number.MAX_SAFE_INTEGER),
-      maxClockSkewMs: intOption('maxClockSkewMs', init.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS, 0, Number.MAX_SAFE_INTEGER)
+      maxMessageAgeMs: checkInt('maxMessageAgeMs', init.maxMessageAgeMs ?? DEFAULT_MAX_MESSAGE_AGE_MS, 0),
+      maxClockSkewMs: checkInt('maxClockSkewMs', init.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS, 0)
     })
-    const flushIntervalMs = intOption('flushIntervalMs', init.flushIntervalMs ?? DEFAULT_REPLAY_FLUSH_INTERVAL_MS, 2, 2 ** 31 - 1)
+    const flushIntervalMs = checkInt('flushIntervalMs', init.flushIntervalMs ?? DEFAULT_REPLAY_FLUSH_INTERVAL_MS, 2, 2 ** 31 - 1)
     this.clock = init.now ?? Date.now
     this.file = init.path === undefined
       ? undefined
@@ -184,7 +179,7 @@ class SlabReplayGuard implements ReplayGuard {
         clock: this.clock,
         flushIntervalMs,
         maxClockSkewMs: this.rules.maxClockSkewMs,
-        maxStateFileBytes: intOption('maxStateFileBytes', init.maxStateFileBytes ?? DEFAULT_MAX_STATE_FILE_BYTES, 1, 2 ** 31 - 1),
+        maxStateFileBytes: checkInt('maxStateFileBytes', init.maxStateFileBytes ?? DEFAULT_MAX_STATE_FILE_BYTES, 1, 2 ** 31 - 1),
         startFresh: init.startFresh === true,
         lock: init.lock !== false,
         lockWaitMs: init.lockWaitMs ?? 0

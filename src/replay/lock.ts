@@ -27,7 +27,8 @@ import { closeSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, st
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { InvalidConfigError, StateLockedError, StorageError } from '../errors.js'
+import { StateLockedError, StorageError } from '../errors.js'
+import { checkNonNegativeInt, checkPositiveInt } from '../options/checks.js'
 
 /** Name of the lock file that {@link acquireStateLock} creates in a state directory. */
 export const STATE_LOCK_FILE = 'wireseal.lock'
@@ -313,11 +314,10 @@ function tryAcquire (lockPath: string): { lock: StateLock } | { holder: ReadResu
 }
 
 function waitOption (init: StateLockInit): { waitMs: number, pollMs: number } {
-  const waitMs = init.waitMs ?? 0
-  const pollMs = init.pollMs ?? DEFAULT_LOCK_POLL_MS
-  if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw new InvalidConfigError('waitMs', `a non-negative integer, got ${String(waitMs)}`)
-  if (!Number.isSafeInteger(pollMs) || pollMs < 1) throw new InvalidConfigError('pollMs', `a positive integer, got ${String(pollMs)}`)
-  return { waitMs, pollMs }
+  return {
+    waitMs: checkNonNegativeInt('waitMs', init.waitMs ?? 0),
+    pollMs: checkPositiveInt('pollMs', init.pollMs ?? DEFAULT_LOCK_POLL_MS)
+  }
 }
 
 function lockedError (lockPath: string, r: ReadResult, waitedMs: number): StateLockedError {

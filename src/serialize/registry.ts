@@ -10,6 +10,7 @@
  * @module
  */
 import { DuplicateCodecError, InvalidConfigError, UnknownCodecError } from '../errors.js'
+import { checkInt, checkPositiveInt } from '../options/checks.js'
 import { capnpBlock, capnpPeerInfo } from './capnp.js'
 import { flatbuffersBlock, flatbuffersPeerInfo } from './flatbuffers.js'
 import { jsonBlock, jsonPeerInfo } from './json.js'
@@ -54,15 +55,14 @@ function key (typeId: number, serializerId: number): number {
 
 function checkSerializer (s: Serializer): void {
   if (s === null || typeof s !== 'object') throw new InvalidConfigError('serializer', 'an object')
-  if (!Number.isInteger(s.id) || s.id < 1 || s.id > 255) throw new InvalidConfigError('serializer.id', `an integer in 1..255, got ${String(s.id)}`)
+  checkInt('serializer.id', s.id, 1, 255)
   if (typeof s.name !== 'string' || s.name === '') throw new InvalidConfigError('serializer.name', 'a non-empty string')
   if (typeof s.encode !== 'function' || typeof s.decode !== 'function') throw new InvalidConfigError('serializer', 'encode() and decode() functions')
   const t = s.type
   if (t === null || typeof t !== 'object' || typeof t.assert !== 'function') throw new InvalidConfigError('serializer.type', 'a MessageType')
-  if (!Number.isInteger(t.id) || t.id < 1 || t.id > 65_535) throw new InvalidConfigError('serializer.type.id', `an integer in 1..65535, got ${String(t.id)}`)
+  checkInt('serializer.type.id', t.id, 1, 65_535)
   if (typeof t.name !== 'string' || t.name === '') throw new InvalidConfigError('serializer.type.name', 'a non-empty string')
-  const cap = t.maxPayloadBytes
-  if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new InvalidConfigError('serializer.type.maxPayloadBytes', `a positive integer, got ${String(cap)}`)
+  if (t.maxPayloadBytes !== undefined) checkPositiveInt('serializer.type.maxPayloadBytes', t.maxPayloadBytes)
 }
 
 /** A set of serializers addressable by (message type, format), by id or by name. */

@@ -12,12 +12,12 @@ import { readFileSync } from 'node:fs'
 import { createCodec, type OpenResult } from '../../src/codec.js'
 import { createReplayGuard } from '../../src/replay/guard.js'
 import { createSerializerRegistry } from '../../src/serialize/index.js'
+import { readVectorFile, vectorFileText } from '../../scripts/vectors.js'
 import {
-  REPLAY_VECTORS_FORMAT, REPLAY_VECTORS_PATH, REPLAY_VECTORS_VERSION, generateReplayVectors, readReplayVectors,
-  serializeReplayVectors, type ReplaySequence
+  REPLAY_VECTORS_FORMAT, REPLAY_VECTORS_PATH, REPLAY_VECTORS_VERSION, generateReplayVectors, type ReplaySequence, type ReplayVectorFile
 } from '../../scripts/vectors-replay.js'
 
-const file = readReplayVectors()
+const file = readVectorFile<ReplayVectorFile>(REPLAY_VECTORS_PATH)
 const registry = createSerializerRegistry()
 const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
 
@@ -36,7 +36,7 @@ describe('replay vectors (test/vectors/replay.json)', () => {
   it('the committed file is what the generator writes', async () => {
     assert.equal(file.format, REPLAY_VECTORS_FORMAT)
     assert.equal(file.version, REPLAY_VECTORS_VERSION)
-    const regenerated = serializeReplayVectors(await generateReplayVectors())
+    const regenerated = vectorFileText(await generateReplayVectors())
     assert.ok(regenerated === readFileSync(REPLAY_VECTORS_PATH, 'utf8'), 'test/vectors/replay.json differs from `node --import tsx scripts/vectors-replay.ts` output')
   })
 
