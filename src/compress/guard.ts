@@ -9,20 +9,10 @@
  */
 import { MalformedInputError, SizeLimitError } from '../errors.js'
 import { checkNonNegativeInt, checkPositiveInt, describeValue } from '../options/checks.js'
+import { DEFAULT_MAX_FRAMES } from '../limits.js'
 import type { CompressionName, Compressor } from './types.js'
 
-/**
- * Most gzip members or zstd frames (skippable frames included) one
- * `decompress` call accepts: 64. wireseal's compressors write exactly one;
- * RFC 1952 2.2 and RFC 8878 3.1 allow a series, which other encoders use
- * sparingly (pzstd: a frame and a skippable frame per chunk of several MiB;
- * bgzip: one member per 64 KiB, so BGZF payloads up to 4 MiB pass). Every
- * member costs node:zlib a fresh inflate state, so this bounds that overhead
- * to ~1.5 ms per call (64 empty members, first call, measured with
- * test/compress/measure-attacks.ts); 100k empty members (2 MB) are refused at
- * the 65th instead of costing fflate 3.4 s and +93 MiB.
- */
-export const DEFAULT_MAX_FRAMES = 64
+export { DEFAULT_MAX_FRAMES }
 
 /** Throws {@link errors!InvalidConfigError} unless `maxOutput` is a non-negative safe integer. */
 export function assertCap (maxOutput: number): void {

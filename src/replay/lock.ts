@@ -28,13 +28,13 @@ import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { StateLockedError, StorageError } from '../errors.js'
+import { DEFAULT_LOCK_POLL_MS } from '../limits.js'
 import { checkNonNegativeInt, checkPositiveInt } from '../options/checks.js'
 
 /** Name of the lock file that {@link acquireStateLock} creates in a state directory. */
 export const STATE_LOCK_FILE = 'wireseal.lock'
 
-/** Poll interval while waiting for a live holder (ms); jittered by up to half of it so waiters do not move in step. */
-export const DEFAULT_LOCK_POLL_MS = 10
+export { DEFAULT_LOCK_POLL_MS }
 
 /** Break levels tried before giving up: each level means a breaker died mid-break. */
 const MAX_BREAK_LEVELS = 8
