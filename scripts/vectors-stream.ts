@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DEFAULT_LIMITS } from '../src/limits.js'
-import { readVectors, type VectorFile } from './vectors.js'
+import { readVectorFile, readVectors, vectorFileText, type VectorFile } from './vectors.js'
 
 export const STREAM_VECTORS_PATH = fileURLToPath(new URL('../test/vectors/stream-frames.json', import.meta.url))
 export const STREAM_VECTORS_FORMAT = 'wireseal/stream-frame-vectors'
@@ -143,11 +143,11 @@ export function generateStreamVectors (envelopes: VectorFile = readVectors()): S
 }
 
 export function serializeStreamVectors (file: StreamVectorFile): string {
-  return JSON.stringify(file, null, 2) + '\n'
+  return vectorFileText(file)
 }
 
 export function readStreamVectors (path: string = STREAM_VECTORS_PATH): StreamVectorFile {
-  return JSON.parse(readFileSync(path, 'utf8')) as StreamVectorFile
+  return readVectorFile(path)
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

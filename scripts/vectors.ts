@@ -458,13 +458,23 @@ export async function generateVectors (init: GenerateInit = {}): Promise<VectorF
 }
 
 /** The vector file as committed: 2-space JSON and a final newline. */
-export function serializeVectors (file: VectorFile): string {
+/** A vector file as committed: JSON indented by two spaces, with a final newline. */
+export function vectorFileText (file: object): string {
   return JSON.stringify(file, null, 2) + '\n'
+}
+
+/** Reads a committed vector file. */
+export function readVectorFile<T> (path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T
+}
+
+export function serializeVectors (file: VectorFile): string {
+  return vectorFileText(file)
 }
 
 /** Reads the committed vector file. */
 export function readVectors (path: string = VECTORS_PATH): VectorFile {
-  return JSON.parse(readFileSync(path, 'utf8')) as VectorFile
+  return readVectorFile(path)
 }
 
 async function main (): Promise<void> {

@@ -4,8 +4,8 @@
  * The root export holds the pipeline and the names most programs need; each
  * layer also has its own subpath (`wireseal/serialize`, `wireseal/compress`,
  * `wireseal/integrity`, `wireseal/replay`, `wireseal/envelope`,
- * `wireseal/codec`, `wireseal/limits`, `wireseal/errors`) so that what you do
- * not import is never loaded.
+ * `wireseal/codec`, `wireseal/limits`, `wireseal/options`, `wireseal/errors`)
+ * so that what you do not import is never loaded.
  *
  * @module
  */

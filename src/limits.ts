@@ -1,11 +1,25 @@
 /**
- * The one size budget. Every layer derives its limits from a {@link WireLimits}
- * object, so a sender and a receiver built with the same init refuse exactly
- * the same sizes. Every `DEFAULT_*` constant of the project lives here.
+ * Every `DEFAULT_*` constant of wireseal, in two parts:
+ *
+ * 1. **The wire budget**: what a sender and a receiver must agree on to
+ *    accept the same envelopes: sizes and counts (resolved by
+ *    {@link createLimits} into one {@link WireLimits} object every layer
+ *    derives its limits from, so two ends built with the same init refuse
+ *    exactly the same sizes), the PeerInfo type's cap and the signature domain.
+ * 2. **Local tuning defaults**: what one node chooses for itself without
+ *    changing which bytes are valid: replay state, compression choices,
+ *    stream and gossip pacing, state files, CLI waits.
  *
  * @module
  */
-import { InvalidConfigError } from './errors.js'
+import type { CompressionName } from './compress/types.js'
+import type { ProtocolNames } from './libp2p/protocol-id.js'
+import { checkInt, checkPositiveInt } from './options/checks.js'
+import { MessageTypeId, SerializerId } from './serialize/types.js'
+
+// ============================================================================
+// 1. The wire budget
+// ============================================================================
 
 /**
  * Largest uncompressed payload: 10 MiB, the `MAX_PAYLOAD_SIZE` of Ethereum's
@@ -28,16 +42,10 @@ export const DEFAULT_MAX_CHANNEL_BYTES = 256
  */
 export const DEFAULT_ENVELOPE_OVERHEAD_BYTES = 2048
 
-/** Payloads smaller than this are never compressed (ratio below 1.1 on real data, see ANCHORS). */
-export const DEFAULT_COMPRESSION_MIN_BYTES = 1024
-
-/** Compression must save at least this fraction of the input, else the raw bytes are sent. */
-export const DEFAULT_COMPRESSION_MIN_SAVINGS = 0.05
-
-/** Most multiaddrs accepted in one PeerInfo. */
+/** Most multiaddrs accepted in one PeerInfo ({@link WireLimits.maxPeerInfoMultiaddrs}). */
 export const DEFAULT_MAX_MULTIADDRS = 64
 
-/** Most metadata entries accepted in one PeerInfo. */
+/** Most metadata entries accepted in one PeerInfo ({@link WireLimits.maxPeerInfoMetadataEntries}). */
 export const DEFAULT_MAX_METADATA_ENTRIES = 64
 
 /**
@@ -52,24 +60,6 @@ export const DEFAULT_MAX_METADATA_ENTRIES = 64
  * `MAX_PAYLOAD_SIZE`); narrow it per channel with `OpenOptions.maxPayloadBytes`.
  */
 export const DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES = 64 * 1024
-
-/**
- * Replay window per (sender, channel), in sequence numbers: RFC 6479 with 128
- * blocks of 64 bits, one block kept free for rotation, as wireguard-go does.
- */
-export const DEFAULT_REPLAY_WINDOW = 8128
-
-/** Most (sender, channel) replay windows kept in memory before the least recently used is evicted. */
-export const DEFAULT_MAX_TRACKED_SENDERS = 10_000
-
-/** Messages whose timestamp is older than this are rejected as too old (ms). */
-export const DEFAULT_MAX_MESSAGE_AGE_MS = 10 * 60_000
-
-/** Messages timestamped further than this in the future are rejected as clock skew (ms). */
-export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000
-
-/** Sender public keys kept imported (node:crypto KeyObject + peer id) by a receiver. */
-export const DEFAULT_MAX_CACHED_KEYS = 4096
 
 /** Domain separation string of wireseal envelope signatures (RFC 0002 style prefix). */
 export const DEFAULT_SIGNATURE_DOMAIN = 'wireseal/envelope/v1'
@@ -110,6 +100,17 @@ export interface LimitsInit {
    * @default DEFAULT_ENVELOPE_OVERHEAD_BYTES (2048)
    */
   envelopeOverheadBytes?: number
+  /**
+   * Most multiaddrs in one PeerInfo (0..65535), applied by the PeerInfo
+   * serializers of `createSerializerRegistry({ limits })`.
+   * @default DEFAULT_MAX_MULTIADDRS (64)
+   */
+  maxPeerInfoMultiaddrs?: number
+  /**
+   * Most metadata entries in one PeerInfo (0..65535), as `maxPeerInfoMultiaddrs`.
+   * @default DEFAULT_MAX_METADATA_ENTRIES (64)
+   */
+  maxPeerInfoMetadataEntries?: number
 }
 
 /** The resolved budget. Derived fields are computed, never configured separately. */
@@ -130,11 +131,10 @@ export interface WireLimits {
   readonly maxChannelBytes: number
   /** Bytes reserved for the envelope around the payload. */
   readonly envelopeOverheadBytes: number
-}
-
-function positiveInt (option: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (Number.isSafeInteger(value) && value > 0 && value <= max) return value
-  throw new InvalidConfigError(option, `an integer in 1..${max}, got ${String(value)}`)
+  /** Most multiaddrs in one PeerInfo. */
+  readonly maxPeerInfoMultiaddrs: number
+  /** Most metadata entries (distinct keys) in one PeerInfo. */
+  readonly maxPeerInfoMetadataEntries: number
 }
 
 /** Smallest `d` with `2^d >= n`. */
@@ -147,11 +147,11 @@ function ceilLog2 (n: number): number {
 /** Resolves a {@link LimitsInit} into a frozen {@link WireLimits}. */
 export function createLimits (init: LimitsInit = {}): WireLimits {
   // 2 GiB - 1: the largest size a single Uint8Array may safely be asked for on every platform.
-  const maxPayloadBytes = positiveInt('maxPayloadBytes', init.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 0x7fff_ffff)
-  const maxBatchItems = positiveInt('maxBatchItems', init.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS, 1 << 20)
-  const chunkBytes = positiveInt('chunkBytes', init.chunkBytes ?? DEFAULT_CHUNK_BYTES)
-  const maxChannelBytes = positiveInt('maxChannelBytes', init.maxChannelBytes ?? DEFAULT_MAX_CHANNEL_BYTES, 65_535)
-  const envelopeOverheadBytes = positiveInt('envelopeOverheadBytes', init.envelopeOverheadBytes ?? DEFAULT_ENVELOPE_OVERHEAD_BYTES)
+  const maxPayloadBytes = checkPositiveInt('maxPayloadBytes', init.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 0x7fff_ffff)
+  const maxBatchItems = checkPositiveInt('maxBatchItems', init.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS, 1 << 20)
+  const chunkBytes = checkPositiveInt('chunkBytes', init.chunkBytes ?? DEFAULT_CHUNK_BYTES)
+  const maxChannelBytes = checkPositiveInt('maxChannelBytes', init.maxChannelBytes ?? DEFAULT_MAX_CHANNEL_BYTES, 65_535)
+  const envelopeOverheadBytes = checkPositiveInt('envelopeOverheadBytes', init.envelopeOverheadBytes ?? DEFAULT_ENVELOPE_OVERHEAD_BYTES)
   const maxCompressedBytes = maxCompressedLength(maxPayloadBytes)
   const maxChunks = Math.ceil(maxPayloadBytes / chunkBytes)
   return Object.freeze({
@@ -162,12 +162,35 @@ export function createLimits (init: LimitsInit = {}): WireLimits {
     maxProofDepth: ceilLog2(Math.max(maxBatchItems, maxChunks, 2)),
     chunkBytes,
     maxChannelBytes,
-    envelopeOverheadBytes
+    envelopeOverheadBytes,
+    maxPeerInfoMultiaddrs: checkInt('maxPeerInfoMultiaddrs', init.maxPeerInfoMultiaddrs ?? DEFAULT_MAX_MULTIADDRS, 0, 65_535),
+    maxPeerInfoMetadataEntries: checkInt('maxPeerInfoMetadataEntries', init.maxPeerInfoMetadataEntries ?? DEFAULT_MAX_METADATA_ENTRIES, 0, 65_535)
   })
 }
 
 /** The budget with every default applied. */
 export const DEFAULT_LIMITS: WireLimits = createLimits()
+
+// ============================================================================
+// 2. Local tuning defaults
+// ============================================================================
+
+// --- replay (SPEC.md 13) ----------------------------------------------------
+
+/**
+ * Replay window per (sender, channel), in sequence numbers: RFC 6479 with 128
+ * blocks of 64 bits, one block kept free for rotation, as wireguard-go does.
+ */
+export const DEFAULT_REPLAY_WINDOW = 8128
+
+/** Most (sender, channel) replay windows kept in memory before the least recently used is evicted. */
+export const DEFAULT_MAX_TRACKED_SENDERS = 10_000
+
+/** Messages whose timestamp is older than this are rejected as too old (ms). */
+export const DEFAULT_MAX_MESSAGE_AGE_MS = 10 * 60_000
+
+/** Messages timestamped further than this in the future are rejected as clock skew (ms). */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000
 
 /**
  * Longest a committed replay-window update may stay only in memory (ms). After
@@ -185,6 +208,32 @@ export const DEFAULT_SEQUENCER_LEASE = 1 << 20
 /** Largest replay or sequencer state file read at start (bytes). */
 export const DEFAULT_MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
 
+/** Poll interval while waiting for a live holder of a state lock (ms); jittered by up to half of it so waiters do not move in step. */
+export const DEFAULT_LOCK_POLL_MS = 10
+
+// --- keys --------------------------------------------------------------------
+
+/** Sender public keys kept imported (node:crypto KeyObject + peer id) by a receiver. */
+export const DEFAULT_MAX_CACHED_KEYS = 4096
+
+// --- compression ---------------------------------------------------------------
+
+/**
+ * Payloads smaller than this are never compressed: at 512 B of transaction
+ * JSON snappy reaches a ratio of only 1.06-1.08 (bench/results/report.md,
+ * "Compressors").
+ */
+export const DEFAULT_COMPRESSION_MIN_BYTES = 1024
+
+/** Compression must save at least this fraction of the input, else the raw bytes are sent. */
+export const DEFAULT_COMPRESSION_MIN_SAVINGS = 0.05
+
+/** Codecs tried for a single message, in order. */
+export const DEFAULT_SINGLE_CODECS: readonly CompressionName[] = Object.freeze(['snappy', 'zstd', 'gzip'] as const)
+
+/** Codecs tried for a batch, in order. */
+export const DEFAULT_BATCH_CODECS: readonly CompressionName[] = Object.freeze(['zstd', 'gzip', 'snappy'] as const)
+
 /**
  * gzip level used when none is given: 6 (zlib's own default). On 64 KiB /
  * 1 MiB of JSON, node:zlib level 1 / 6 / 9 reach ratios 3.39 / 3.79 / 3.86
@@ -200,9 +249,76 @@ export const DEFAULT_GZIP_LEVEL = 6
  * zstd level used when none is given: 1. On this data level 1 beats level 3
  * on both counts: ratio 4.11 vs 3.92 (64 KiB) and 4.25 vs 3.85 (1 MiB),
  * compressing at 235 vs 139 MB/s (zstd-napi, 64 KiB) and 110 vs 60 MB/s
- * (zstd-wasm); ANCHORS found level 3 adds almost nothing either.
+ * (zstd-wasm).
  */
 export const DEFAULT_ZSTD_LEVEL = 1
+
+/**
+ * Most gzip members or zstd frames (skippable frames included) one
+ * `decompress` call accepts: 64. wireseal's compressors write exactly one;
+ * RFC 1952 2.2 and RFC 8878 3.1 allow a series, which other encoders use
+ * sparingly (pzstd: a frame and a skippable frame per chunk of several MiB;
+ * bgzip: one member per 64 KiB, so BGZF payloads up to 4 MiB pass). Every
+ * member costs node:zlib a fresh inflate state, so this bounds that overhead
+ * to ~1.5 ms per call (64 empty members, first call, measured with
+ * test/compress/measure-attacks.ts); 100k empty members (2 MB) are refused at
+ * the 65th instead of costing fflate 3.4 s and +93 MiB.
+ */
+export const DEFAULT_MAX_FRAMES = 64
+
+// --- libp2p: protocol ids, streams, requests -----------------------------------
+
+/** The built-in protocol id names: `block`, `peer-info`; `protobuf`, `msgpack`, `flatbuffers`, `json`, `msgpack_structured`, `capnp`. */
+export const DEFAULT_PROTOCOL_NAMES: ProtocolNames = Object.freeze({
+  messages: Object.freeze({ block: MessageTypeId.Block, 'peer-info': MessageTypeId.PeerInfo }),
+  serializers: Object.freeze({
+    protobuf: SerializerId.protobuf,
+    msgpack: SerializerId.msgpack,
+    flatbuffers: SerializerId.flatbuffers,
+    json: SerializerId.json,
+    // '-' separates serializer from compression, so this name uses '_'
+    msgpack_structured: SerializerId.msgpackStructured,
+    capnp: SerializerId.capnp
+  })
+})
+
+/** Default bound on a whole request or a handler's exchange (ms). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+
+/**
+ * Bytes a reader buffers before it pauses the stream (1 MiB: 16 frames of 64
+ * KiB; a frame larger than this is still read whole). The remote may still
+ * deliver up to its remaining muxer window after the pause.
+ */
+export const DEFAULT_STREAM_HIGH_WATER_MARK = 1024 * 1024
+
+/**
+ * Time a stream reader allows one frame beyond its size term (ms): a frame
+ * must finish within `this + frameBytes / minBytesPerSecond` of its first
+ * byte. 10 s is Lodestar's req/resp `RESP_TIMEOUT` per response chunk.
+ */
+export const DEFAULT_STREAM_FRAME_TIMEOUT_MS = 10_000
+
+/**
+ * Slowest rate a stream peer may send or read at (bytes/s): 50 KiB/s, the
+ * "ReadResMinSpeed" Filecoin's chain exchange asks of a response. With the
+ * 10 s base, a 64 KiB frame gets 11.3 s, a 4 MiB frame 92 s, and the largest
+ * default frame (11.7 MiB) 249 s.
+ */
+export const DEFAULT_STREAM_MIN_BYTES_PER_SECOND = 50 * 1024
+
+/**
+ * Bytes of unfinished frames (and chunked messages being assembled) held for
+ * one connection over all its wireseal streams: 32 MiB, the base memory of a
+ * connection scope in go-libp2p's resource manager (about 2.7 frames of the
+ * default 11.7 MiB maximum, or 520 of 64 KiB).
+ */
+export const DEFAULT_STREAM_CONNECTION_BUDGET_BYTES = 32 * 1024 * 1024
+
+/** The same for one remote peer over all its connections: 64 MiB, go-libp2p's peer-scope base memory. */
+export const DEFAULT_STREAM_PEER_BUDGET_BYTES = 64 * 1024 * 1024
+
+// --- libp2p: gossip ---------------------------------------------------------------
 
 /**
  * P4 weight of one invalid message delivery (squared count). Twice the
@@ -253,38 +369,13 @@ export const DEFAULT_GOSSIP_BATCH_MAX_ITEMS = 64
  */
 export const DEFAULT_GOSSIP_BATCH_MAX_BYTES = 256 * 1024
 
-/** Default bound on a whole request or a handler's exchange (ms). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+// --- CLI ---------------------------------------------------------------------------
 
-/**
- * Bytes a reader buffers before it pauses the stream (1 MiB: 16 frames of 64
- * KiB; a frame larger than this is still read whole). The remote may still
- * deliver up to its remaining muxer window after the pause.
- */
-export const DEFAULT_STREAM_HIGH_WATER_MARK = 1024 * 1024
+/** How long a read from a FIFO, a device or a key file may take (ms) unless `--input-wait` says otherwise. */
+export const DEFAULT_INPUT_WAIT_MS = 10_000
 
-/**
- * Time a stream reader allows one frame beyond its size term (ms): a frame
- * must finish within `this + frameBytes / minBytesPerSecond` of its first
- * byte. 10 s is Lodestar's req/resp `RESP_TIMEOUT` per response chunk.
- */
-export const DEFAULT_STREAM_FRAME_TIMEOUT_MS = 10_000
+/** How long `seal` / `open` / `state reset` wait for another process holding the state directory (ms) unless `--lock-wait` says otherwise. */
+export const DEFAULT_LOCK_WAIT_MS = 10_000
 
-/**
- * Slowest rate a stream peer may send or read at (bytes/s): 50 KiB/s, the
- * "ReadResMinSpeed" Filecoin's chain exchange asks of a response. With the
- * 10 s base, a 64 KiB frame gets 11.3 s, a 4 MiB frame 92 s, and the largest
- * default frame (11.7 MiB) 249 s.
- */
-export const DEFAULT_STREAM_MIN_BYTES_PER_SECOND = 50 * 1024
-
-/**
- * Bytes of unfinished frames (and chunked messages being assembled) held for
- * one connection over all its wireseal streams: 32 MiB, the base memory of a
- * connection scope in go-libp2p's resource manager (about 2.7 frames of the
- * default 11.7 MiB maximum, or 520 of 64 KiB).
- */
-export const DEFAULT_STREAM_CONNECTION_BUDGET_BYTES = 32 * 1024 * 1024
-
-/** The same for one remote peer over all its connections: 64 MiB, go-libp2p's peer-scope base memory. */
-export const DEFAULT_STREAM_PEER_BUDGET_BYTES = 64 * 1024 * 1024
+/** Payload bytes `inspect --payload` prints unless `--payload-max` says otherwise. */
+export const DEFAULT_INSPECT_PAYLOAD_BYTES = 4096

@@ -8,7 +8,9 @@
 import { CompressionId } from '../compress/types.js'
 import { DEFAULT_LIMITS, DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS } from '../limits.js'
 import { CliUsageError, DEFAULT_INPUT_WAIT_MS } from './io.js'
-import { formatDuration, oneOf, parseDuration, parseMs, type FlagSpec, type FlagValues } from './flags.js'
+import { oneOf, parseDuration, parseMs, type FlagSpec, type FlagValues } from './flags.js'
+import { formatDuration } from '../options/format.js'
+import { intExpectation, isIntInRange } from '../options/checks.js'
 import { DEFAULT_LOCK_WAIT_MS } from './state.js'
 import { DEFAULT_INSPECT_PAYLOAD_BYTES } from './inspect.js'
 import { DEFAULT_BENCH_BANDWIDTH_MBIT } from './bench.js'
@@ -33,10 +35,10 @@ export interface CommandSpec {
 /** Exit code when another process holds the state directory (sysexits.h EX_TEMPFAIL: try again later). */
 export const EXIT_STATE_LOCKED = 75
 
-function positiveInt (max: number): (raw: string, flag: string) => number {
+function intFlag (max: number): (raw: string, flag: string) => number {
   return (raw, flag) => {
     const n = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN
-    if (!(n >= 1 && n <= max)) throw new CliUsageError(`--${flag} expects an integer in 1..${max}, got "${raw}"`)
+    if (!isIntInRange(n, 1, max)) throw new CliUsageError(`--${flag} expects ${intExpectation(1, max)}, got "${raw}"`)
     return n
   }
 }
@@ -132,7 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [
       inFlag('The envelope'),
       { name: 'payload', kind: 'boolean', placeholder: '', description: 'Also print the payload as carried (compressed), base64, at most --payload-max bytes of it.' },
-      { name: 'payload-max', kind: 'value', placeholder: 'BYTES', default: String(DEFAULT_INSPECT_PAYLOAD_BYTES), parse: positiveInt(DEFAULT_LIMITS.maxCompressedBytes), description: 'Most payload bytes --payload prints (payloadTruncated says if there were more).' },
+      { name: 'payload-max', kind: 'value', placeholder: 'BYTES', default: String(DEFAULT_INSPECT_PAYLOAD_BYTES), parse: intFlag(DEFAULT_LIMITS.maxCompressedBytes), description: 'Most payload bytes --payload prints (payloadTruncated says if there were more).' },
       { ...schema, description: 'Message type(s) whose names to show (see `wireseal seal --help`). Repeatable.' },
       inputWait
     ],

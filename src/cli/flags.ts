@@ -61,14 +61,6 @@ export function parseDuration (raw: string, flag: string): number {
   return ms
 }
 
-/** Milliseconds written with the largest unit that divides them exactly (the inverse of {@link parseDuration}). */
-export function formatDuration (ms: number): string {
-  for (const [unit, f] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms !== 0 && ms % f === 0) return `${ms / f}${unit}`
-  }
-  return `${ms}ms`
-}
-
 /** A parser accepting one of `choices` exactly (own entries only: `toString` is not a choice). */
 export function oneOf (choices: readonly string[]): (raw: string, flag: string) => string {
   const set = new Set(choices)

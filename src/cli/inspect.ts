@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN } from '../limits.js'
+import { DEFAULT_INSPECT_PAYLOAD_BYTES, DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN } from '../limits.js'
 import { domainPrefix, parseEnvelope, verifyEnvelopeSignature, type ParsedEnvelope } from '../envelope/envelope.js'
 import { SenderKeyCache } from '../envelope/keys.js'
 import { sha256Equals } from '../integrity/sha256.js'
@@ -20,8 +20,7 @@ import type { SerializerRegistry } from '../serialize/registry.js'
 import { readInput, writeOutput } from './io.js'
 import { loadSchemas } from './schema.js'
 
-/** Payload bytes `inspect --payload` prints unless `--payload-max` says otherwise. */
-export const DEFAULT_INSPECT_PAYLOAD_BYTES = 4096
+export { DEFAULT_INSPECT_PAYLOAD_BYTES }
 
 /** What `inspect` prints. Only `signatureValid` and `digestValid` are verified; every other field is as the envelope claims. */
 export interface InspectReport {

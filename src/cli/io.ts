@@ -8,6 +8,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, writeFileSync, chmodSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { WiresealError } from '../errors.js'
+import { DEFAULT_INPUT_WAIT_MS } from '../limits.js'
 
 /** A user mistake on the command line: printed as one line, exit code 2. */
 export class CliUsageError extends WiresealError<{ hint: string }> {
@@ -21,8 +22,7 @@ function describe (err: unknown): string {
   return e.code ?? e.message
 }
 
-/** How long a read from a FIFO, a device or a key file may take (ms) unless `--input-wait` says otherwise. */
-export const DEFAULT_INPUT_WAIT_MS = 10_000
+export { DEFAULT_INPUT_WAIT_MS }
 
 const READ_CHUNK = 64 * 1024
 

@@ -18,6 +18,7 @@
  * @module
  */
 import { InvalidConfigError, SchemaFileError, WiresealError } from '../errors.js'
+import { intExpectation, isIntInRange } from '../options/checks.js'
 import { createJsonSerializer } from '../serialize/json.js'
 import { createMsgpackSerializer } from '../serialize/msgpack.js'
 import { createSerializerRegistry, defaultSerializerRegistry, type SerializerRegistry } from '../serialize/registry.js'
@@ -53,8 +54,8 @@ function onlyKeys (path: string, at: string, v: Record<string, unknown>, allowed
 }
 
 function positive (path: string, field: string, v: unknown): number {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v
-  throw new SchemaFileError(path, field, `a positive integer, got ${text(v)}`)
+  if (isIntInRange(v, 1)) return v
+  throw new SchemaFileError(path, field, `${intExpectation(1)}, got ${text(v)}`)
 }
 
 function fieldSpec (path: string, at: string, spec: unknown): FieldSpec {

@@ -12,12 +12,11 @@ import { acquireStateLock, type StateLock } from '../replay/lock.js'
 import { createReplayGuard } from '../replay/guard.js'
 import { decodeReplayState, readStateFile, REPLAY_STATE_FORMAT } from '../replay/store.js'
 import { createSequencer } from '../replay/sequencer.js'
-import { DEFAULT_MAX_STATE_FILE_BYTES } from '../limits.js'
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_MAX_STATE_FILE_BYTES } from '../limits.js'
 import { MalformedInputError } from '../errors.js'
 import { CliUsageError } from './io.js'
 
-/** How long `seal` / `open` / `state reset` wait for another process holding the state directory (ms) unless `--lock-wait` says otherwise. */
-export const DEFAULT_LOCK_WAIT_MS = 10_000
+export { DEFAULT_LOCK_WAIT_MS }
 
 /** The replay guard's file in a state directory. */
 export const REPLAY_FILE = 'replay.json'

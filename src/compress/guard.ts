@@ -3,51 +3,31 @@
  * {@link defineCompressor}, before any backend sees them; whatever a backend
  * library throws is turned into a wireseal error so that only
  * {@link MalformedInputError} and {@link SizeLimitError} leave `decompress`
- * (and {@link InvalidConfigError} for a bad cap).
+ * (and {@link errors!InvalidConfigError} for a bad cap).
  *
  * @module
  */
-import { InvalidConfigError, MalformedInputError, SizeLimitError } from '../errors.js'
+import { MalformedInputError, SizeLimitError } from '../errors.js'
+import { checkNonNegativeInt, checkPositiveInt, describeValue } from '../options/checks.js'
+import { DEFAULT_MAX_FRAMES } from '../limits.js'
 import type { CompressionName, Compressor } from './types.js'
 
-/**
- * Most gzip members or zstd frames (skippable frames included) one
- * `decompress` call accepts: 64. wireseal's compressors write exactly one;
- * RFC 1952 2.2 and RFC 8878 3.1 allow a series, which other encoders use
- * sparingly (pzstd: a frame and a skippable frame per chunk of several MiB;
- * bgzip: one member per 64 KiB, so BGZF payloads up to 4 MiB pass). Every
- * member costs node:zlib a fresh inflate state, so this bounds that overhead
- * to ~1.5 ms per call (64 empty members, first call, measured with
- * test/compress/measure-attacks.ts); 100k empty members (2 MB) are refused at
- * the 65th instead of costing fflate 3.4 s and +93 MiB.
- */
-export const DEFAULT_MAX_FRAMES = 64
+export { DEFAULT_MAX_FRAMES }
 
-/** Throws {@link InvalidConfigError} unless `maxOutput` is a non-negative safe integer. */
+/** Throws {@link errors!InvalidConfigError} unless `maxOutput` is a non-negative safe integer. */
 export function assertCap (maxOutput: number): void {
-  if (Number.isSafeInteger(maxOutput) && maxOutput >= 0) return
-  throw new InvalidConfigError('maxOutput', `a non-negative safe integer, got ${typeof maxOutput === 'number' ? String(maxOutput) : describe(maxOutput)}`)
-}
-
-/** What a value is, for error messages: `null`, `string`, `Array`, `Uint8Array`... */
-function describe (value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value !== 'object') return typeof value
-  const ctor: unknown = Object.getPrototypeOf(value)?.constructor
-  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object'
+  checkNonNegativeInt('maxOutput', maxOutput)
 }
 
 /** Throws {@link MalformedInputError} for `format` unless `input` is a `Uint8Array` (a `Buffer` is one). */
 export function assertBytes (format: string, input: unknown): asserts input is Uint8Array {
   if (input instanceof Uint8Array) return
-  throw new MalformedInputError(format, `input must be a Uint8Array, got ${describe(input)}`)
+  throw new MalformedInputError(format, `input must be a Uint8Array, got ${typeof input === 'object' ? describeValue(input) : typeof input}`)
 }
 
 /** Resolves a `maxFrames` option: `undefined` -> {@link DEFAULT_MAX_FRAMES}, else an integer >= 1. */
 export function maxFramesOption (value: number | undefined): number {
-  const v = value ?? DEFAULT_MAX_FRAMES
-  if (Number.isSafeInteger(v) && v >= 1) return v
-  throw new InvalidConfigError('maxFrames', `a positive integer, got ${typeof value === 'number' ? String(value) : describe(value)}`)
+  return checkPositiveInt('maxFrames', value ?? DEFAULT_MAX_FRAMES)
 }
 
 /** The parts of a {@link Compressor} a backend writes; {@link defineCompressor} adds the argument checks. */
@@ -65,7 +45,7 @@ export interface CompressorSpec {
  * The one way a backend becomes a {@link Compressor}: a frozen object whose
  * `compress` and `decompress` refuse anything but a `Uint8Array`
  * ({@link MalformedInputError}) and a cap that is not a non-negative safe
- * integer ({@link InvalidConfigError}) before the backend runs, so that no
+ * integer ({@link errors!InvalidConfigError}) before the backend runs, so that no
  * backend library ever sees `null`, a string or an array.
  */
 export function defineCompressor (spec: CompressorSpec): Compressor {

@@ -37,7 +37,7 @@ export interface GzipZlibInit {
 
 const MAX_LENGTH = constants.MAX_LENGTH
 /** zlib's default output chunk (Z_DEFAULT_CHUNK). */
-const DEFAULT_CHUNK = 16 * 1024
+const ZLIB_CHUNK_BYTES = 16 * 1024
 /**
  * Output room zlib's fast decoding loop needs: inflate() runs inflate_fast()
  * only while at least 258 bytes of output space are left (zlib inflate.c), so
@@ -60,7 +60,7 @@ function inflate (input: Uint8Array, start: number, maxOutput: number, sizeHint:
     // Output chunks no larger than the cap (or the claimed size) needs, plus one byte to see an overflow, plus
     // the fast loop's room: a small message then costs one small allocation instead of zlib's default 16 KiB.
     const want = sizeHint > 0 ? Math.min(sizeHint, maxOutput) : maxOutput
-    const chunkSize = Math.max(64, Math.min(want + 1 + INFLATE_FAST_ROOM, DEFAULT_CHUNK))
+    const chunkSize = Math.max(64, Math.min(want + 1 + INFLATE_FAST_ROOM, ZLIB_CHUNK_BYTES))
     result = inflateRawSync(input.subarray(start), { maxOutputLength, chunkSize, info: true }) as unknown as SyncInfo
   } catch (err) {
     if (err instanceof RangeError || (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {

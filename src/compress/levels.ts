@@ -7,20 +7,16 @@
  *
  * @module
  */
-import { InvalidConfigError } from '../errors.js'
+import { checkInt } from '../options/checks.js'
 import { DEFAULT_GZIP_LEVEL, DEFAULT_ZSTD_LEVEL } from '../limits.js'
 export { DEFAULT_GZIP_LEVEL, DEFAULT_ZSTD_LEVEL }
 
-/** Resolves a gzip level: `undefined` -> default, else an integer 0..9 or {@link InvalidConfigError}. */
+/** Resolves a gzip level: `undefined` -> default, else an integer 0..9 or {@link errors!InvalidConfigError}. */
 export function gzipLevel (level: number | undefined): number {
-  const l = level ?? DEFAULT_GZIP_LEVEL
-  if (Number.isInteger(l) && l >= 0 && l <= 9) return l
-  throw new InvalidConfigError('level', `an integer in 0..9, got ${String(level)}`)
+  return checkInt('level', level ?? DEFAULT_GZIP_LEVEL, 0, 9)
 }
 
 /** Resolves a zstd level: `undefined` -> default, else an integer -131072..22 (libzstd's range; negative = fast modes). */
 export function zstdLevel (level: number | undefined): number {
-  const l = level ?? DEFAULT_ZSTD_LEVEL
-  if (Number.isInteger(l) && l >= -131_072 && l <= 22) return l
-  throw new InvalidConfigError('level', `an integer in -131072..22, got ${String(level)}`)
+  return checkInt('level', level ?? DEFAULT_ZSTD_LEVEL, -131_072, 22)
 }

@@ -4,11 +4,12 @@
  * Rules, in order:
  * 1. a forced codec (init `force`) skips rules 2-3;
  * 2. payloads under `minBytes` travel raw (`none`): below 1 KiB even snappy
- *    gains under 10% on real data (ANCHORS: ratio 1.09 at 512 B);
+ *    gains under 10% on real data (ratio 1.06-1.08 at 512 B of transaction
+ *    JSON, bench/results/report.md "Compressors");
  * 3. a single message takes the first codec of `single` the peer accepts
  *    (snappy first: ~1 GB/s, cheap for latency-bound gossip), a batch the
- *    first of `batch` (zstd first, ratio 3.4-3.8 on 64 KiB-1 MiB; gzip when
- *    the peer lacks zstd);
+ *    first of `batch` (zstd first, ratio 3.5-3.6 on 64 KB-1 MB in the same
+ *    report; gzip when the peer lacks zstd);
  * 4. the result is kept only if it saves at least `minSavings` of the input,
  *    else the raw bytes go out.
  * The output is never longer than the input: the envelope carries the codec
@@ -17,15 +18,12 @@
  * @module
  */
 import { InvalidConfigError } from '../errors.js'
-import { DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_COMPRESSION_MIN_SAVINGS } from '../limits.js'
+import { checkNonNegativeInt } from '../options/checks.js'
+import { DEFAULT_BATCH_CODECS, DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_COMPRESSION_MIN_SAVINGS, DEFAULT_SINGLE_CODECS } from '../limits.js'
 import { compressionName, defaultCompressors, type CompressorSet } from './registry.js'
 import { CompressionId, type CompressionName, type Compressor } from './types.js'
 
-/** Codecs tried for a single message, in order. */
-export const DEFAULT_SINGLE_CODECS: readonly CompressionName[] = Object.freeze(['snappy', 'zstd', 'gzip'] as const)
-
-/** Codecs tried for a batch, in order. */
-export const DEFAULT_BATCH_CODECS: readonly CompressionName[] = Object.freeze(['zstd', 'gzip', 'snappy'] as const)
+export { DEFAULT_BATCH_CODECS, DEFAULT_SINGLE_CODECS }
 
 /** Options of {@link createCompressionPolicy}. */
 export interface CompressionPolicyInit {
@@ -115,8 +113,7 @@ function acceptable (name: CompressionName, accepts: ReadonlySet<number> | undef
 
 /** Builds a {@link CompressionPolicy}; invalid options throw {@link InvalidConfigError}. */
 export function createCompressionPolicy (init: CompressionPolicyInit = {}): CompressionPolicy {
-  const minBytes = init.minBytes ?? DEFAULT_COMPRESSION_MIN_BYTES
-  if (!Number.isSafeInteger(minBytes) || minBytes < 0) throw new InvalidConfigError('minBytes', `a non-negative integer, got ${String(init.minBytes)}`)
+  const minBytes = checkNonNegativeInt('minBytes', init.minBytes ?? DEFAULT_COMPRESSION_MIN_BYTES)
   const minSavings = init.minSavings ?? DEFAULT_COMPRESSION_MIN_SAVINGS
   if (!(minSavings >= 0 && minSavings < 1)) throw new InvalidConfigError('minSavings', `a fraction in [0, 1), got ${String(init.minSavings)}`)
   const single = codecList('single', init.single, DEFAULT_SINGLE_CODECS)

@@ -8,7 +8,11 @@
  * @module
  */
 import { WireFormatError } from '../errors.js'
+import { readVarint, VARINT_NON_MINIMAL, VARINT_TRUNCATED } from '../varint.js'
 import { PbWriter, varintLength } from './pb.js'
+
+/** Longest item length prefix (SPEC.md 8). */
+const MAX_PREFIX_BYTES = 5
 
 /** Lays out serialized items as one uncompressed batch payload. */
 export function joinBatchItems (items: readonly Uint8Array[]): Uint8Array {
@@ -32,25 +36,18 @@ export function joinBatchItems (items: readonly Uint8Array[]): Uint8Array {
  */
 export function splitBatchItems (payload: Uint8Array, count: number): Uint8Array[] {
   const items = new Array<Uint8Array>(count)
-  let pos = 0
+  const cursor = { pos: 0 }
   for (let i = 0; i < count; i++) {
-    let len = 0
-    let scale = 1
-    for (let b = 0; ; b++) {
-      if (b === 5) throw new WireFormatError('batch', 'batch-prefix', `length prefix of item ${i} longer than 5 bytes`)
-      if (pos >= payload.length) throw new WireFormatError('batch', 'truncated', `truncated length prefix of item ${i}`)
-      const byte = payload[pos++] as number
-      len += (byte & 0x7f) * scale
-      if (byte < 0x80) {
-        if (byte === 0 && b > 0) throw new WireFormatError('batch', 'batch-prefix', `non-minimal length prefix of item ${i}`)
-        break
-      }
-      scale *= 128
-    }
+    const len = readVarint(payload, cursor, MAX_PREFIX_BYTES)
+    if (len === VARINT_TRUNCATED) throw new WireFormatError('batch', 'truncated', `truncated length prefix of item ${i}`)
+    if (len === VARINT_NON_MINIMAL) throw new WireFormatError('batch', 'batch-prefix', `non-minimal length prefix of item ${i}`)
+    if (len < 0) throw new WireFormatError('batch', 'batch-prefix', `length prefix of item ${i} longer than ${MAX_PREFIX_BYTES} bytes`)
+    const pos = cursor.pos
     if (len > payload.length - pos) throw new WireFormatError('batch', 'truncated', `item ${i} is truncated`)
     items[i] = payload.subarray(pos, pos + len)
-    pos += len
+    cursor.pos = pos + len
   }
+  const pos = cursor.pos
   if (pos !== payload.length) throw new WireFormatError('batch', 'trailing-bytes', `${payload.length - pos} trailing bytes after ${count} items`)
   return items
 }

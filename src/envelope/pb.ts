@@ -11,7 +11,7 @@
  * @module
  */
 import { WireFormatError, type WireRule } from '../errors.js'
-import { varintLength, writeVarint } from '../varint.js'
+import { readVarint, varintLength, varintProblem, varintRule, writeVarint } from '../varint.js'
 
 export { varintLength }
 
@@ -105,22 +105,10 @@ export class PbReader {
     return this.pos >= this.end
   }
 
+  /** A varint of at most 8 bytes under the rule of SPEC.md 2.1 (see varint.ts). */
   varint (): number {
-    const buf = this.buf
-    let result = 0
-    let scale = 1
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) this.fail('truncated', 'truncated varint')
-      const b = buf[this.pos++] as number
-      result += (b & 0x7f) * scale
-      if (b < 0x80) {
-        if (b === 0 && i > 0) this.fail('varint-non-minimal', 'non-minimal varint')
-        if (result > Number.MAX_SAFE_INTEGER) this.fail('varint-overflow', 'varint exceeds 2^53-1')
-        return result
-      }
-      scale *= 128
-    }
-    return this.fail('varint-overflow', 'varint longer than 8 bytes')
+    const n = readVarint(this.buf, this, 8)
+    return n >= 0 ? n : this.fail(varintRule(n), varintProblem(n))
   }
 
   /**

@@ -12,6 +12,7 @@
  * @module
  */
 import { InvalidConfigError, InvalidValueError, MalformedInputError, SizeLimitError, WireFormatError } from '../errors.js'
+import { checkPositiveInt } from '../options/checks.js'
 import { DEFAULT_LIMITS, type WireLimits } from '../limits.js'
 import { buildMerkleTree, hashLeaf, isEmptyTreeRoot, verifyInclusion } from './merkle.js'
 import { SHA256_BYTES } from './sha256.js'
@@ -94,8 +95,7 @@ function treeDepth (n: number): number {
 export function splitIntoChunks (payload: Uint8Array, chunkBytes?: number, limits: WireLimits = DEFAULT_LIMITS): ChunkedPayload {
   if (!(payload instanceof Uint8Array)) throw new InvalidValueError('payload', `a Uint8Array, got ${payload === null ? 'null' : typeof payload}`)
   checkLimits(limits)
-  const size = chunkBytes ?? limits.chunkBytes
-  if (!Number.isSafeInteger(size) || size < 1) throw new InvalidConfigError('chunkBytes', `a positive integer, got ${String(size)}`)
+  const size = checkPositiveInt('chunkBytes', chunkBytes ?? limits.chunkBytes)
   const totalLength = payload.length
   if (totalLength > limits.maxPayloadBytes) throw new SizeLimitError('payload', limits.maxPayloadBytes, totalLength)
   const chunkCount = countChunks(totalLength, size)

@@ -1,10 +1,12 @@
 /**
  * The integrity layer: SHA-256 with a node:crypto fast path and a portable
  * fallback, RFC 9162 section 2.1 Merkle trees with inclusion proofs, and
- * chunked payloads verified chunk by chunk against a trusted Merkle root.
+ * chunked payloads verified chunk by chunk against a trusted Merkle root;
+ * `bytesEqual` compares digests, roots and ids.
  *
  * @module
  */
+export { bytesEqual } from '../bytes.js'
 export {
   SHA256_BYTES,
   sha256,

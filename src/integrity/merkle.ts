@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { InvalidConfigError, MalformedInputError, InvalidValueError, SizeLimitError } from '../errors.js'
+import { MalformedInputError, InvalidValueError, SizeLimitError } from '../errors.js'
+import { checkNonNegativeInt } from '../options/checks.js'
 import { DEFAULT_LIMITS } from '../limits.js'
 import { SHA256_BYTES, sha256Backend } from './sha256.js'
 
@@ -310,13 +311,13 @@ export function encodeProof (proof: readonly Uint8Array[]): Uint8Array {
  * (no copy). Throws {@link MalformedInputError} (`merkle-proof`) if `bytes` is
  * not a `Uint8Array` or its length is not a multiple of 32,
  * {@link SizeLimitError} (`proof-depth`) if it holds more than `maxDepth`
- * hashes, before allocating anything, and {@link InvalidConfigError} if
+ * hashes, before allocating anything, and {@link errors!InvalidConfigError} if
  * `maxDepth` is not a non-negative safe integer.
  *
  * @param maxDepth - @default DEFAULT_LIMITS.maxProofDepth (12)
  */
 export function decodeProof (bytes: Uint8Array, maxDepth: number = DEFAULT_LIMITS.maxProofDepth): Uint8Array[] {
-  if (!Number.isSafeInteger(maxDepth) || maxDepth < 0) throw new InvalidConfigError('maxDepth', `a non-negative integer, got ${String(maxDepth)}`)
+  checkNonNegativeInt('maxDepth', maxDepth)
   if (!(bytes instanceof Uint8Array)) throw new MalformedInputError('merkle-proof', `expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`)
   if (bytes.length % HASH !== 0) throw new MalformedInputError('merkle-proof', `length ${bytes.length} is not a multiple of ${HASH}`)
   const n = bytes.length / HASH

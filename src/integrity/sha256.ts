@@ -10,8 +10,8 @@
  * The default ({@link sha256Backend}) is `node` whenever it is present: it won
  * at every size measured (Node 20.20, 2 shared cores, both in one process,
  * node vs noble): 65 B (a Merkle node) 0.99M/s vs 0.35M/s, 1 KiB 578k/s vs
- * 71k/s, 64 KiB 1,510 vs 68 MB/s, 1 MiB 1,130 vs 83 MB/s (loaded machine;
- * ANCHORS: 1,790 vs 93 MB/s). No size favours `noble`, so there is no
+ * 71k/s, 64 KiB 1,510 vs 68 MB/s, 1 MiB 1,130 vs 83 MB/s (a loaded machine;
+ * 1,790 vs 93 MB/s at 1 MiB on a quiet one). No size favours `noble`, so there is no
  * per-size switch.
  *
  * Every digest returned is a plain `Uint8Array` (never a Node `Buffer`, whose
@@ -20,6 +20,7 @@
  * @module
  */
 import { sha256 as nobleHash } from '@noble/hashes/sha2.js'
+import { bytesEqual } from '../bytes.js'
 import { InvalidValueError } from '../errors.js'
 
 /** Length of a SHA-256 digest in bytes. */
@@ -62,12 +63,6 @@ export interface Sha256Backend {
  * ~0.1 us; an incremental node:crypto hash costs ~0.7 us more than a one-shot).
  */
 const CONCAT_SCRATCH_BYTES = 4096
-
-function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 function used (): never {
   throw new InvalidValueError('Sha256Hasher', 'no update() or digest() after digest()')

@@ -22,6 +22,7 @@
  */
 import type { PublishResult } from '@libp2p/gossipsub'
 import { InvalidConfigError } from '../errors.js'
+import { checkPositiveInt } from '../options/checks.js'
 import {
   DEFAULT_GOSSIP_BATCH_MAX_BYTES,
   DEFAULT_GOSSIP_BATCH_MAX_DELAY_MS,
@@ -76,12 +77,8 @@ export function gossipBatchConfig (option: string, init: GossipBatchInit | boole
   if (typeof maxDelayMs !== 'number' || !(maxDelayMs > 0 && maxDelayMs <= 60_000)) {
     throw new InvalidConfigError(`${option}.maxDelayMs`, `a number of ms in (0, 60000], got ${String(maxDelayMs)}`)
   }
-  const maxItems = b.maxItems ?? Math.min(DEFAULT_GOSSIP_BATCH_MAX_ITEMS, limits.maxBatchItems)
-  if (!Number.isSafeInteger(maxItems) || maxItems < 1 || maxItems > limits.maxBatchItems) {
-    throw new InvalidConfigError(`${option}.maxItems`, `an integer in 1..${limits.maxBatchItems} (limits.maxBatchItems), got ${String(maxItems)}`)
-  }
-  const maxBytes = b.maxBytes ?? DEFAULT_GOSSIP_BATCH_MAX_BYTES
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new InvalidConfigError(`${option}.maxBytes`, `a positive integer, got ${String(maxBytes)}`)
+  const maxItems = checkPositiveInt(`${option}.maxItems`, b.maxItems ?? Math.min(DEFAULT_GOSSIP_BATCH_MAX_ITEMS, limits.maxBatchItems), limits.maxBatchItems)
+  const maxBytes = checkPositiveInt(`${option}.maxBytes`, b.maxBytes ?? DEFAULT_GOSSIP_BATCH_MAX_BYTES)
   return Object.freeze({ maxDelayMs, maxItems, maxBytes: Math.min(maxBytes, payloadCap, limits.maxPayloadBytes) })
 }
 

@@ -30,6 +30,7 @@ import './polyfill.js'
 import type { RPC } from '@libp2p/gossipsub/message'
 import type { Message } from '@libp2p/gossipsub'
 import { sha256Concat } from '../integrity/sha256.js'
+import { varintLength, writeVarint } from '../varint.js'
 
 /** Length of a wireseal gossip message id (SHA-256 truncated like Ethereum's `MESSAGE_ID` of 20 bytes). */
 export const GOSSIP_MSG_ID_BYTES = 20
@@ -56,18 +57,8 @@ export function toHex (bytes: Uint8Array): string {
 /** `uvarint(len(topic)) || topic` (UTF-8). */
 export function topicPrefix (topic: string): Uint8Array {
   const t = textEncoder.encode(topic)
-  let n = t.length
-  let size = 1
-  while (n >= 0x80) { n = Math.floor(n / 128); size++ }
-  const out = new Uint8Array(size + t.length)
-  n = t.length
-  let i = 0
-  while (n >= 0x80) {
-    out[i++] = (n & 0x7f) | 0x80
-    n = Math.floor(n / 128)
-  }
-  out[i++] = n
-  out.set(t, i)
+  const out = new Uint8Array(varintLength(t.length) + t.length)
+  out.set(t, writeVarint(out, 0, t.length))
   return out
 }
 

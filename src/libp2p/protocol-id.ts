@@ -12,7 +12,7 @@
  */
 import { InvalidConfigError, MalformedInputError, UnknownCodecError } from '../errors.js'
 import { CompressionId, type CompressionName } from '../compress/types.js'
-import { MessageTypeId, SerializerId } from '../serialize/types.js'
+import { DEFAULT_PROTOCOL_NAMES } from '../limits.js'
 
 /** First segment of every wireseal protocol id. */
 export const PROTOCOL_PREFIX = '/wireseal'
@@ -28,19 +28,7 @@ export interface ProtocolNames {
   readonly serializers: Readonly<Record<string, number>>
 }
 
-/** The built-in names: `block`, `peer-info`; `protobuf`, `msgpack`, `flatbuffers`, `json`, `msgpack_structured`. */
-export const DEFAULT_PROTOCOL_NAMES: ProtocolNames = Object.freeze({
-  messages: Object.freeze({ block: MessageTypeId.Block, 'peer-info': MessageTypeId.PeerInfo }),
-  serializers: Object.freeze({
-    protobuf: SerializerId.protobuf,
-    msgpack: SerializerId.msgpack,
-    flatbuffers: SerializerId.flatbuffers,
-    json: SerializerId.json,
-    // '-' separates serializer from compression, so this name uses '_'
-    msgpack_structured: SerializerId.msgpackStructured,
-    capnp: SerializerId.capnp
-  })
-})
+export { DEFAULT_PROTOCOL_NAMES }
 
 /** The parts of a protocol id. */
 export interface ProtocolParts {

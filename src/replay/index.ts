@@ -9,8 +9,10 @@
  */
 export { ReplayWindow, windowGeometry, windowCheck, windowMark, windowRestore, WINDOW_WORD_BITS, MAX_REPLAY_WINDOW } from './window.js'
 export type { WindowVerdict, WindowGeometry, ReplayWindowInit } from './window.js'
-export { createReplayGuard, REPLAY_OK } from './guard.js'
-export type { ReplayGuard, ReplayGuardInit, ReplayVerdict, ReplayReason } from './guard.js'
+export { createReplayGuard } from './guard.js'
+export type { ReplayGuard, ReplayGuardInit } from './guard.js'
+export { REPLAY_OK } from './rules.js'
+export type { ReplayVerdict, ReplayReason } from './rules.js'
 export { createSequencer, SEQUENCER_STATE_FORMAT, SEQUENCER_STATE_VERSION, SEQUENCER_TIME_SCALE } from './sequencer.js'
 export type { Sequencer, SequencerInit, LeasedSequencer } from './sequencer.js'
 export { acquireStateLock, acquireStateLockSync, acquireLockFile, acquireLockFileSync, lockPathFor, readLockHolder, STATE_LOCK_FILE, DEFAULT_LOCK_POLL_MS } from './lock.js'

@@ -27,13 +27,14 @@ import { closeSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, st
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { InvalidConfigError, StateLockedError, StorageError } from '../errors.js'
+import { StateLockedError, StorageError } from '../errors.js'
+import { DEFAULT_LOCK_POLL_MS } from '../limits.js'
+import { checkNonNegativeInt, checkPositiveInt } from '../options/checks.js'
 
 /** Name of the lock file that {@link acquireStateLock} creates in a state directory. */
 export const STATE_LOCK_FILE = 'wireseal.lock'
 
-/** Poll interval while waiting for a live holder (ms); jittered by up to half of it so waiters do not move in step. */
-export const DEFAULT_LOCK_POLL_MS = 10
+export { DEFAULT_LOCK_POLL_MS }
 
 /** Break levels tried before giving up: each level means a breaker died mid-break. */
 const MAX_BREAK_LEVELS = 8
@@ -313,11 +314,10 @@ function tryAcquire (lockPath: string): { lock: StateLock } | { holder: ReadResu
 }
 
 function waitOption (init: StateLockInit): { waitMs: number, pollMs: number } {
-  const waitMs = init.waitMs ?? 0
-  const pollMs = init.pollMs ?? DEFAULT_LOCK_POLL_MS
-  if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw new InvalidConfigError('waitMs', `a non-negative integer, got ${String(waitMs)}`)
-  if (!Number.isSafeInteger(pollMs) || pollMs < 1) throw new InvalidConfigError('pollMs', `a positive integer, got ${String(pollMs)}`)
-  return { waitMs, pollMs }
+  return {
+    waitMs: checkNonNegativeInt('waitMs', init.waitMs ?? 0),
+    pollMs: checkPositiveInt('pollMs', init.pollMs ?? DEFAULT_LOCK_POLL_MS)
+  }
 }
 
 function lockedError (lockPath: string, r: ReadResult, waitedMs: number): StateLockedError {

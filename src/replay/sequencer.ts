@@ -24,7 +24,8 @@
  * @module
  */
 import { DEFAULT_MAX_STATE_FILE_BYTES, DEFAULT_SEQUENCER_LEASE } from '../limits.js'
-import { InvalidConfigError, InvalidValueError, MalformedInputError, StorageError } from '../errors.js'
+import { InvalidValueError, MalformedInputError, StorageError } from '../errors.js'
+import { checkPositiveInt } from '../options/checks.js'
 import { asCorruptState, cleanStaleTempFiles, decodeStateFile, encodeStateFile, readStateFile, writeFileAtomicSync } from './store.js'
 import { acquireLockFileSync, lockPathFor, type StateLock } from './lock.js'
 
@@ -121,9 +122,7 @@ class LeaseSequencer implements LeasedSequencer {
   private closed = false
 
   constructor (init: SequencerInit) {
-    const lease = init.leaseSize ?? DEFAULT_SEQUENCER_LEASE
-    if (!Number.isSafeInteger(lease) || lease < 1 || lease > 2 ** 40) throw new InvalidConfigError('leaseSize', `an integer in 1..2^40, got ${String(lease)}`)
-    this.lease = lease
+    this.lease = checkPositiveInt('leaseSize', init.leaseSize ?? DEFAULT_SEQUENCER_LEASE, 2 ** 40)
     this.clock = init.now ?? Date.now
     this.path = init.path
     if (this.path === undefined) return

@@ -20,6 +20,7 @@ import { open, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { CorruptStateError, MalformedInputError, StorageError } from '../errors.js'
+import { isIntInRange } from '../options/checks.js'
 
 const CHECKSUM_HEX = 64
 let tmpCounter = 0
@@ -287,7 +288,7 @@ function tsIn (v: unknown, field: string): number {
 }
 
 function nonNegInt (v: unknown, field: string): number {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v
+  if (isIntInRange(v, 0)) return v
   throw new MalformedInputError(REPLAY_STATE_FORMAT, `${field}: expected a non-negative safe integer`)
 }
 

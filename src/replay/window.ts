@@ -23,7 +23,7 @@
  * @module
  */
 import { DEFAULT_REPLAY_WINDOW } from '../limits.js'
-import { InvalidConfigError } from '../errors.js'
+import { checkInt, checkNonNegativeInt } from '../options/checks.js'
 
 /** Verdict of a window check: a value, never an exception (hot path). */
 export type WindowVerdict = 'ok' | 'replayed' | 'out-of-window'
@@ -46,12 +46,10 @@ export interface WindowGeometry {
 
 /**
  * Computes the geometry of a window of (at least) `size` sequence numbers;
- * throws {@link InvalidConfigError} outside `1..MAX_REPLAY_WINDOW`.
+ * throws {@link errors!InvalidConfigError} outside `1..MAX_REPLAY_WINDOW`.
  */
 export function windowGeometry (size: number = DEFAULT_REPLAY_WINDOW): WindowGeometry {
-  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_REPLAY_WINDOW) {
-    throw new InvalidConfigError('windowSize', `an integer in 1..${MAX_REPLAY_WINDOW}, got ${String(size)}`)
-  }
+  checkInt('windowSize', size, 1, MAX_REPLAY_WINDOW)
   const usable = Math.ceil(size / WINDOW_WORD_BITS)
   let words = 2
   while (words < usable + 1) words *= 2
@@ -172,7 +170,7 @@ export class ReplayWindow {
 
   /** Treats every sequence number `<= high` as seen (restart from a persisted high-water mark). */
   restore (high: number): void {
-    if (!Number.isSafeInteger(high) || high < 0) throw new InvalidConfigError('high', `a non-negative safe integer, got ${String(high)}`)
+    checkNonNegativeInt('high', high)
     this.high = windowRestore(this.words, 0, this.geometry, high)
   }
 

@@ -245,6 +245,8 @@ export class CapnpReader {
       return -1
     }
     if (k !== LIST || (this.tag & 7) !== size) this.fail(`${what}: expected a list of element size ${size}`)
+    // A list before the buffer's start: out of bounds, and never mistaken for the null result (-1).
+    if (this.pos < 0) this.fail(`${what} out of bounds`)
     this.count = this.tag >>> 3
     return this.pos
   }

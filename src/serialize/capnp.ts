@@ -24,22 +24,21 @@
  *   schema (no list upgrades). Decoded `bytes` are views into the input.
  * - Bounded: the segment table is checked before any pointer is followed;
  *   every object is bounds-checked and charged to a traversal budget of the
- *   message's own word count; PeerInfo lists are checked against
- *   `DEFAULT_MAX_MULTIADDRS` / `DEFAULT_MAX_METADATA_ENTRIES` from their
- *   pointers before any element is read. Metadata keys: reserved keys refused,
+ *   message's own word count; PeerInfo lists are checked against the type's
+ *   `limits` (`maxPeerInfoMultiaddrs`, `maxPeerInfoMetadataEntries`) from
+ *   their pointers before any element is read. Metadata keys: reserved keys refused,
  *   duplicates keep the last value.
  *
  * @module
  */
 import { InvalidValueError } from '../errors.js'
-import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
 import { allocBytes } from '../alloc.js'
 import {
   CapnpReader, ELEMENT, MAX_LIST_COUNT, putListPointer, putSingleSegmentTable, putStructPointer, putU32, putU64, wordsOf
 } from './capnp-wire.js'
 import { EMPTY_BYTES, checkDecodedKey, inputBytes, toDecodeError } from './decoding.js'
 import { BlockType, PeerInfoType } from './messages.js'
-import type { Block, PeerInfo } from './messages.js'
+import type { Block, PeerInfo, PeerInfoLimits, PeerInfoMessageType } from './messages.js'
 import { utf8Length } from './msgpack-wire.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
@@ -194,7 +193,7 @@ function encodePeerInfo (v: PeerInfo): Uint8Array {
   return out
 }
 
-function decodePeerInfo (input: Uint8Array): PeerInfo {
+function decodePeerInfo (input: Uint8Array, limits: PeerInfoLimits): PeerInfo {
   const L = CAPNP_LAYOUT.PeerInfo
   const E = CAPNP_LAYOUT.MetadataEntry
   const r = new CapnpReader(PEER_INFO_FORMAT, input)
@@ -204,7 +203,7 @@ function decodePeerInfo (input: Uint8Array): PeerInfo {
   const peerId = pw > L.peerId ? r.data(ptrs + 8 * L.peerId, seg, 'PeerInfo.peerId') : EMPTY_BYTES
   let multiaddrs: Uint8Array[] = []
   if (pw > L.multiaddrs) {
-    const list = r.pointerList(ptrs + 8 * L.multiaddrs, seg, DEFAULT_MAX_MULTIADDRS, 'PeerInfo.multiaddrs')
+    const list = r.pointerList(ptrs + 8 * L.multiaddrs, seg, limits.maxPeerInfoMultiaddrs, 'PeerInfo.multiaddrs')
     const n = r.count
     const listSeg = r.seg
     multiaddrs = new Array<Uint8Array>(n)
@@ -212,7 +211,7 @@ function decodePeerInfo (input: Uint8Array): PeerInfo {
   }
   const metadata: Record<string, string> = {}
   if (pw > L.metadata) {
-    const first = r.structList(ptrs + 8 * L.metadata, seg, DEFAULT_MAX_METADATA_ENTRIES, 'PeerInfo.metadata')
+    const first = r.structList(ptrs + 8 * L.metadata, seg, limits.maxPeerInfoMetadataEntries, 'PeerInfo.metadata')
     const m = r.count
     const edw = r.dataWords
     const epw = r.ptrWords
@@ -247,19 +246,20 @@ export function createCapnpBlockSerializer (): Serializer<Block> {
   })
 }
 
-/** Creates a PeerInfo serializer (`proto/peer_info.capnp`). */
-export function createCapnpPeerInfoSerializer (): Serializer<PeerInfo> {
+/** Creates a PeerInfo serializer (`proto/peer_info.capnp`), its list counts limited to `type.limits`. */
+export function createCapnpPeerInfoSerializer (type: PeerInfoMessageType = PeerInfoType): Serializer<PeerInfo> {
+  const limits = type.limits
   return Object.freeze({
     id: SerializerId.capnp,
     name: 'capnp',
-    type: PeerInfoType,
+    type,
     encode (value: PeerInfo): Uint8Array {
-      PeerInfoType.assert(value)
+      type.assert(value)
       return encodePeerInfo(value)
     },
     decode (bytes: Uint8Array): PeerInfo {
       try {
-        return decodePeerInfo(inputBytes(bytes))
+        return decodePeerInfo(inputBytes(bytes), limits)
       } catch (err) {
         throw toDecodeError(PEER_INFO_FORMAT, err)
       }

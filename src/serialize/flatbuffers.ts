@@ -19,11 +19,10 @@ import * as flatbuffers from 'flatbuffers'
 import { isUtf8 } from 'node:buffer'
 import { Block as FbBlock, Bytes as FbBytes, MetadataEntry as FbMetadataEntry, PeerInfo as FbPeerInfo } from './generated/flatbuffers/index.js'
 import { BlockType, PeerInfoType } from './messages.js'
-import type { Block, PeerInfo } from './messages.js'
+import type { Block, PeerInfo, PeerInfoMessageType } from './messages.js'
 import { EMPTY_BYTES, checkDecodedKey, inputBytes, toDecodeError } from './decoding.js'
 import { FlatbuffersVerifier } from './flatbuffers-verify.js'
 import { MalformedInputError } from '../errors.js'
-import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
 import { SerializerId } from './types.js'
 import type { Serializer } from './types.js'
 
@@ -121,16 +120,17 @@ export function createFlatbuffersBlockSerializer (): Serializer<Block> {
   })
 }
 
-/** Creates a PeerInfo serializer with its own Builder. Multiaddrs and metadata counts are checked against the limits before any element is read. */
-export function createFlatbuffersPeerInfoSerializer (): Serializer<PeerInfo> {
+/** Creates a PeerInfo serializer with its own Builder. Multiaddrs and metadata counts are checked against `type.limits` before any element is read. */
+export function createFlatbuffersPeerInfoSerializer (type: PeerInfoMessageType = PeerInfoType): Serializer<PeerInfo> {
   const format = 'flatbuffers/PeerInfo'
   const pool = new BuilderPool()
+  const { maxPeerInfoMultiaddrs, maxPeerInfoMetadataEntries } = type.limits
   return Object.freeze({
     id: SerializerId.flatbuffers,
     name: 'flatbuffers',
-    type: PeerInfoType,
+    type,
     encode (value: PeerInfo): Uint8Array {
-      PeerInfoType.assert(value)
+      type.assert(value)
       const b = pool.take()
       const peerId = byteVector(b, value.peerId)
       const addrs = value.multiaddrs.map((addr) => {
@@ -162,12 +162,12 @@ export function createFlatbuffersPeerInfoSerializer (): Serializer<PeerInfo> {
         const t = v.root()
         v.vector(v.field(t, PEER_INFO.peerId, 4), 1)
         const addrsField = v.field(t, PEER_INFO.multiaddrs, 4)
-        const addrCount = v.vector(addrsField, 4, DEFAULT_MAX_MULTIADDRS)
+        const addrCount = v.vector(addrsField, 4, maxPeerInfoMultiaddrs)
         for (let i = 0; i < addrCount; i++) {
           v.vector(v.field(v.tableElement(addrsField, i), BYTES_VALUE, 4), 1)
         }
         const metaField = v.field(t, PEER_INFO.metadata, 4)
-        const metaCount = v.vector(metaField, 4, DEFAULT_MAX_METADATA_ENTRIES)
+        const metaCount = v.vector(metaField, 4, maxPeerInfoMetadataEntries)
         for (let i = 0; i < metaCount; i++) {
           const e = v.tableElement(metaField, i)
           v.string(v.field(e, ENTRY.key, 4))

@@ -22,6 +22,11 @@
  * | capnp (Block, PeerInfo) | fixed by the schema (at most 3 objects deep, no recursion); at most 16 segments, table checked against the input first | PeerInfo 64 multiaddrs / 64 metadata entries, checked from the list pointer (composite tag) before any element | byte fields are views; strings (valid UTF-8, NUL-terminated) at most the input: every object is charged to a traversal budget of the message's own words, so aliased pointers are refused | O(1) per pointer followed, far pointers included |
  * | json (schema types) | 3 (message, field, one level inside an unknown field's value) | top level: fields + 16; nested: the largest list/map limit (at least 16) | the bytes are scanned (no allocation) before the fatal TextDecoder and `JSON.parse`, then about 5x the input at most (text, parsed strings, base64-decoded bytes) | one scan pass (at most one step per byte), refused at the first offending byte; 10 MiB of `[` is one byte of work |
  *
+ * The PeerInfo counts (64 multiaddrs, 64 metadata entries) are the defaults
+ * of `WireLimits.maxPeerInfoMultiaddrs` / `maxPeerInfoMetadataEntries`;
+ * `createSerializerRegistry({ limits })` builds the PeerInfo serializers on
+ * other ones ({@link definePeerInfoType}).
+ *
  * A message type may also cap its serialized size
  * ({@link MessageTypeInit.maxPayloadBytes}; PeerInfo: 64 KiB), which the codec
  * checks on the signed declared length before decompressing anything.
@@ -31,8 +36,8 @@
 export { SerializerId, MessageTypeId } from './types.js'
 export type { MessageType, Serializer, SerializerChoice, SerializerName, ValueOf } from './types.js'
 export { SERIALIZER_NAMES, serializerIdOf, serializerNameOf } from './names.js'
-export { BlockType, PeerInfoType } from './messages.js'
-export type { Block, PeerInfo } from './messages.js'
+export { BlockType, PeerInfoType, definePeerInfoType } from './messages.js'
+export type { Block, PeerInfo, PeerInfoLimits, PeerInfoMessageType } from './messages.js'
 export { defineMessageType, withFastCheck, RESERVED_KEYS } from './schema.js'
 export type {
   FieldDescriptor, FieldSpec, FieldValue, InferMessage, ListFieldSpec, MapFieldSpec,

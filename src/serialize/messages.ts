@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS, DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES } from '../limits.js'
+import { DEFAULT_LIMITS, DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES, type WireLimits } from '../limits.js'
 import { RESERVED_KEYS, defineMessageType, isPlainObject, isUint32, isUint64, isWellFormed, withFastCheck } from './schema.js'
 import type { MessageSchema } from './schema.js'
 import { MessageTypeId } from './types.js'
@@ -30,10 +30,10 @@ export interface Block {
 export interface PeerInfo {
   /** Binary peer id (multihash of the public key). */
   peerId: Uint8Array
-  /** Binary multiaddrs, at most `DEFAULT_MAX_MULTIADDRS` (64). */
+  /** Binary multiaddrs, at most `limits.maxPeerInfoMultiaddrs` (64 by default). */
   multiaddrs: Uint8Array[]
   /**
-   * String metadata, at most `DEFAULT_MAX_METADATA_ENTRIES` (64) entries, as a
+   * String metadata, at most `limits.maxPeerInfoMetadataEntries` (64 by default) entries, as a
    * plain object. Keys `__proto__`, `constructor` and `prototype` are refused
    * on encode and by every decoder.
    */
@@ -71,25 +71,22 @@ function isBlock (value: unknown): boolean {
 /** The Block message type: `assert()` checks every field, throwing InvalidValueError naming it. */
 export const BlockType: MessageSchema<Block> = withFastCheck(blockSchema, isBlock)
 
-const peerInfoSchema: MessageSchema<PeerInfo> = defineMessageType({
-  id: MessageTypeId.PeerInfo,
-  name: 'PeerInfo',
-  maxPayloadBytes: DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES,
-  fields: {
-    peerId: 'bytes',
-    multiaddrs: { kind: 'list', of: 'bytes', maxItems: DEFAULT_MAX_MULTIADDRS },
-    metadata: { kind: 'map', maxEntries: DEFAULT_MAX_METADATA_ENTRIES }
-  }
-})
+/** The PeerInfo counts of a budget ({@link WireLimits}). */
+export type PeerInfoLimits = Pick<WireLimits, 'maxPeerInfoMultiaddrs' | 'maxPeerInfoMetadataEntries'>
+
+/** A PeerInfo message type and the counts its schema and its serializers apply. */
+export interface PeerInfoMessageType extends MessageSchema<PeerInfo> {
+  readonly limits: PeerInfoLimits
+}
 
 /** The success path of `PeerInfoType.assert()`, without computed keys on the message itself. */
-function isPeerInfo (value: unknown): boolean {
+function isPeerInfo (value: unknown, limits: PeerInfoLimits): boolean {
   if (value === null || typeof value !== 'object') return false
   const { peerId, multiaddrs, metadata } = value as Partial<PeerInfo>
-  if (!(peerId instanceof Uint8Array) || !Array.isArray(multiaddrs) || multiaddrs.length > DEFAULT_MAX_MULTIADDRS || !isPlainObject(metadata)) return false
+  if (!(peerId instanceof Uint8Array) || !Array.isArray(multiaddrs) || multiaddrs.length > limits.maxPeerInfoMultiaddrs || !isPlainObject(metadata)) return false
   for (let i = 0; i < multiaddrs.length; i++) if (!(multiaddrs[i] instanceof Uint8Array)) return false
   const keys = Object.keys(metadata)
-  if (keys.length > DEFAULT_MAX_METADATA_ENTRIES) return false
+  if (keys.length > limits.maxPeerInfoMetadataEntries) return false
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string
     const v = metadata[key]
@@ -98,5 +95,29 @@ function isPeerInfo (value: unknown): boolean {
   return true
 }
 
-/** The PeerInfo message type; list and map sizes, and its serialized size (`DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES`, 64 KiB), are bounded by the limits in `src/limits.ts`. */
-export const PeerInfoType: MessageSchema<PeerInfo> = withFastCheck(peerInfoSchema, isPeerInfo)
+/**
+ * The PeerInfo message type for a budget's counts (`limits.maxPeerInfoMultiaddrs`,
+ * `limits.maxPeerInfoMetadataEntries`); its serialized size is capped at
+ * `DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES` (64 KiB). `createSerializerRegistry({ limits })`
+ * builds its PeerInfo serializers on one.
+ */
+export function definePeerInfoType (limits: PeerInfoLimits = DEFAULT_LIMITS): PeerInfoMessageType {
+  const counts: PeerInfoLimits = Object.freeze({
+    maxPeerInfoMultiaddrs: limits.maxPeerInfoMultiaddrs,
+    maxPeerInfoMetadataEntries: limits.maxPeerInfoMetadataEntries
+  })
+  const schema: MessageSchema<PeerInfo> = defineMessageType({
+    id: MessageTypeId.PeerInfo,
+    name: 'PeerInfo',
+    maxPayloadBytes: DEFAULT_PEER_INFO_MAX_PAYLOAD_BYTES,
+    fields: {
+      peerId: 'bytes',
+      multiaddrs: { kind: 'list', of: 'bytes', maxItems: counts.maxPeerInfoMultiaddrs },
+      metadata: { kind: 'map', maxEntries: counts.maxPeerInfoMetadataEntries }
+    }
+  })
+  return Object.freeze({ ...withFastCheck(schema, (value) => isPeerInfo(value, counts)), limits: counts })
+}
+
+/** The PeerInfo message type at the default counts (64 multiaddrs, 64 metadata entries). */
+export const PeerInfoType: PeerInfoMessageType = definePeerInfoType(DEFAULT_LIMITS)

@@ -13,9 +13,8 @@
  */
 import { allocBytes } from '../alloc.js'
 import { PeerInfoType } from './messages.js'
-import type { PeerInfo } from './messages.js'
+import type { PeerInfo, PeerInfoLimits, PeerInfoMessageType } from './messages.js'
 import type { MsgpackFastPath } from './msgpack.js'
-import type { FieldDescriptor } from './schema.js'
 import {
   MsgpackCursor, binSize, containerHeaderSize, strKey, strSize, utf8Length, writeArrayHeader, writeBin, writeMapHeader, writeStr
 } from './msgpack-wire.js'
@@ -28,8 +27,6 @@ const KEY_BYTES = PEER_ID.length + MULTIADDRS.length + METADATA.length
 const MAP_3 = 0x83
 /** msgpackr's reference to shared structure 0. */
 const RECORD_0 = 0x40
-const MAX_ADDRS = (PeerInfoType.fields[1] as FieldDescriptor).max as number
-const MAX_ENTRIES = (PeerInfoType.fields[2] as FieldDescriptor).max as number
 
 function putKey (out: Uint8Array, pos: number, key: Uint8Array, records: boolean): number {
   if (records) return pos
@@ -68,7 +65,7 @@ function encode (v: PeerInfo, records: boolean, reserve: number): Uint8Array {
   return out
 }
 
-function decode (bytes: Uint8Array, start: number, records: boolean): PeerInfo | undefined {
+function decode (bytes: Uint8Array, start: number, records: boolean, limits: PeerInfoLimits): PeerInfo | undefined {
   if (bytes[start] !== (records ? RECORD_0 : MAP_3)) return undefined
   const c = new MsgpackCursor(bytes, start + 1)
   const keyed = !records
@@ -76,7 +73,7 @@ function decode (bytes: Uint8Array, start: number, records: boolean): PeerInfo |
   const peerId = c.bin()
   if (peerId === undefined || (keyed && !c.expect(MULTIADDRS))) return undefined
   const count = c.arrayHeader()
-  if (count < 0 || count > MAX_ADDRS) return undefined
+  if (count < 0 || count > limits.maxPeerInfoMultiaddrs) return undefined
   const multiaddrs = new Array<Uint8Array>(count)
   for (let i = 0; i < count; i++) {
     const a = c.bin()
@@ -84,9 +81,18 @@ function decode (bytes: Uint8Array, start: number, records: boolean): PeerInfo |
     multiaddrs[i] = a
   }
   if (keyed && !c.expect(METADATA)) return undefined
-  const metadata = c.stringMap(MAX_ENTRIES)
+  const metadata = c.stringMap(limits.maxPeerInfoMetadataEntries)
   return metadata !== undefined && c.atEnd() ? { peerId, multiaddrs, metadata } : undefined
 }
 
-/** The PeerInfo fast path of the msgpack serializers. */
-export const peerInfoFastPath: MsgpackFastPath<PeerInfo> = Object.freeze({ encode, decode })
+/** The PeerInfo fast path of the msgpack serializers of `type` (its counts bound the decoder). */
+export function createPeerInfoFastPath (type: PeerInfoMessageType): MsgpackFastPath<PeerInfo> {
+  const limits = type.limits
+  return Object.freeze({
+    encode,
+    decode: (bytes: Uint8Array, start: number, records: boolean) => decode(bytes, start, records, limits)
+  })
+}
+
+/** The PeerInfo fast path at the default counts. */
+export const peerInfoFastPath: MsgpackFastPath<PeerInfo> = createPeerInfoFastPath(PeerInfoType)

@@ -16,7 +16,8 @@
  * @module
  */
 import { Packr, RESERVE_START_SPACE } from 'msgpackr'
-import { InvalidConfigError, InvalidValueError, MalformedInputError, UnknownCodecError } from '../errors.js'
+import { InvalidValueError, MalformedInputError, UnknownCodecError } from '../errors.js'
+import { checkInt } from '../options/checks.js'
 import { plainBytes, toDecodeError } from './decoding.js'
 import { msgpackScanLimits } from './msgpack.js'
 import { scanMsgpack } from './msgpack-scan.js'
@@ -75,8 +76,7 @@ export interface MsgpackStructuredSerializer<T> extends Serializer<T> {
  * @throws {@link errors!InvalidConfigError} when `version` is not an integer in 0..65535.
  */
 export function createMsgpackStructuredSerializer<T> (type: MessageSchema<T>, init: MsgpackStructuredInit<T>): MsgpackStructuredSerializer<T> {
-  const version = init.version
-  if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw new InvalidConfigError('version', `an integer in 0..65535, got ${String(version)}`)
+  const version = checkInt('version', init.version, 0, 0xffff)
   const format = `msgpackStructured/${type.name}`
   const keys = type.fields.map((d) => d.name)
   const limits: MsgpackScanLimits = Object.freeze({ ...msgpackScanLimits(type as MessageSchema<unknown>), recordToken: RECORD_0, recordFields: keys.length })

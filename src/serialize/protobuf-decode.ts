@@ -6,10 +6,11 @@
  *
  * Budgets per message ({@link MAX_SINGULAR_REPEATS}, {@link MAX_UNKNOWN_FIELDS}):
  * each singular field at most 16 times, 16 unknown fields; PeerInfo at most
- * {@link DEFAULT_MAX_MULTIADDRS} multiaddrs and {@link DEFAULT_MAX_METADATA_ENTRIES}
+ * `limits.maxPeerInfoMultiaddrs` multiaddrs and `limits.maxPeerInfoMetadataEntries`
  * distinct metadata keys, each key written at most 16 times. A Block thus
  * reads at most {@link MAX_BLOCK_FIELDS} tags whatever its size, and a
- * PeerInfo at most {@link MAX_PEER_INFO_FIELDS}: the work is O(1) tags plus
+ * PeerInfo at most {@link maxPeerInfoFields} (at the default limits
+ * {@link MAX_PEER_INFO_FIELDS}): the work is O(1) tags plus
  * O(n) of bulk operations (views, UTF-8 decoding of each string once).
  *
  * Accepted, as proto3 requires: fields in any order, a field present with its
@@ -22,9 +23,9 @@
  * @module
  */
 import { MalformedInputError, SizeLimitError } from '../errors.js'
-import { DEFAULT_MAX_METADATA_ENTRIES, DEFAULT_MAX_MULTIADDRS } from '../limits.js'
+import { DEFAULT_LIMITS } from '../limits.js'
 import { EMPTY_BYTES } from './decoding.js'
-import type { Block, PeerInfo } from './messages.js'
+import type { Block, PeerInfo, PeerInfoLimits } from './messages.js'
 import { MAX_SINGULAR_REPEATS, MAX_UNKNOWN_FIELDS, WireReader, checkRepeat, type ProtobufWorkMeter } from './protobuf-wire.js'
 import { RESERVED_KEYS } from './schema.js'
 
@@ -39,13 +40,23 @@ export const MAX_BLOCK_FIELDS = 6 * MAX_SINGULAR_REPEATS + MAX_UNKNOWN_FIELDS + 
  * key is a singular value (the last one wins), so it may repeat as often as a
  * singular field.
  */
-export const MAX_METADATA_ENTRY_FIELDS = DEFAULT_MAX_METADATA_ENTRIES * MAX_SINGULAR_REPEATS
+export function maxMetadataEntryFields (limits: PeerInfoLimits): number {
+  return limits.maxPeerInfoMetadataEntries * MAX_SINGULAR_REPEATS
+}
 
 /** Most tags one map entry holds: key and value {@link MAX_SINGULAR_REPEATS} times each (its unknown fields count towards the message's). */
 const MAX_ENTRY_TAGS = 2 * MAX_SINGULAR_REPEATS
 
 /** Most tags a PeerInfo decode reads (top level and map entries). */
-export const MAX_PEER_INFO_FIELDS = MAX_SINGULAR_REPEATS + DEFAULT_MAX_MULTIADDRS + MAX_METADATA_ENTRY_FIELDS * (1 + MAX_ENTRY_TAGS) + MAX_UNKNOWN_FIELDS + 1
+export function maxPeerInfoFields (limits: PeerInfoLimits): number {
+  return MAX_SINGULAR_REPEATS + limits.maxPeerInfoMultiaddrs + maxMetadataEntryFields(limits) * (1 + MAX_ENTRY_TAGS) + MAX_UNKNOWN_FIELDS + 1
+}
+
+/** {@link maxMetadataEntryFields} at the default limits. */
+export const MAX_METADATA_ENTRY_FIELDS = maxMetadataEntryFields(DEFAULT_LIMITS)
+
+/** {@link maxPeerInfoFields} at the default limits. */
+export const MAX_PEER_INFO_FIELDS = maxPeerInfoFields(DEFAULT_LIMITS)
 
 function blockFields (r: WireReader): Block {
   let hash = EMPTY_BYTES
@@ -102,7 +113,10 @@ function metadataEntry (r: WireReader, metadata: Record<string, string>): boolea
   return fresh
 }
 
-function peerInfoFields (r: WireReader): PeerInfo {
+function peerInfoFields (r: WireReader, limits: PeerInfoLimits): PeerInfo {
+  const maxAddrs = limits.maxPeerInfoMultiaddrs
+  const maxKeys = limits.maxPeerInfoMetadataEntries
+  const maxEntries = maxKeys * MAX_SINGULAR_REPEATS
   let peerId = EMPTY_BYTES
   let nPeerId = 0
   const multiaddrs: Uint8Array[] = []
@@ -114,12 +128,12 @@ function peerInfoFields (r: WireReader): PeerInfo {
     switch (tag) {
       case 0x0a: checkRepeat(++nPeerId); peerId = r.bytes(); break
       case 0x12:
-        if (multiaddrs.length === DEFAULT_MAX_MULTIADDRS) throw new SizeLimitError('field', DEFAULT_MAX_MULTIADDRS, DEFAULT_MAX_MULTIADDRS + 1)
+        if (multiaddrs.length === maxAddrs) throw new SizeLimitError('field', maxAddrs, maxAddrs + 1)
         multiaddrs.push(r.bytes())
         break
       case 0x1a:
-        if (++entries > MAX_METADATA_ENTRY_FIELDS) throw new SizeLimitError('field', MAX_METADATA_ENTRY_FIELDS, entries)
-        if (metadataEntry(r, metadata) && ++keys > DEFAULT_MAX_METADATA_ENTRIES) throw new SizeLimitError('field', DEFAULT_MAX_METADATA_ENTRIES, keys)
+        if (++entries > maxEntries) throw new SizeLimitError('field', maxEntries, entries)
+        if (metadataEntry(r, metadata) && ++keys > maxKeys) throw new SizeLimitError('field', maxKeys, keys)
         break
       default: r.other(tag, 3)
     }
@@ -127,10 +141,10 @@ function peerInfoFields (r: WireReader): PeerInfo {
   return { peerId, multiaddrs, metadata }
 }
 
-function metered<T> (r: WireReader, read: (r: WireReader) => T, meter: ProtobufWorkMeter | undefined): T {
-  if (meter === undefined) return read(r)
+function metered<T, A> (r: WireReader, read: (r: WireReader, arg: A) => T, arg: A, meter: ProtobufWorkMeter | undefined): T {
+  if (meter === undefined) return read(r, arg)
   try {
-    return read(r)
+    return read(r, arg)
   } finally {
     meter.fields = r.fields
     meter.pos = r.pos
@@ -139,10 +153,10 @@ function metered<T> (r: WireReader, read: (r: WireReader) => T, meter: ProtobufW
 
 /** Decodes a Block from a plain Uint8Array (see the module doc for what is accepted). */
 export function decodeBlock (input: Uint8Array, meter?: ProtobufWorkMeter): Block {
-  return metered(new WireReader(BLOCK_FORMAT, input), blockFields, meter)
+  return metered(new WireReader(BLOCK_FORMAT, input), blockFields, undefined, meter)
 }
 
-/** Decodes a PeerInfo from a plain Uint8Array (see the module doc for what is accepted). */
-export function decodePeerInfo (input: Uint8Array, meter?: ProtobufWorkMeter): PeerInfo {
-  return metered(new WireReader(PEER_INFO_FORMAT, input), peerInfoFields, meter)
+/** Decodes a PeerInfo from a plain Uint8Array (see the module doc for what is accepted), with the counts of `limits`. */
+export function decodePeerInfo (input: Uint8Array, meter?: ProtobufWorkMeter, limits: PeerInfoLimits = DEFAULT_LIMITS): PeerInfo {
+  return metered(new WireReader(PEER_INFO_FORMAT, input), peerInfoFields, limits, meter)
 }

@@ -9,6 +9,11 @@
  * bytes. A message decoder built on it therefore costs O(tags read + string
  * bytes); {@link WireReader.fields} counts the tags.
  *
+ * Varints follow proto3 parsing, not the minimal-encoding rule of
+ * wireseal's own formats (src/varint.ts, SPEC.md 2.1 and 10.1): a payload is
+ * another encoder's output, fixed by its signed digest, and protobuf parsers
+ * accept non-minimal varints; tags and lengths are bounded to 5 bytes.
+ *
  * Errors are typed: {@link MalformedInputError} for anything that is not a
  * valid encoding, {@link SizeLimitError} (`quantity: 'field'`) for a budget.
  *

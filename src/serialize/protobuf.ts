@@ -26,7 +26,7 @@ import protobuf from 'protobufjs/minimal.js'
 import { p2p } from './generated/protobuf/messages.js'
 import type { p2p as pb } from './generated/protobuf/messages.types.js'
 import { BlockType, PeerInfoType } from './messages.js'
-import type { Block, PeerInfo } from './messages.js'
+import type { Block, PeerInfo, PeerInfoMessageType } from './messages.js'
 import { inputBytes, toDecodeError } from './decoding.js'
 import { BLOCK_FORMAT, PEER_INFO_FORMAT, decodeBlock, decodePeerInfo } from './protobuf-decode.js'
 import { SerializerId } from './types.js'
@@ -153,23 +153,24 @@ export function createProtobufBlockSerializer (): Serializer<Block> {
 /**
  * Creates a PeerInfo serializer (`proto/peer_info.proto`) with its own reused
  * Writer. Counts of `multiaddrs` and distinct `metadata` keys are limited
- * (SizeLimitError) as the entries are read. Duplicate map keys keep the last
+ * to `type.limits` (SizeLimitError) as the entries are read. Duplicate map keys keep the last
  * value, as the protobuf spec requires.
  */
-export function createProtobufPeerInfoSerializer (): Serializer<PeerInfo> {
+export function createProtobufPeerInfoSerializer (type: PeerInfoMessageType = PeerInfoType): Serializer<PeerInfo> {
   const writer = new ReusedWriter()
+  const limits = type.limits
   return Object.freeze({
     id: SerializerId.protobuf,
     name: 'protobuf',
-    type: PeerInfoType,
+    type,
     encode (value: PeerInfo): Uint8Array {
-      PeerInfoType.assert(value)
+      type.assert(value)
       const message = { peerId: value.peerId, multiaddrs: value.multiaddrs, metadata: value.metadata }
       return writer.write(PbPeerInfo.encode, message)
     },
     decode (bytes: Uint8Array): PeerInfo {
       try {
-        return decodePeerInfo(inputBytes(bytes))
+        return decodePeerInfo(inputBytes(bytes), undefined, limits)
       } catch (err) {
         throw toDecodeError(PEER_INFO_FORMAT, err)
       }

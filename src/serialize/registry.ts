@@ -10,17 +10,19 @@
  * @module
  */
 import { DuplicateCodecError, InvalidConfigError, UnknownCodecError } from '../errors.js'
-import { capnpBlock, capnpPeerInfo } from './capnp.js'
-import { flatbuffersBlock, flatbuffersPeerInfo } from './flatbuffers.js'
-import { jsonBlock, jsonPeerInfo } from './json.js'
-import { BlockType, PeerInfoType } from './messages.js'
-import type { Block, PeerInfo } from './messages.js'
-import { msgpackBlock, msgpackPeerInfo } from './msgpack.js'
+import { checkInt, checkPositiveInt } from '../options/checks.js'
+import { DEFAULT_LIMITS, type WireLimits } from '../limits.js'
+import { capnpBlock, capnpPeerInfo, createCapnpPeerInfoSerializer } from './capnp.js'
+import { createFlatbuffersPeerInfoSerializer, flatbuffersBlock, flatbuffersPeerInfo } from './flatbuffers.js'
+import { createJsonSerializer, jsonBlock, jsonPeerInfo } from './json.js'
+import { BlockType, definePeerInfoType, PeerInfoType } from './messages.js'
+import type { Block, PeerInfo, PeerInfoMessageType } from './messages.js'
+import { createMsgpackSerializer, msgpackBlock, msgpackPeerInfo } from './msgpack.js'
 import { createMsgpackStructuredSerializer } from './msgpack-structured.js'
 import type { MsgpackStructuredSerializer } from './msgpack-structured.js'
 import { blockFastPath } from './msgpack-block.js'
-import { peerInfoFastPath } from './msgpack-peer-info.js'
-import { protobufBlock, protobufPeerInfo } from './protobuf.js'
+import { createPeerInfoFastPath, peerInfoFastPath } from './msgpack-peer-info.js'
+import { createProtobufPeerInfoSerializer, protobufBlock, protobufPeerInfo } from './protobuf.js'
 import type { MessageType, Serializer } from './types.js'
 
 /** Block with shared structures at a given structure version (hand-written fast path). */
@@ -28,9 +30,21 @@ export function createMsgpackStructuredBlock (version: number): MsgpackStructure
   return createMsgpackStructuredSerializer(BlockType, { version, fastPath: blockFastPath })
 }
 
-/** PeerInfo with shared structures at a given structure version (hand-written fast path). */
-export function createMsgpackStructuredPeerInfo (version: number): MsgpackStructuredSerializer<PeerInfo> {
-  return createMsgpackStructuredSerializer(PeerInfoType, { version, fastPath: peerInfoFastPath })
+/** PeerInfo with shared structures at a given structure version (hand-written fast path), for `type`'s counts. */
+export function createMsgpackStructuredPeerInfo (version: number, type: PeerInfoMessageType = PeerInfoType): MsgpackStructuredSerializer<PeerInfo> {
+  return createMsgpackStructuredSerializer(type, { version, fastPath: type === PeerInfoType ? peerInfoFastPath : createPeerInfoFastPath(type) })
+}
+
+/** Every built-in PeerInfo serializer on `type` (a {@link definePeerInfoType} of other counts). */
+function peerInfoSerializers (type: PeerInfoMessageType, structureVersion: number): Array<Serializer<PeerInfo>> {
+  return [
+    createProtobufPeerInfoSerializer(type),
+    createMsgpackSerializer(type, { fastPath: createPeerInfoFastPath(type) }),
+    createFlatbuffersPeerInfoSerializer(type),
+    createJsonSerializer(type),
+    createMsgpackStructuredPeerInfo(structureVersion, type),
+    createCapnpPeerInfoSerializer(type)
+  ]
 }
 
 /** Structure version of the built-in shared-structure msgpack serializers (the schemas' first field lists). */
@@ -54,15 +68,14 @@ function key (typeId: number, serializerId: number): number {
 
 function checkSerializer (s: Serializer): void {
   if (s === null || typeof s !== 'object') throw new InvalidConfigError('serializer', 'an object')
-  if (!Number.isInteger(s.id) || s.id < 1 || s.id > 255) throw new InvalidConfigError('serializer.id', `an integer in 1..255, got ${String(s.id)}`)
+  checkInt('serializer.id', s.id, 1, 255)
   if (typeof s.name !== 'string' || s.name === '') throw new InvalidConfigError('serializer.name', 'a non-empty string')
   if (typeof s.encode !== 'function' || typeof s.decode !== 'function') throw new InvalidConfigError('serializer', 'encode() and decode() functions')
   const t = s.type
   if (t === null || typeof t !== 'object' || typeof t.assert !== 'function') throw new InvalidConfigError('serializer.type', 'a MessageType')
-  if (!Number.isInteger(t.id) || t.id < 1 || t.id > 65_535) throw new InvalidConfigError('serializer.type.id', `an integer in 1..65535, got ${String(t.id)}`)
+  checkInt('serializer.type.id', t.id, 1, 65_535)
   if (typeof t.name !== 'string' || t.name === '') throw new InvalidConfigError('serializer.type.name', 'a non-empty string')
-  const cap = t.maxPayloadBytes
-  if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new InvalidConfigError('serializer.type.maxPayloadBytes', `a positive integer, got ${String(cap)}`)
+  if (t.maxPayloadBytes !== undefined) checkPositiveInt('serializer.type.maxPayloadBytes', t.maxPayloadBytes)
 }
 
 /** A set of serializers addressable by (message type, format), by id or by name. */
@@ -160,6 +173,13 @@ export interface SerializerRegistryInit {
    * @default BUILTIN_STRUCTURE_VERSION (1)
    */
   structureVersion?: number
+  /**
+   * The budget whose PeerInfo counts (`maxPeerInfoMultiaddrs`,
+   * `maxPeerInfoMetadataEntries`) the built-in PeerInfo serializers apply;
+   * give a codec the registry made with its own `limits`.
+   * @default DEFAULT_LIMITS
+   */
+  limits?: WireLimits
 }
 
 /** Creates a registry, by default pre-loaded with every built-in serializer. */
@@ -167,7 +187,11 @@ export function createSerializerRegistry (init: SerializerRegistryInit = {}): Se
   const registry = new SerializerRegistry()
   if (init.builtins === false) return registry
   const version = init.structureVersion ?? BUILTIN_STRUCTURE_VERSION
+  const limits = init.limits ?? DEFAULT_LIMITS
+  const otherCounts = limits.maxPeerInfoMultiaddrs !== DEFAULT_LIMITS.maxPeerInfoMultiaddrs ||
+    limits.maxPeerInfoMetadataEntries !== DEFAULT_LIMITS.maxPeerInfoMetadataEntries
   for (const s of BUILTIN_SERIALIZERS) {
+    if (otherCounts && s.type === PeerInfoType) continue
     if (version !== BUILTIN_STRUCTURE_VERSION && s === msgpackStructuredBlock) {
       registry.register(createMsgpackStructuredBlock(version))
     } else if (version !== BUILTIN_STRUCTURE_VERSION && s === msgpackStructuredPeerInfo) {
@@ -176,6 +200,7 @@ export function createSerializerRegistry (init: SerializerRegistryInit = {}): Se
       registry.register<Block | PeerInfo>(s as Serializer<Block | PeerInfo>)
     }
   }
+  if (otherCounts) for (const s of peerInfoSerializers(definePeerInfoType(limits), version)) registry.register(s)
   return registry
 }
 

@@ -16,6 +16,7 @@
  * @module
  */
 import { InvalidConfigError, InvalidValueError } from '../errors.js'
+import { checkInt, checkPositiveInt } from '../options/checks.js'
 import type { MessageType } from './types.js'
 
 /** Kinds of single-valued fields, and the JavaScript type each decodes to. */
@@ -189,11 +190,6 @@ function assertField (d: FieldDescriptor, v: unknown): void {
   }
 }
 
-function positiveLimit (option: string, v: unknown): number {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v
-  throw new InvalidConfigError(option, `a positive integer, got ${String(v)}`)
-}
-
 function describe (typeName: string, name: string, spec: FieldSpec): FieldDescriptor {
   const path = `${typeName}.${name}`
   if (typeof spec === 'string') {
@@ -202,10 +198,10 @@ function describe (typeName: string, name: string, spec: FieldSpec): FieldDescri
   }
   if (spec?.kind === 'list') {
     if (!SCALAR_KINDS.has(spec.of)) throw new InvalidConfigError(`fields.${name}.of`, 'a scalar kind')
-    return Object.freeze({ name, kind: 'list', of: spec.of, max: positiveLimit(`fields.${name}.maxItems`, spec.maxItems), path })
+    return Object.freeze({ name, kind: 'list', of: spec.of, max: checkPositiveInt(`fields.${name}.maxItems`, spec.maxItems), path })
   }
   if (spec?.kind === 'map') {
-    return Object.freeze({ name, kind: 'map', max: positiveLimit(`fields.${name}.maxEntries`, spec.maxEntries), path })
+    return Object.freeze({ name, kind: 'map', max: checkPositiveInt(`fields.${name}.maxEntries`, spec.maxEntries), path })
   }
   throw new InvalidConfigError(`fields.${name}`, 'a scalar kind, { kind: \'list\' } or { kind: \'map\' }')
 }
@@ -220,7 +216,7 @@ function describe (typeName: string, name: string, spec: FieldSpec): FieldDescri
  */
 export function defineMessageType<const F extends Record<string, FieldSpec>> (init: MessageTypeInit<F>): MessageSchema<InferMessage<F>> {
   const { id, name } = init
-  if (!Number.isInteger(id) || id < 1 || id > 65_535) throw new InvalidConfigError('id', `an integer in 1..65535, got ${String(id)}`)
+  checkInt('id', id, 1, 65_535)
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) throw new InvalidConfigError('name', 'an identifier')
   if (!isPlainObject(init.fields)) throw new InvalidConfigError('fields', 'a plain object of field specs')
   const names = Object.keys(init.fields)
@@ -230,7 +226,7 @@ export function defineMessageType<const F extends Record<string, FieldSpec>> (in
     return describe(name, field, init.fields[field] as FieldSpec)
   })
   const typeName = name
-  const maxPayloadBytes = init.maxPayloadBytes === undefined ? undefined : positiveLimit('maxPayloadBytes', init.maxPayloadBytes)
+  const maxPayloadBytes = init.maxPayloadBytes === undefined ? undefined : checkPositiveInt('maxPayloadBytes', init.maxPayloadBytes)
   return Object.freeze({
     id,
     name,

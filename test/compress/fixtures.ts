@@ -29,7 +29,8 @@ function hex (next: () => number, chars: number): string {
 
 /**
  * About `bytes` bytes of JSON transaction records (hashes, addresses,
- * amounts, calldata), the kind of payload the ANCHORS ratios were measured on.
+ * amounts, calldata), the kind of payload the compressor ratios of
+ * bench/results/report.md are measured on.
  */
 export function jsonLike (bytes: number, seed = 1): Uint8Array {
   const next = prng(seed)

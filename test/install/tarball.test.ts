@@ -53,7 +53,7 @@ describe('installing the packed package in an empty project', () => {
       const [info] = JSON.parse(packed) as Array<{ filename: string, files: Array<{ path: string }> }>
       assert.ok(info !== undefined)
       const files = info.files.map((f) => f.path)
-      for (const f of ['LICENSE', 'SPEC.md', 'dist/index.js', 'dist/libp2p/index.js', 'test/vectors/envelopes.json']) assert.ok(files.includes(f), `the tarball has ${f}`)
+      for (const f of ['LICENSE', 'SPEC.md', 'dist/index.js', 'dist/libp2p/index.js', 'test/vectors/envelopes.json', 'test/vectors/replay.json', 'test/vectors/README.md']) assert.ok(files.includes(f), `the tarball has ${f}`)
       assert.ok(!files.some((f) => f.startsWith('packages/')), 'the node package is not in the codec\'s tarball')
       const app = join(dir, 'app')
       execFileSync('mkdir', [app])

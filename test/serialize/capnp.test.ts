@@ -318,6 +318,13 @@ describe('capnp: bounded decoding', () => {
     assert.deepStrictEqual(capnpPeerInfo.decode(capnpPeerInfo.encode(p)), p)
   })
 
+  it('a list pointer aiming before the buffer is out of bounds, whatever its count (was read as null, leaving its count in force)', () => {
+    // fast-check counterexample of bounded.test.ts: offset -2^29 words, 8193 pointer elements, in 40 bytes
+    const bytes = Uint8Array.from([0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 128, 14, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    malformed(() => capnpPeerInfo.decode(bytes), /out of bounds/)
+    malformed(() => capnpBlock.decode(message([structPtr(0, 0, 1), (2n << 32n) | 0x8000_0001n])), /out of bounds/)
+  })
+
   it('aliased pointers are refused by the traversal budget (64 metadata values on one 1 KiB text would decode to 64 KiB)', () => {
     const big = wordsOfBytes(nul('x'.repeat(1024)))
     const entries: bigint[] = []

@@ -60,14 +60,6 @@ export function duration (min: number, max: number, zero = false): ValueParser<n
   }
 }
 
-/** Formats milliseconds with the largest unit that divides them exactly. */
-export function formatDuration (ms: number): string {
-  for (const [unit, f] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms !== 0 && ms % f === 0) return `${ms / f}${unit}`
-  }
-  return `${ms}ms`
-}
-
 const KIB = 1024
 const KB = 1000
 /**
@@ -103,14 +95,6 @@ export function size (min: number, max: number): ValueParser<number> {
     const bytes = Number(m[1]) * unit
     return Number.isSafeInteger(bytes) && bytes >= min && bytes <= max ? accept(bytes) : reject()
   }
-}
-
-/** Formats bytes with the largest binary unit that divides them exactly. */
-export function formatSize (bytes: number): string {
-  for (const [unit, f] of [['GiB', KIB ** 3], ['MiB', KIB ** 2], ['KiB', KIB]] as const) {
-    if (bytes !== 0 && bytes % f === 0) return `${bytes / f}${unit}`
-  }
-  return `${bytes}B`
 }
 
 /** One of `choices`, case-insensitive, returned in the choice's spelling. */

@@ -8,7 +8,8 @@
  */
 import { announceAddr, cidr, list, listenAddr, peerAddr } from './config-addresses.js'
 import type { LogLevel, NodeConfig } from './config.js'
-import { boolean, duration, formatDuration, formatSize, host, integer, matching, oneOf, path, size, type ValueParser } from './config-values.js'
+import { formatDuration, formatSize } from 'wireseal/options'
+import { boolean, duration, host, integer, matching, oneOf, path, size, type ValueParser } from './config-values.js'
 
 /** One configuration variable, as documented to the operator. */
 export interface ConfigVariable {
@@ -79,6 +80,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 const MIB = 1024 ** 2
 const DURATION_FORMS = 'like 500ms, 45s, 2m or plain milliseconds'
 const SIZE_FORMS = 'like 4096, 64k, 4KB or 4KiB'
+// Node durations are at most 1 h (`dur` ranges), so never written in days, which `duration` does not read.
 const ms = formatDuration
 const bytes = formatSize
 

@@ -24,7 +24,7 @@ import type { Connection, PeerId } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Logger } from 'pino'
 import { createCodec, CompressionId, SerializerId, type Block, type Codec, type PeerInfo } from 'wireseal'
-import { sha256 } from 'wireseal/integrity'
+import { bytesEqual, sha256Equals } from 'wireseal/integrity'
 import { acquireStateLockSync, createReplayGuard, createSequencer, type LeasedSequencer, type ReplayGuard, type StateLock } from 'wireseal/replay'
 import { request, requestHandler, wiresealGossip, type GossipMessage, type GossipRejection, type GossipTopicsInit, type WiresealGossip } from 'wireseal/libp2p'
 import type { NodeConfig } from './config.js'
@@ -488,7 +488,7 @@ export class WiresealNode {
     this.chargeDecompressed(m.propagationSource, m.value.data.length + BLOCK_FIELDS_BYTES, wire.length)
     const ok = this.queue.push(async () => {
       const block = m.value
-      if (!equalBytes(sha256(block.data), block.hash)) {
+      if (!sha256Equals(block.data, block.hash)) {
         this.countReject('invalid-block')
         this.penalize(m.propagationSource.toString(), 'forgery', 'gossip')
         return
@@ -568,7 +568,7 @@ export class WiresealNode {
   private onPeerInfo (info: PeerInfo, source: PeerId | undefined, via: 'gossip' | 'direct'): void {
     this.metrics.message('in', via === 'gossip' ? 'gossip-peerinfo' : 'peerinfo')
     // a PeerInfo speaks for its signer (or the stream's peer) only
-    if (source === undefined || !equalBytes(source.toMultihash().bytes, info.peerId)) {
+    if (source === undefined || !bytesEqual(source.toMultihash().bytes, info.peerId)) {
       this.countReject('wrong-peer')
       if (source !== undefined) this.penalize(source.toString(), 'malformed', via === 'gossip' ? 'gossip' : 'stream')
       return
@@ -873,10 +873,6 @@ function withCooldown (gater: ReturnType<typeof createGater>, reputation: Reputa
       return reputation.verdict(peerId.toString()).kind !== 'none'
     }
   })
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
 function parseHeight (s: string | undefined): bigint | undefined {

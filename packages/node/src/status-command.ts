@@ -17,6 +17,7 @@
  * @module
  */
 import { InvalidConfigError } from 'wireseal/errors'
+import { checkPositiveInt } from 'wireseal/options'
 import { histogramBuckets, histogramQuantile } from './metrics/histogram-quantile.js'
 import { parsePromText, selectSamples, sumSamples, type PromText } from './metrics/prom-text.js'
 
@@ -293,9 +294,9 @@ export async function runStatusCommand (init: StatusCommandInit): Promise<number
   const url = init.url ?? DEFAULT_STATUS_URL
   const base = baseUrl(url)
   const timeoutMs = init.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new InvalidConfigError('timeoutMs', 'an integer >= 1')
+  checkPositiveInt('timeoutMs', timeoutMs)
   const maxBytes = init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new InvalidConfigError('maxResponseBytes', 'an integer >= 1')
+  checkPositiveInt('maxResponseBytes', maxBytes)
   const thresholds = checkThresholds({ ...DEFAULT_STATUS_THRESHOLDS, ...init.thresholds })
   const doFetch = init.fetch ?? globalThis.fetch
   const at = (path: string): string => new URL(path, base.href.endsWith('/') ? base.href : `${base.href}/`).href

@@ -31,7 +31,7 @@
 import type { Libp2p, PeerId, Stream, Connection } from '@libp2p/interface'
 import { createCodec, type Codec, type OpenAccepted, type RejectReason, SerializerId } from 'wireseal'
 import { wiresealStream } from 'wireseal/libp2p'
-import { sha256 } from 'wireseal/integrity'
+import { sha256Equals } from 'wireseal/integrity'
 import type { BlockStore } from './block-store.js'
 import {
   BlockType, BlocksByRangeRequestType, MAX_SYNC_REQUEST_BLOCKS, SYNC_BATCH_BLOCKS, SyncCode, SyncStatusType, SyncedBlockType,
@@ -251,11 +251,7 @@ export class SyncClient {
     if (!opened.ok) throw new SyncFaultError(opened.reason, `block at height ${item.height}: ${opened.detail}`)
     if (opened.kind === 'batch') throw new SyncFaultError('protocol', 'a sync item must be one block envelope')
     const block = opened.value
-    if (!equal(sha256(block.data), block.hash)) throw new SyncFaultError('hash-mismatch', `block at height ${item.height}`)
+    if (!sha256Equals(block.data, block.hash)) throw new SyncFaultError('hash-mismatch', `block at height ${item.height}`)
     return { height: item.height, block, envelope: item.envelope, from: opened.from }
   }
-}
-
-function equal (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
 }

@@ -1,6 +1,7 @@
 /**
  * Ed25519 on node:crypto (OpenSSL), each key imported once into a KeyObject
- * (ANCHORS: 2.1x @libp2p/crypto's signing, which re-imports a JWK per call).
+ * (27.1k signatures per second against @libp2p/crypto's 11.3k, which
+ * re-imports a JWK per call; measured as listed in ./index.ts).
  *
  * OpenSSL checks S < L and the cofactorless equation with R compared byte for
  * byte, but accepts small-order A and R (R = identity verifies with S = h*a):

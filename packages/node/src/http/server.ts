@@ -20,6 +20,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { InvalidConfigError } from 'wireseal/errors'
+import { checkInt, checkPositiveInt } from 'wireseal/options'
 import type { HealthReport } from './health.js'
 
 /** Address the endpoint binds by default (inside a container, bind 0.0.0.0 explicitly). */
@@ -105,12 +106,6 @@ export interface NodeHttp {
   close(): Promise<void>
 }
 
-function positiveInt (value: number | undefined, fallback: number, option: string, min = 1): number {
-  const v = value ?? fallback
-  if (!Number.isSafeInteger(v) || v < min) throw new InvalidConfigError(option, `an integer >= ${min}`)
-  return v
-}
-
 const TIMED_OUT = Symbol('timed out')
 
 /**
@@ -163,15 +158,15 @@ export async function startNodeHttp (init: NodeHttpInit): Promise<NodeHttp> {
   const host = init.host ?? DEFAULT_HTTP_HOST
   if (typeof host !== 'string' || host === '') throw new InvalidConfigError('host', 'a non-empty address')
   const port = init.port ?? DEFAULT_HTTP_PORT
-  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new InvalidConfigError('port', 'an integer in 0..65535')
-  const headersTimeout = positiveInt(init.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS, 'headersTimeoutMs')
-  const requestTimeout = positiveInt(init.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs')
+  checkInt('port', port, 0, 65535)
+  const headersTimeout = checkPositiveInt('headersTimeoutMs', init.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS)
+  const requestTimeout = checkPositiveInt('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
   if (headersTimeout > requestTimeout) throw new InvalidConfigError('headersTimeoutMs', `at most requestTimeoutMs (${requestTimeout})`)
-  const handlerTimeout = positiveInt(init.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'handlerTimeoutMs')
-  const keepAliveTimeout = positiveInt(init.keepAliveTimeoutMs, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 'keepAliveTimeoutMs')
-  const maxSockets = positiveInt(init.maxSockets, DEFAULT_MAX_SOCKETS, 'maxSockets')
-  const maxHeaderSize = positiveInt(init.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, 'maxHeaderBytes', 1024)
-  const maxStatusBytes = positiveInt(init.maxStatusBytes, DEFAULT_MAX_STATUS_BYTES, 'maxStatusBytes')
+  const handlerTimeout = checkPositiveInt('handlerTimeoutMs', init.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS)
+  const keepAliveTimeout = checkPositiveInt('keepAliveTimeoutMs', init.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS)
+  const maxSockets = checkPositiveInt('maxSockets', init.maxSockets ?? DEFAULT_MAX_SOCKETS)
+  const maxHeaderSize = checkInt('maxHeaderBytes', init.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, 1024)
+  const maxStatusBytes = checkPositiveInt('maxStatusBytes', init.maxStatusBytes ?? DEFAULT_MAX_STATUS_BYTES)
   for (const k of ['health', 'status'] as const) if (typeof init[k] !== 'function') throw new InvalidConfigError(k, 'a function')
   if (typeof init.registry?.metrics !== 'function') throw new InvalidConfigError('registry', 'a prom-client Registry or NodeMetrics')
   const { registry, health, status } = init
