@@ -18,6 +18,7 @@ import { createPrng } from '../src/bench/prng.js'
 import { directCodecs } from './direct-codecs.js'
 import { randomBytes, transactionJson } from './fixtures.js'
 import { freshSite, ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target } from './harness.js'
+import { bytesEqual } from '../src/bytes.js'
 
 /** Input sizes measured. */
 export const COMPRESSOR_SIZES: readonly number[] = Object.freeze([512, 4096, 65_536, 1_048_576])
@@ -32,11 +33,6 @@ const FORMATS: readonly Exclude<CompressionName, 'none'>[] = ['snappy', 'gzip', 
 /** The wireseal compressors of a format that loaded here, fastest first. */
 function wiresealBackends (format: CompressionName): Compressor[] {
   return listBackends(format).flatMap(b => b.compressor === undefined ? [] : [b.compressor])
-}
-
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
 /** Input of a given kind and size; the same bytes on every run. */
@@ -113,14 +109,14 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
         const compressed = new Map<string, Uint8Array>()
         for (const c of ws) {
           const out = c.compress(input)
-          if (!equalBytes(c.decompress(out, size), input)) throw new InvalidConfigError(`${format}/${c.backend}`, 'a compressor that round-trips')
+          if (!bytesEqual(c.decompress(out, size), input)) throw new InvalidConfigError(`${format}/${c.backend}`, 'a compressor that round-trips')
           compressed.set(c.backend, out)
           row.push((size / out.length).toFixed(2))
         }
         // One compressed input for every decompressor of the format: the default backend's output.
         const frame = compressed.get(defaultCompressors.get(format).backend) as Uint8Array
         for (const l of libs) {
-          if (!equalBytes(l.decompress(frame), input)) throw new InvalidConfigError(`${format}/${l.backend} direct`, 'a library that reads wireseal output')
+          if (!bytesEqual(l.decompress(frame), input)) throw new InvalidConfigError(`${format}/${l.backend} direct`, 'a library that reads wireseal output')
         }
         // Each case gets its own call site (see freshSite): one loop-built closure would be megamorphic over the backends.
         const compressCases: CaseInit[] = []

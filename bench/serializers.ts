@@ -28,6 +28,7 @@ import { Block as CpBlock, PeerInfo as CpPeerInfo } from '../src/serialize/gener
 import { InvalidConfigError } from '../src/errors.js'
 import { blockFixture, peerInfoFixture } from './fixtures.js'
 import { freshSite, ratioOf, target, type BenchContext, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Target } from './harness.js'
+import { bytesEqual } from '../src/bytes.js'
 
 // The generated module is `@ts-nocheck` JavaScript; its typings come from pbts (as in src/serialize/protobuf.ts).
 const generated = (p2p as unknown as typeof pb).message
@@ -240,9 +241,6 @@ const wsName = (format: string): string => `wireseal ${format}`
 const GENERIC_MSGPACK = 'wireseal msgpack, schema path'
 const MSGPACKR_DIRECT = 'msgpackr direct'
 
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
-}
 
 async function run (ctx: BenchContext): Promise<SuiteOutput> {
   const groups: GroupResult[] = []
@@ -284,7 +282,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     // decoded objects (other hidden classes) first would make the encoders' property accesses polymorphic.
     for (const s of serializers) {
       const bytes = s.encode(m.value)
-      if (!equalBytes(s.encode(s.decode(bytes)), bytes)) throw new InvalidConfigError(`${s.name}/${m.label}`, 'a serializer that round-trips')
+      if (!bytesEqual(s.encode(s.decode(bytes)), bytes)) throw new InvalidConfigError(`${s.name}/${m.label}`, 'a serializer that round-trips')
     }
     sizeRows.push([m.label, ...formats.map(f => String(sizes.get(f) ?? '')), ...m.direct.map(d => `${d.name.replace(' direct', '')} ${sizes.get(d.name) ?? ''}`)])
 

@@ -15,7 +15,7 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { createCodec, type RejectReason } from '../src/codec.js'
+import { createCodec, type RejectReason } from '../src/codec/index.js'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS, DEFAULT_MAX_TRACKED_SENDERS, DEFAULT_REPLAY_WINDOW } from '../src/limits.js'
 import { windowGeometry } from '../src/replay/window.js'
 import { readVarint } from '../src/varint.js'

@@ -379,3 +379,6 @@ export const DEFAULT_LOCK_WAIT_MS = 10_000
 
 /** Payload bytes `inspect --payload` prints unless `--payload-max` says otherwise. */
 export const DEFAULT_INSPECT_PAYLOAD_BYTES = 4096
+
+/** Link speed per peer (Mbit/s) `wireseal bench --input` ranks combinations for unless `--bandwidth` says otherwise. */
+export const DEFAULT_BENCH_BANDWIDTH_MBIT = 100

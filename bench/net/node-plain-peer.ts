@@ -26,6 +26,7 @@ import { protobufBlock } from '../../src/serialize/index.js'
 import { makeBlock, startProducer } from '../../packages/node/src/block-producer.js'
 import { pubsubOf, startBenchNode, stopBenchNodes, withTimeout, type BenchNode } from './nodes.js'
 import { PLAIN_TOPIC, RAW_SYNC_PROTOCOL, ringQuantile, type PlainReply, type PlainRequest, type PlainResults } from './node-plain-protocol.js'
+import { bytesEqual } from '../../src/bytes.js'
 
 /** Largest chunk written to the raw stream at once (yamux's default maximum message). */
 const RAW_CHUNK_BYTES = 64 * 1024
@@ -49,15 +50,12 @@ function current (): State {
   return state
 }
 
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
-}
 
 function onMessage (s: State, evt: CustomEvent<Message>): void {
   if (evt.detail.topic !== PLAIN_TOPIC) return
   try {
     const block = protobufBlock.decode(evt.detail.data)
-    if (!equalBytes(sha256(block.data), block.hash)) {
+    if (!bytesEqual(sha256(block.data), block.hash)) {
       s.refused++
       return
     }

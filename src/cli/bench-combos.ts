@@ -20,6 +20,7 @@ import { defaultSerializerRegistry } from '../serialize/registry.js'
 import type { Serializer } from '../serialize/types.js'
 import { errorText, type BenchInput } from './bench-input.js'
 import { CliUsageError } from './io.js'
+import { bytesEqual } from '../bytes.js'
 
 /** Timed passes run over a sample of the messages of at most this many serialized bytes. */
 export const BENCH_SAMPLE_BYTES = 1 << 20
@@ -72,9 +73,6 @@ export function comboName (c: Pick<ComboResult, 'serializer' | 'compression' | '
   return `${c.serializer} + ${c.compression}`
 }
 
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
-}
 
 /** Indices of a spread-out sample whose bytes stay under {@link BENCH_SAMPLE_BYTES} (at least one message). */
 function sampleIndices (sizes: readonly number[]): number[] {
@@ -133,8 +131,8 @@ function plan (input: BenchInput, failures: ComboFailure[]): Plan[] {
         const lengths = sampleBytes.map(b => b.length)
         // The combination must round-trip, or its figures mean nothing.
         const back = c.decompress(frames[0] as Uint8Array, lengths[0] as number)
-        if (!equalBytes(back, sampleBytes[0] as Uint8Array)) throw new CliUsageError('does not round-trip')
-        if (s !== null && !equalBytes(s.encode(s.decode(back)), back)) throw new CliUsageError('does not round-trip')
+        if (!bytesEqual(back, sampleBytes[0] as Uint8Array)) throw new CliUsageError('does not round-trip')
+        if (s !== null && !bytesEqual(s.encode(s.decode(back)), back)) throw new CliUsageError('does not round-trip')
         const encode: Op = s === null
           ? () => { let n = 0; for (let i = 0; i < sampleBytes.length; i++) n += c.compress(sampleBytes[i] as Uint8Array).length; return n }
           : () => { let n = 0; for (let i = 0; i < sampleValues.length; i++) n += c.compress(s.encode(sampleValues[i])).length; return n }

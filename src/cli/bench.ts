@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { DEFAULT_BENCH_BANDWIDTH_MBIT } from '../limits.js'
 import { defaultSerializerRegistry, type SerializerRegistry } from '../serialize/registry.js'
 import { comboName, measureCombos, rankCombos, BENCH_SAMPLE_BYTES, type ComboFailure, type ComboResult } from './bench-combos.js'
 import { BENCH_MAX_FILES, BENCH_MAX_INPUT_BYTES, BENCH_MAX_MESSAGES, loadBenchInput, type BenchInput } from './bench-input.js'
@@ -20,9 +21,7 @@ import { CliUsageError } from './io.js'
 
 export { BENCH_MAX_FILES, BENCH_MAX_INPUT_BYTES, BENCH_MAX_MESSAGES, BENCH_SAMPLE_BYTES, comboName, loadBenchInput, measureCombos, rankCombos, recommend, renderBenchReport }
 export type { BenchInput, BenchReport, ComboFailure, ComboResult }
-
-/** Link speed assumed when ranking (Mbit/s): 100 Mbit/s per peer. */
-export const DEFAULT_BENCH_BANDWIDTH_MBIT = 100
+export { DEFAULT_BENCH_BANDWIDTH_MBIT }
 
 /** `wireseal bench`. */
 export function runBench (v: Record<string, unknown>, serializers: SerializerRegistry = defaultSerializerRegistry): number {

@@ -15,6 +15,7 @@ import { InvalidConfigError, MalformedInputError, SizeLimitError } from '../erro
 import type { WireLimits } from '../limits.js'
 import type { Serializer } from '../serialize/types.js'
 import type { CompressorSet } from '../compress/registry.js'
+import { bytesEqual } from '../bytes.js'
 import { sha256Equals } from '../integrity/sha256.js'
 import { buildMerkleTree, decodeProof, encodeProof, hashLeaf, verifyInclusion, type MerkleTree } from '../integrity/merkle.js'
 import type { ReplayGuard } from '../replay/guard.js'
@@ -59,12 +60,6 @@ export interface Prechecked {
 const MAX_ITEM_PREFIX_BYTES = 5
 
 const EMPTY = new Uint8Array(0)
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 /** True when `types` (message types or their ids) holds the type of id `id`. */
 function acceptsType (types: ReadonlyArray<AcceptedType>, id: number): boolean {
@@ -211,7 +206,7 @@ export class Opener {
       return rejectFromError(err)
     }
     // The signer vouched for both digests; a batch whose items do not match its root is refused whole.
-    if (!equalBytes(tree.root, h.itemsRoot)) return reject('digest-mismatch', 'items root differs from the signed one')
+    if (!bytesEqual(tree.root, h.itemsRoot)) return reject('digest-mismatch', 'items root differs from the signed one')
     // Decode every fresh item first, then commit them all: a batch is accepted
     // or refused whole, never half-committed and half-delivered.
     const messages: Array<OpenedMessage<T>> = []

@@ -12,7 +12,7 @@
 import { InvalidConfigError } from '../errors.js'
 import { DEFAULT_LIMITS, DEFAULT_SIGNATURE_DOMAIN, type WireLimits } from '../limits.js'
 import type { MessageType, SerializerChoice } from '../serialize/types.js'
-import { defaultSerializerRegistry } from '../serialize/registry.js'
+import { createSerializerRegistry, defaultSerializerRegistry } from '../serialize/registry.js'
 import { createCompressionPolicy } from '../compress/policy.js'
 import { defaultCompressors } from '../compress/registry.js'
 import { createReplayGuard } from '../replay/guard.js'
@@ -36,7 +36,8 @@ class PipelineCodec implements Codec {
   constructor (init: CodecInit) {
     const limits = init.limits ?? DEFAULT_LIMITS
     const signer = init.privateKey === undefined ? undefined : createSigner(init.privateKey)
-    const serializers = init.serializers ?? defaultSerializerRegistry
+    // Limits with their own PeerInfo counts need PeerInfo serializers built for them.
+    const serializers = init.serializers ?? (init.limits === undefined ? defaultSerializerRegistry : createSerializerRegistry({ limits }))
     const compressors = init.compressors ?? defaultCompressors
     const now = init.now ?? Date.now
     const prefix = new SigningBuffer(domainPrefix(init.domain ?? DEFAULT_SIGNATURE_DOMAIN))

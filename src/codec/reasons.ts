@@ -9,7 +9,7 @@
  */
 import { SizeLimitError, UnknownCodecError, WireFormatError, WiresealError, type WireRule } from '../errors.js'
 import type { ChunkRejection } from '../integrity/chunked.js'
-import type { ReplayReason } from '../replay/guard.js'
+import type { ReplayReason } from '../replay/rules.js'
 import type { OpenRejected } from './types.js'
 
 /**

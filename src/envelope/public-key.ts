@@ -7,6 +7,7 @@
  */
 import { WireFormatError, type WireRule } from '../errors.js'
 import { startsWith, toBigInt } from './key-bytes.js'
+import { readVarint, varintProblem, varintRule, VARINT_OVERFLOW } from '../varint.js'
 
 /** ECDSA curves a libp2p ECDSA key may use. */
 export type EcdsaCurve = 'P-256' | 'P-384' | 'P-521'
@@ -43,16 +44,12 @@ function keyFail (rule: WireRule, reason: string): never {
   throw new WireFormatError(KEY_FORMAT, rule, reason)
 }
 
-/** Reads a minimal varint of at most 2 bytes (key type, key length) at `pos`; returns [value, next]. */
+/** Reads a varint of at most 2 bytes (key type, key length: SPEC.md 2.1) at `pos`; returns [value, next]. */
 function keyVarint (bytes: Uint8Array, pos: number): [number, number] {
-  const b0 = bytes[pos]
-  if (b0 === undefined) keyFail('truncated', 'truncated varint')
-  if (b0 < 0x80) return [b0, pos + 1]
-  const b1 = bytes[pos + 1]
-  if (b1 === undefined) keyFail('truncated', 'truncated varint')
-  if (b1 === 0) keyFail('varint-non-minimal', 'non-minimal varint')
-  if (b1 >= 0x80) keyFail('varint-overflow', 'varint longer than any key field')
-  return [(b0 & 0x7f) + b1 * 128, pos + 2]
+  const cursor = { pos }
+  const n = readVarint(bytes, cursor, 2)
+  if (n < 0) keyFail(varintRule(n), n === VARINT_OVERFLOW ? 'varint longer than any key field' : varintProblem(n))
+  return [n, cursor.pos]
 }
 
 /**

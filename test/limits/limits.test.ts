@@ -11,6 +11,8 @@ import { InvalidConfigError, InvalidValueError, SizeLimitError } from '../../src
 import { createSerializerRegistry, definePeerInfoType, PeerInfoType, type PeerInfo, type PeerInfoMessageType, type Serializer } from '../../src/serialize/index.js'
 import { createReplayGuard } from '../../src/replay/index.js'
 import { createCompressionPolicy } from '../../src/compress/index.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createCodec } from '../../src/codec/index.js'
 
 describe('one budget', () => {
   it('derives every size from the payload limit', () => {
@@ -87,6 +89,18 @@ describe('PeerInfo counts come from the budget', () => {
         assert.doesNotThrow(() => big.decode(bytes), name)
       }
     }
+  })
+
+  it('createCodec({ limits }) with no registry of its own applies the counts end to end', async () => {
+    const privateKey = await generateKeyPair('Ed25519')
+    const small = createCodec({ privateKey, limits, replay: false })
+    const big = createCodec({ privateKey, replay: false })
+    assert.throws(() => small.seal(PeerInfoType, peer(3, 0), { channel: 'c', serializer: 'protobuf' }), InvalidValueError)
+    const sealed = big.seal(PeerInfoType, peer(3, 0), { channel: 'c', serializer: 'protobuf' })
+    const opened = small.open(sealed, { channel: 'c', types: [PeerInfoType] })
+    assert.equal(opened.ok, false)
+    assert.equal(opened.ok ? undefined : opened.reason, 'too-large')
+    assert.equal(big.open(sealed, { channel: 'c', types: [PeerInfoType] }).ok, true)
   })
 
   it('the default budget keeps the shared built-ins; the type carries its counts', () => {

@@ -9,7 +9,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { createCodec, type OpenResult } from '../../src/codec.js'
+import { createCodec, type OpenResult } from '../../src/codec/index.js'
 import { createReplayGuard } from '../../src/replay/guard.js'
 import { createSerializerRegistry } from '../../src/serialize/index.js'
 import { readVectorFile, vectorFileText } from '../../scripts/vectors.js'
