@@ -15,7 +15,7 @@
 import { MalformedInputError, SizeLimitError } from '../errors.js'
 import { plain } from './bytes.js'
 import { defineCompressor, toDecodeError } from './guard.js'
-import { loadOptional, type Optional } from './native.js'
+import { loadOptional, type Optional } from '../optional.js'
 import { decodeSnappyElements, readSnappyLength } from './snappy-format.js'
 import { CompressionId, type Compressor } from './types.js'
 import { allocBytes } from '../alloc.js'

@@ -15,7 +15,7 @@ import { MalformedInputError, SizeLimitError } from '../errors.js'
 import { concatChunks, plain } from './bytes.js'
 import { defineCompressor, maxFramesOption, toDecodeError } from './guard.js'
 import { zstdLevel } from './levels.js'
-import { loadOptional, type Optional } from './native.js'
+import { loadOptional, type Optional } from '../optional.js'
 import { CompressionId, type Compressor } from './types.js'
 import { ZSTD_MAX_STREAMING_WINDOW, scanZstdFrames } from './zstd-format.js'
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
 
 /** Leaf modules: no wireseal state, no knowledge of messages. */
-const BOTTOM = ['errors', 'alloc', 'bytes', 'varint', 'format']
+const BOTTOM = ['errors', 'alloc', 'bytes', 'varint', 'format', 'optional']
 const BELOW_LAYERS = [...BOTTOM, 'options', 'limits']
 const PRIMITIVES = [...BELOW_LAYERS, 'serialize', 'compress', 'integrity', 'replay']
 
@@ -24,13 +24,14 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   bytes: BOTTOM,
   varint: BOTTOM,
   format: BOTTOM,
+  optional: BOTTOM,
   options: BOTTOM,
   limits: [...BOTTOM, 'options'],
   serialize: BELOW_LAYERS,
   compress: BELOW_LAYERS,
   integrity: BELOW_LAYERS,
   replay: BELOW_LAYERS,
-  envelope: [...BELOW_LAYERS, 'compress', 'integrity'],
+  envelope: [...BELOW_LAYERS, 'integrity'],
   codec: [...PRIMITIVES, 'envelope'],
   libp2p: [...PRIMITIVES, 'envelope', 'codec'],
   bench: [...BOTTOM, 'options'],

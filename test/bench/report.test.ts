@@ -378,14 +378,19 @@ describe('the real harness and the committed results', () => {
     }
   })
 
-  it('a local results.json (written by a run, not committed) renders, with every target in the report', (t) => {
-    const path = join(ROOT, 'bench/results/results.json')
-    if (!existsSync(path)) return t.skip('no bench/results/results.json (npm run bench writes it)')
-    const results = readResults(path)
-    const { charts } = buildCharts(results)
-    assert.ok(charts.some(c => c.id === 'targets'))
-    const md = renderMarkdown(results, charts)
-    for (const x of results.targets) assert.ok(md.includes(`| ${x.id} | ${x.issue} |`), x.id)
+  it('results.json as a run writes it reads back and renders the same report (npm run bench -- --report-only)', async () => {
+    const results = await runSuites([serializersSuite], { settings: createSettings({ mode: 'smoke' }), log: () => {} })
+    const dir = mkdtempSync(join(tmpdir(), 'wireseal-report-json-'))
+    try {
+      const path = join(dir, 'results.json')
+      writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`)
+      const read = readResults(path)
+      const md = renderMarkdown(read, buildCharts(read).charts)
+      assert.equal(md, renderMarkdown(results, buildCharts(results).charts))
+      for (const x of read.targets) assert.ok(md.includes(`| ${x.id} | ${x.issue} |`), x.id)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('the committed report.md, charts and summary.json agree, and every bench/results file the README links exists', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { loadOptional } from '../../src/compress/native.js'
+import { loadOptional } from '../../src/optional.js'
 
 const run = promisify(execFile)
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { loadOptional, type Optional } from '../../compress/native.js'
+import { loadOptional, type Optional } from '../../optional.js'
 import { ED25519_KEY_BYTES, ED25519_SIGNATURE_BYTES } from './ed25519-rules.js'
 import type { SignatureBackend, SignFn, VerifyFn } from './types.js'
 

@@ -13,7 +13,7 @@
  * @module
  */
 import { hash } from 'node:crypto'
-import { loadOptional, type Optional } from '../../compress/native.js'
+import { loadOptional, type Optional } from '../../optional.js'
 import type { SignatureBackend, SignFn, VerifyFn } from './types.js'
 
 /** The part of the `secp256k1` binding used here. */
