@@ -16,7 +16,7 @@ import type { BarSeriesOption, ScatterSeriesOption } from 'echarts/charts'
 import type { GridComponentOption, LegendComponentOption, MarkLineComponentOption, TitleComponentOption } from 'echarts/components'
 import type { ComposeOption } from 'echarts/core'
 import type { XAXisComponentOption, YAXisComponentOption } from 'echarts'
-import { compactNumber } from '../src/bench/format.js'
+import { compactNumber } from '../src/format.js'
 
 /** The options these charts use (what chart-svg.ts registers with ECharts). */
 export type ChartOption = ComposeOption<BarSeriesOption | ScatterSeriesOption | GridComponentOption | LegendComponentOption | MarkLineComponentOption | TitleComponentOption>

@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { formatNumber, formatSize } from '../src/bench/format.js'
+import { formatNumber, sizeLabel } from '../src/format.js'
 import { barChart, paletteColor, scatterChart, targetChart, type BarCategory, type ChartSpec, type ScatterPanel, type ScatterSeries, type TargetSection } from './chart-options.js'
 import { renderSvg } from './chart-svg.js'
 import type { CaseResult, GroupResult, Table } from './harness.js'
@@ -228,7 +228,7 @@ function compressorsChart (results: BenchResults): Chart | SkippedChart {
           })
         }
       }
-      panels.push({ title: `${op} ${formatSize(bytes)}`, series })
+      panels.push({ title: `${op} ${sizeLabel(bytes)}`, series })
     }
   }
   if (panels.every(p => p.series.length === 0)) return { id, title: COMPRESSORS_TITLE, reason: 'no wireseal cases with MB/s and a matching ratio column' }

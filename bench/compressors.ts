@@ -13,7 +13,7 @@
  */
 import { createCompressionPolicy, DEFAULT_GZIP_LEVEL, DEFAULT_ZSTD_LEVEL, defaultCompressors, listBackends, type CompressionName, type Compressor } from '../src/compress/index.js'
 import { InvalidConfigError } from '../src/errors.js'
-import { formatSize } from '../src/bench/format.js'
+import { sizeLabel } from '../src/format.js'
 import { createPrng } from '../src/bench/prng.js'
 import { directCodecs } from './direct-codecs.js'
 import { randomBytes, transactionJson } from './fixtures.js'
@@ -65,7 +65,7 @@ function ratioTargets (measured: readonly Measured[], format: string, op: 'compr
     return target({
       id: `compressors.${format}.${op}.${size}`,
       issue: 'Foundation',
-      description: describe(formatSize(size)),
+      description: describe(sizeLabel(size)),
       measured: json.r,
       op: '>=',
       threshold: 0.9,
@@ -101,7 +101,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   for (const kind of DATA_KINDS) {
     for (const size of COMPRESSOR_SIZES) {
       const input = inputOf(kind, size)
-      const row: Array<string | number> = [kind, formatSize(size)]
+      const row: Array<string | number> = [kind, sizeLabel(size)]
       for (const format of FORMATS) {
         const ws = wiresealBackends(format)
         const libs = direct[format]
@@ -132,7 +132,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
           decompressCases.push({ name: directName(l.backend), fn: freshSite('l.decompress(f)', { l, f: frame }), baseline: true })
         }
         const id = `${kind}-${size}/${format}`
-        const title = `${format} ${kind} ${formatSize(size)}`
+        const title = `${format} ${kind} ${sizeLabel(size)}`
         const cg = await ctx.measure({ id: `${id}/compress`, title: `${title} compress`, bytes: size, cases: compressCases })
         const dg = await ctx.measure({ id: `${id}/decompress`, title: `${title} decompress`, bytes: size, cases: decompressCases })
         groups.push(cg, dg)
@@ -154,14 +154,14 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
   for (const kind of DATA_KINDS) {
     for (const size of COMPRESSOR_SIZES) {
       const input = inputOf(kind, size)
-      const row: Array<string | number> = [kind, formatSize(size)]
+      const row: Array<string | number> = [kind, sizeLabel(size)]
       for (const p of policies) {
         const choice = p.policy.compress(input, { batch: p.batch })
         const ratio = choice.bytes.length / input.length
         row.push(`${choice.compressor.name} ${choice.bytes.length}`)
         if (kind === 'random') {
           if (ratio > worstExpansion) worstExpansion = ratio
-          expansions.push(`${formatSize(size)} ${p.label} ${ratio.toFixed(3)}`)
+          expansions.push(`${sizeLabel(size)} ${p.label} ${ratio.toFixed(3)}`)
         }
       }
       policyRows.push(row)

@@ -11,7 +11,7 @@ import { FAIL_COLOR, PASS_COLOR } from './chart-options.js'
 import { escapeXml } from './chart-svg.js'
 import { SMALL_WIDTH, targetMargin, targetsByIssue, type Chart, type ChartSet } from './charts.js'
 import { environmentRows, measurementTable } from './report.js'
-import { formatNumber } from '../src/bench/format.js'
+import { formatNumber } from '../src/format.js'
 import type { Table } from './harness.js'
 import type { BenchResults, SuiteResult } from './runner.js'
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { targetMargin, targetsByIssue } from './charts.js'
-import { formatNumber } from '../src/bench/format.js'
+import { formatNumber } from '../src/format.js'
 import { renderTable, type TableFormat } from '../src/bench/table.js'
 import type { CaseResult, Table } from './harness.js'
 import type { BenchResults, CollectedTarget, SuiteResult } from './runner.js'

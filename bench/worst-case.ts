@@ -39,7 +39,7 @@ import {
   createSettings, freshSite, measureGroup, ratioOf, target,
   type BenchContext, type BenchMode, type BenchSettings, type CaseInit, type GroupResult, type Suite, type SuiteOutput, type Table, type Target
 } from './harness.js'
-import { formatNumber, formatSize } from '../src/bench/format.js'
+import { formatNumber, sizeLabel } from '../src/format.js'
 import { summarize } from '../src/bench/stats.js'
 import { CRAFTED_PAYLOADS, WORST_CASE_SERIALIZERS, ordinaryPayload, type CraftedPayload, type WorstCaseSerializer } from './worst-case-payloads.js'
 
@@ -219,7 +219,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
           bytes: f.decompressedBytes,
           ...(f.crafted === null ? {} : { reference: ORDINARY_CASE })
         }))
-        const group = await measureGroup({ id, title: `${serializer} x ${compression}, ${formatSize(size, true)}`, bytes: size, cases }, settings)
+        const group = await measureGroup({ id, title: `${serializer} x ${compression}, ${sizeLabel(size, true)}`, bytes: size, cases }, settings)
         ctx.log(`  ${group.title}: ${group.cases.map(c => `${c.name} ${formatNumber(c.mbPerSec?.median ?? NaN)} MB/s`).join(' | ')}`)
 
         const memory = fixtures.map(f => {
@@ -285,17 +285,17 @@ function report (results: readonly PairAtSize[], sizes: readonly number[], reps:
         const mem = worstBy(r.crafted, c => c.memRatio)
         cpuMax = Math.max(cpuMax, Number.isFinite(cpu.cpuRatio) ? cpu.cpuRatio : NaN)
         memMax = Math.max(memMax, Number.isFinite(mem.memRatio) ? mem.memRatio : NaN)
-        cpuDetail.push(`${formatSize(r.size, true)}: ${x(cpu.cpuRatio)} by ${cpu.fixture.crafted?.id ?? ''} (${ns(cpu.nsPerByte)} vs ${ns(r.ordinaryNsPerByte)} ns per decompressed byte)`)
-        memDetail.push(`${formatSize(r.size, true)}: ${x(mem.memRatio)} by ${mem.fixture.crafted?.id ?? ''} (${mem.memPerByte.toFixed(2)} vs ${r.ordinaryMemPerByte.toFixed(2)} B per decompressed byte)`)
+        cpuDetail.push(`${sizeLabel(r.size, true)}: ${x(cpu.cpuRatio)} by ${cpu.fixture.crafted?.id ?? ''} (${ns(cpu.nsPerByte)} vs ${ns(r.ordinaryNsPerByte)} ns per decompressed byte)`)
+        memDetail.push(`${sizeLabel(r.size, true)}: ${x(mem.memRatio)} by ${mem.fixture.crafted?.id ?? ''} (${mem.memPerByte.toFixed(2)} vs ${r.ordinaryMemPerByte.toFixed(2)} B per decompressed byte)`)
         summaryRows.push([
-          serializer, compression, formatSize(r.size, true),
+          serializer, compression, sizeLabel(r.size, true),
           cpu.fixture.crafted?.id ?? '', x(cpu.cpuRatio), ns(cpu.nsPerByte), ns(r.ordinaryNsPerByte),
           mem.fixture.crafted?.id ?? '', x(mem.memRatio), mem.memPerByte.toFixed(2), r.ordinaryMemPerByte.toFixed(2),
           `${cpu.fixture.envelope.length} / ${r.ordinary.envelope.length}`, ns(cpu.nsPerWireByte), ns(r.ordinaryNsPerWireByte)
         ])
         for (const c of r.crafted) {
           allRows.push([
-            serializer, compression, formatSize(r.size, true), c.fixture.crafted?.id ?? '', c.fixture.outcome,
+            serializer, compression, sizeLabel(r.size, true), c.fixture.crafted?.id ?? '', c.fixture.outcome,
             x(c.cpuRatio), x(c.memRatio), c.fixture.envelope.length, `${(c.fixture.decompressedBytes / c.fixture.envelope.length).toFixed(0)}x`, ns(c.nsPerWireByte)
           ])
         }
@@ -340,7 +340,7 @@ function report (results: readonly PairAtSize[], sizes: readonly number[], reps:
     }
   ]
   const notes = [
-    `Sizes: ${sizes.map(n => formatSize(n, true)).join(', ')} decompressed. Ordinary = a Block with 32 B hash, 64 B signature and transaction-JSON data ` +
+    `Sizes: ${sizes.map(n => sizeLabel(n, true)).join(', ')} decompressed. Ordinary = a Block with 32 B hash, 64 B signature and transaction-JSON data ` +
       'sized so its encoding is the same size (JSON: up to 3 bytes short, corrected per byte), sealed with the default compression levels; ' +
       'crafted = the same sender key, payload compressed at gzip level 9 / zstd level 19 / snappy.',
     'CPU: `codec.open()` of the same envelope every round (receiver with `replay: false`), ordinary and crafted cases interleaved in one group; ' +

@@ -15,7 +15,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { InvalidConfigError } from '../errors.js'
-import { formatNumber } from './format.js'
+import { formatNumber } from '../format.js'
 import { createRoundOrder } from './round-order.js'
 import type { BenchSettings } from './settings.js'
 import { cleanPairedRatio, summarize, type Summary } from './stats.js'

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatNumber } from './format.js'
+import { formatNumber } from '../format.js'
 
 /** Output flavour of {@link renderTable}. */
 export type TableFormat = 'markdown' | 'text'

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatNumber } from '../bench/format.js'
+import { formatNumber } from '../format.js'
 import { renderTable } from '../bench/table.js'
 import { DEFAULT_COMPRESSION_MIN_BYTES } from '../limits.js'
 import { comboName, type ComboFailure, type ComboResult } from './bench-combos.js'

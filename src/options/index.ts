@@ -6,4 +6,4 @@
  * @module
  */
 export { checkInt, checkNonNegativeInt, checkPositive, checkPositiveInt, describeValue, intExpectation, isIntInRange } from './checks.js'
-export { formatDuration, formatSize } from './format.js'
+export { formatDuration, formatSize } from '../format.js'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { compactNumber, formatNumber, formatSize } from '../../src/bench/format.js'
+import { compactNumber, formatNumber, sizeLabel } from '../../src/format.js'
 import { renderTable } from '../../src/bench/table.js'
 
 describe('formatNumber', () => {
@@ -38,10 +38,10 @@ describe('formatNumber', () => {
   })
 })
 
-describe('formatSize', () => {
+describe('sizeLabel', () => {
   it('names sizes in their largest unit, 1024-based', () => {
-    assert.deepEqual([512, 4096, 65_536, 1_048_576].map(n => formatSize(n)), ['512 B', '4 KB', '64 KB', '1 MB'])
-    assert.deepEqual([512, 65_536, 1_048_576].map(n => formatSize(n, true)), ['512 B', '64 KiB', '1 MiB'])
+    assert.deepEqual([512, 4096, 65_536, 1_048_576].map(n => sizeLabel(n)), ['512 B', '4 KB', '64 KB', '1 MB'])
+    assert.deepEqual([512, 65_536, 1_048_576].map(n => sizeLabel(n, true)), ['512 B', '64 KiB', '1 MiB'])
   })
 })
 

@@ -15,7 +15,7 @@ import { DEFAULT_LOCK_WAIT_MS } from '../../src/cli/state.js'
 import { DEFAULT_INSPECT_PAYLOAD_BYTES } from '../../src/cli/inspect.js'
 import { DEFAULT_BENCH_BANDWIDTH_MBIT } from '../../src/cli/bench.js'
 import { MAX_DURATION_MS, parseDuration } from '../../src/cli/flags.js'
-import { formatDuration } from '../../src/options/format.js'
+import { formatDuration } from '../../src/format.js'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS } from '../../src/limits.js'
 import { oneLineError, runMain, stopMain } from './run-main.js'
 

@@ -1,10 +1,14 @@
 /**
- * The one number formatter of benchmark output: tables, progress lines,
- * chart labels and `wireseal bench` all write figures through
- * {@link formatNumber}, so a rate reads the same everywhere.
+ * The one home of number formatting: figures as people read them in
+ * benchmark tables, charts and `wireseal bench` ({@link formatNumber},
+ * {@link sizeLabel}), and option values written back so that they parse to
+ * the same number (CLI help, configuration pages, logs: {@link formatDuration},
+ * {@link formatSize}).
  *
  * @module
  */
+
+// --- measured figures ---------------------------------------------------------
 
 /** How {@link formatNumber} writes a figure. */
 export interface NumberStyle {
@@ -53,7 +57,32 @@ export function compactNumber (x: number): string {
  * (1024-based, written KB and MB as the reports always have), or with
  * `iec`, `64 KiB`, `1 MiB`.
  */
-export function formatSize (n: number, iec = false): string {
+export function sizeLabel (n: number, iec = false): string {
   const [k, m] = iec ? ['KiB', 'MiB'] : ['KB', 'MB']
   return n >= 1_048_576 ? `${n / 1_048_576} ${m}` : n >= 1024 ? `${n / 1024} ${k}` : `${n} B`
+}
+
+// --- option values (exact, parse back) ----------------------------------------
+
+/** [suffix, size] from the largest unit down; the base unit is the caller's. */
+type Units = ReadonlyArray<readonly [string, number]>
+
+const DURATION_UNITS: Units = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]]
+const SIZE_UNITS: Units = [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]]
+
+function exact (n: number, units: Units, base: string): string {
+  for (const [suffix, size] of units) {
+    if (n !== 0 && n % size === 0) return `${n / size}${suffix}`
+  }
+  return `${n}${base}`
+}
+
+/** Milliseconds as `7d`, `2h`, `10m`, `45s` or `500ms`: the largest unit that divides them exactly. */
+export function formatDuration (ms: number): string {
+  return exact(ms, DURATION_UNITS, 'ms')
+}
+
+/** Bytes as `1GiB`, `4MiB`, `64KiB` or `100B`: the largest binary unit that divides them exactly. */
+export function formatSize (bytes: number): string {
+  return exact(bytes, SIZE_UNITS, 'B')
 }
