@@ -16,7 +16,7 @@ import { UnknownCodecError, WiresealError } from '../errors.js'
 import { CliUsageError, readInput, writeOutput } from './io.js'
 import { REPLAY_FILE, SEQUENCER_FILE, withStateDir } from './state.js'
 import { readKeyFile } from './keyfile.js'
-import { loadSchemas, SCHEMA_SERIALIZERS } from './schema.js'
+import { loadSchemas } from './schema.js'
 import type { FlagValues } from './flags.js'
 
 const textDecoder = new TextDecoder()
@@ -47,9 +47,9 @@ export function valueToJson (registry: SerializerRegistry, typeId: number, value
   return JSON.parse(textDecoder.decode(registry.get(typeId, SerializerId.json).encode(value)))
 }
 
-/** The serializer `seal` uses without `--serializer`: protobuf when the type has it, else msgpack (schema types). */
+/** The serializer `seal` uses without `--serializer`: the registry's default for the type (protobuf for the built-ins, msgpack for schema types). */
 export function defaultSerializer (registry: SerializerRegistry, type: MessageType): string {
-  return registry.has(type, 'protobuf') ? 'protobuf' : SCHEMA_SERIALIZERS[0]
+  return registry.defaultFor(type).name
 }
 
 /** `wireseal seal`. Flag values are parsed by the command table (main.ts). */

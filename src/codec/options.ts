@@ -18,6 +18,12 @@ import type { SenderKeyCache } from '../envelope/keys.js'
 export interface SerializerLookup {
   /** Throws {@link errors!UnknownCodecError} when the pair is not registered. `serializer` is a wire id or a format name. */
   get(typeId: number, serializer: number | string): Serializer
+  /**
+   * The serializer of a type that a seal without `serializer` uses
+   * ({@link serialize!SerializerRegistry.defaultFor}).
+   * @default protobuf when absent
+   */
+  defaultFor?(typeId: number): Serializer
 }
 
 /**

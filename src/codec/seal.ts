@@ -119,9 +119,9 @@ export class Sealer {
     return this.sign(p, { kind: EnvelopeKind.batch, seq, digest: this.#digest, count: values.length, itemsRoot: buildMerkleTree(items).root, inline: p.bytes })
   }
 
-  encode<T>(type: MessageType<T>, value: T, serializer: SerializerChoice = SerializerId.protobuf): Uint8Array {
-    const { limits, serializers } = this.#init
-    const bytes = (serializers.get(type.id, serializer) as Serializer<T>).encode(value)
+  encode<T>(type: MessageType<T>, value: T, serializer?: SerializerChoice): Uint8Array {
+    const { limits } = this.#init
+    const bytes = this.#serializer(type, serializer).encode(value)
     if (bytes.length > limits.maxPayloadBytes) throw new SizeLimitError('payload', limits.maxPayloadBytes, bytes.length)
     checkTypeCap(type, bytes.length)
     return bytes
@@ -161,11 +161,18 @@ export class Sealer {
     return { compressor, bytes: compressor.compress(payload) }
   }
 
+  /** The named serializer of `type`, or its default (SerializerLookup.defaultFor; protobuf for a lookup without one). */
+  #serializer<T>(type: MessageType<T>, choice: SerializerChoice | undefined): Serializer<T> {
+    const { serializers } = this.#init
+    if (choice !== undefined) return serializers.get(type.id, choice) as Serializer<T>
+    return (serializers.defaultFor === undefined ? serializers.get(type.id, SerializerId.protobuf) : serializers.defaultFor(type.id)) as Serializer<T>
+  }
+
   /** What every seal shares: serialize, bound, compress. */
   private pack<T>({ type, options, batch, encode }: PackInput<T>): Packed {
-    const { limits, serializers } = this.#init
+    const { limits } = this.#init
     const signer = this.requireSigner()
-    const serializer = serializers.get(type.id, options.serializer ?? SerializerId.protobuf) as Serializer<T>
+    const serializer = this.#serializer(type, options.serializer)
     const serialized = encode(serializer)
     if (serialized.length > limits.maxPayloadBytes) throw new SizeLimitError('payload', limits.maxPayloadBytes, serialized.length)
     // A batch's items were checked one by one against the type's cap (sealBatch).

@@ -23,7 +23,8 @@ import type { MsgpackStructuredSerializer } from './msgpack-structured.js'
 import { blockFastPath } from './msgpack-block.js'
 import { createPeerInfoFastPath, peerInfoFastPath } from './msgpack-peer-info.js'
 import { createProtobufPeerInfoSerializer, protobufBlock, protobufPeerInfo } from './protobuf.js'
-import type { MessageType, Serializer } from './types.js'
+import type { MessageSchema } from './schema.js'
+import { SerializerId, type MessageType, type Serializer } from './types.js'
 
 /** Block with shared structures at a given structure version (hand-written fast path). */
 export function createMsgpackStructuredBlock (version: number): MsgpackStructuredSerializer<Block> {
@@ -85,6 +86,8 @@ export class SerializerRegistry {
   readonly #typesByName = new Map<string, MessageType>()
   readonly #formatNames = new Map<number, string>()
   readonly #formatIds = new Map<string, number>()
+  /** Type id -> the serializer {@link defaultFor} gives (protobuf if registered, else the lowest id). */
+  readonly #defaults = new Map<number, Serializer>()
 
   /**
    * Adds a serializer (for its `type`, under its `id`).
@@ -108,6 +111,8 @@ export class SerializerRegistry {
     const k = key(t.id, s.id)
     if (this.#serializers.has(k)) throw new DuplicateCodecError('serializer', `${t.name}/${s.name}`)
     this.#serializers.set(k, s)
+    const current = this.#defaults.get(t.id)
+    if (current === undefined || (current.id !== SerializerId.protobuf && (s.id === SerializerId.protobuf || s.id < current.id))) this.#defaults.set(t.id, s)
     this.#typesById.set(t.id, t)
     this.#typesByName.set(t.name, t)
     this.#formatNames.set(s.id, s.name)
@@ -128,6 +133,23 @@ export class SerializerRegistry {
     const id = typeof serializer === 'number' ? serializer : this.#formatIds.get(serializer)
     const s = id === undefined ? undefined : this.#serializers.get(key(t.id, id))
     if (s === undefined) throw new UnknownCodecError('serializer', typeof serializer === 'number' ? serializer : `${t.name}/${serializer}`)
+    return s
+  }
+
+  /**
+   * The serializer a seal uses when the caller names none: protobuf when the
+   * type has it (the built-ins), else the type's serializer of lowest wire id
+   * (msgpack for a {@link defineMessageType} type registered with
+   * {@link createSerializerRegistry}'s `types`).
+   *
+   * @throws {@link UnknownCodecError} (`kind: 'message-type'`) when no serializer of the type is registered.
+   */
+  defaultFor<T> (type: MessageType<T>): Serializer<T>
+  defaultFor (type: number | string): Serializer
+  defaultFor (type: MessageType | number | string): Serializer {
+    const id = typeof type === 'object' ? type.id : this.getType(type).id
+    const s = this.#defaults.get(id)
+    if (s === undefined) throw new UnknownCodecError('message-type', typeof type === 'object' ? type.name : type)
     return s
   }
 
@@ -180,6 +202,26 @@ export interface SerializerRegistryInit {
    * @default DEFAULT_LIMITS
    */
   limits?: WireLimits
+  /**
+   * Your own {@link defineMessageType} types, each registered with the
+   * serializers a schema gets without generated code: msgpack (the default a
+   * seal then uses for it) and JSON. Register others (your own, or
+   * msgpackStructured) with {@link SerializerRegistry.register}.
+   * @default none
+   */
+  types?: ReadonlyArray<MessageSchema<unknown>>
+}
+
+function registerSchemaTypes (registry: SerializerRegistry, types: unknown): void {
+  if (types === undefined) return
+  if (!Array.isArray(types)) throw new InvalidConfigError('types', 'an array of message types made by defineMessageType()')
+  types.forEach((t: unknown, i) => {
+    if (t === null || typeof t !== 'object' || !Array.isArray((t as { fields?: unknown }).fields)) {
+      throw new InvalidConfigError(`types[${i}]`, 'a message type made by defineMessageType() (one with fields)')
+    }
+    const type = t as MessageSchema<unknown>
+    registry.register(createMsgpackSerializer(type)).register(createJsonSerializer(type))
+  })
 }
 
 /** Creates a registry, by default pre-loaded with every built-in serializer. */
@@ -201,6 +243,7 @@ export function createSerializerRegistry (init: SerializerRegistryInit = {}): Se
     }
   }
   if (otherCounts) for (const s of peerInfoSerializers(definePeerInfoType(limits), version)) registry.register(s)
+  registerSchemaTypes(registry, init.types)
   return registry
 }
 
