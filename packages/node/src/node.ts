@@ -32,6 +32,8 @@ import { BlockStore } from './block-store.js'
 import { makeBlock, startProducer } from './block-producer.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { KnownPeers } from './known-peers.js'
+import { LatencyRing } from './latency-ring.js'
+import { LivePeers } from './live-peers.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { BlockType, MAX_SYNC_REQUEST_BLOCKS, PeerInfoType, SyncCode, networkProtocols, nodeSerializers, type NetworkProtocols } from './protocol.js'
 import { MAX_SYNC_IN_FLIGHT, SyncClient, SyncFaultError, syncHandler, type SyncResponse } from './sync.js'
@@ -58,6 +60,9 @@ export const MAX_PEER_INFO_PAYLOAD_BYTES = 32 * 1024
 
 /** Blocks waiting to be stored at most; beyond it new ones are dropped and counted (Lodestar's block queue is 1024). */
 export const PROCESSING_QUEUE_CAPACITY = 1024
+
+/** Blocks being stored at once (each waits for its LevelDB write batch). */
+const PROCESSING_CONCURRENCY = 32
 
 /** Serialized size of a Block's fields around its data (hash, timestamp, ttl, version, tags): a bound for charging. */
 const BLOCK_FIELDS_BYTES = 64
@@ -109,20 +114,6 @@ export interface NodeStatus {
   readonly uptimeSeconds: number
 }
 
-/** Bounded ring of recent delivery latencies for the status view's p50 / p99. */
-class LatencyRing {
-  private readonly values = new Float64Array(2048)
-  private n = 0
-  add (ms: number): void { this.values[this.n++ % this.values.length] = ms }
-  summary (): { p50: number, p99: number, count: number } {
-    const k = Math.min(this.n, this.values.length)
-    if (k === 0) return { p50: 0, p99: 0, count: 0 }
-    const sorted = Array.from(this.values.subarray(0, k)).sort((a, b) => a - b)
-    const at = (q: number): number => sorted[Math.min(k - 1, Math.floor(q * k))] as number
-    return { p50: at(0.5), p99: at(0.99), count: this.n }
-  }
-}
-
 /** A bounded per-key counter (for the status view: per-peer deliveries). */
 function bump (map: Map<string, number>, key: string, max = 256): void {
   if (!map.has(key) && map.size >= max) return
@@ -156,7 +147,7 @@ export class WiresealNode {
   /** Peers tagged keep-alive by {@link keepAlive}. */
   private readonly keptAlive = new Set<string>()
   /** Peers whose log this process has caught up on since it started: live gossip keeps us current with them. */
-  private readonly liveWith = new Set<string>()
+  private readonly live = new LivePeers()
   private readonly gossipMsgs: RateLimiter
   private readonly gossipBytes: RateLimiter
   private readonly streamMsgs: RateLimiter
@@ -291,7 +282,9 @@ export class WiresealNode {
       idleTimeoutMs: config.idleTimeoutMs,
       bootstrapPeers: config.bootstrapPeers.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5))
     })
-    const queue = createBoundedQueue({ capacity: PROCESSING_QUEUE_CAPACITY, concurrency: 1, order: 'fifo', onError: (err) => { log.warn({ err }, 'block processing failed') } })
+    // FIFO, and jobs start in order (so blocks get heights in arrival order); while one waits for its LevelDB
+    // write the next ones start and their appends share the next write batch (one write per block cost ~0.1 ms)
+    const queue = createBoundedQueue({ capacity: PROCESSING_QUEUE_CAPACITY, concurrency: PROCESSING_CONCURRENCY, order: 'fifo', onError: (err) => { log.warn({ err }, 'block processing failed') } })
     const sync = new SyncClient({ node: libp2p, codec: directCodec, protocols, frameTimeoutMs: config.streamReadTimeoutMs })
     late.guard = guard
     late.self = new WiresealNode(config, log, libp2p, codec, directCodec, gossip, lock, db, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
@@ -361,8 +354,7 @@ export class WiresealNode {
       const id = evt.detail.toString()
       this.gossipMsgs.delete(id)
       this.gossipBytes.delete(id)
-      // gossip from it may be lost while disconnected: the next contact syncs from the cursor
-      this.liveWith.delete(id)
+      this.live.forget(id)
     })
     this.producer = startProducer(config.blockIntervalMs, async () => { await this.produce() })
     const announce = setInterval(() => { void this.announce() }, config.peerInfoIntervalMs)
@@ -451,6 +443,7 @@ export class WiresealNode {
         // wire bytes now; the rest of the decompressed size once the message is open (chargeDecompressed),
         // so the bucket counts what the receiver spends (each message is capped per topic before it is decompressed)
         if (!this.gossipMsgs.take(id) || !this.gossipBytes.take(id, msg.data.length)) {
+          if (topic === this.protocols.blockTopic) this.live.lost()
           this.countReject('rate-limited')
           this.penalize(id, 'rate-limited', 'gossip')
           return 'ignore' as never
@@ -461,6 +454,8 @@ export class WiresealNode {
   }
 
   private onGossipReject (r: GossipRejection): void {
+    // a replay is a copy of a message already accepted; anything else may be a block this node does not have
+    if (r.topic === this.protocols.blockTopic && r.reason !== 'replayed') this.live.lost()
     this.log.debug({ reason: r.reason, verdict: r.verdict, from: r.propagationSource.toString(), detail: r.detail }, 'gossip message refused')
     this.countReject(r.reason)
     // below the replay guard's floor (raised by our own crash or evictions) live messages are refused: not the peer's fault
@@ -510,6 +505,7 @@ export class WiresealNode {
       this.metrics.observeProcessing('gossip-block', (performance.now() - started) / 1000)
     })
     if (!ok) {
+      this.live.lost()
       this.countReject('queue-full')
       this.metrics.validationQueueDropped()
     }
@@ -518,10 +514,12 @@ export class WiresealNode {
   private async produce (): Promise<void> {
     const block = makeBlock(this.config.blockSizeBytes)
     const envelope = this.gossip.seal(this.protocols.blockTopic, block)
-    await this.store.append(block.hash, envelope)
+    // stored while it is published: a LevelDB write must not hold the block back (nor the next tick, which a busy producer skips)
+    const stored = this.store.append(block.hash, envelope).then(() => {
+      this.metrics.setBlockHeight(Number(this.store.height))
+    }, (err: unknown) => { this.log.warn({ err }, 'own block not stored') })
     this.counters.produced++
     this.metrics.blockProduced()
-    this.metrics.setBlockHeight(Number(this.store.height))
     try {
       await this.libp2p.services.pubsub.publish(this.protocols.blockTopic, envelope)
       this.metrics.message('out', 'gossip-block')
@@ -530,6 +528,7 @@ export class WiresealNode {
     } catch (err) {
       this.log.debug({ err }, 'block publish failed')
     }
+    await stored
   }
 
   // --- PeerInfo ---------------------------------------------------------------
@@ -584,7 +583,7 @@ export class WiresealNode {
     void this.knownPeers.remember(id, addrs).catch((err: unknown) => { this.log.warn({ err }, 'known peers write failed') })
     const height = parseHeight(info.metadata.height)
     if (this.libp2p.getConnections(subject).length > 0) {
-      if (height !== undefined) void this.maybeSync(subject, height, via)
+      if (height !== undefined) void this.maybeSync(subject, height)
     } else {
       void this.dialAnnounced(subject, addrs)
     }
@@ -604,20 +603,22 @@ export class WiresealNode {
    * fetches its whole kept log; after that, the cursor persisted per peer
    * says where to resume. While connected, live gossip keeps us current, so
    * an announcement only moves the cursor (minus a margin for blocks still
-   * in flight) and a fetch happens only after a gap (a restart or a lost
-   * connection).
+   * in flight) and a fetch happens only after a gap (a restart, a lost
+   * connection, or gossip blocks this node lost).
    */
-  private async maybeSync (peer: PeerId, height: bigint, via: 'gossip' | 'direct'): Promise<void> {
+  private async maybeSync (peer: PeerId, height: bigint): Promise<void> {
     const id = peer.toString()
     if (this.syncing.has(id) || this.shuttingDown) return
     this.syncing.add(id)
     try {
       const cursor = await this.cursor(id) ?? 0n
-      if (via === 'gossip' && this.liveWith.has(id)) {
-        // live: everything but the last few blocks came by gossip too
+      const mark = this.live.mark
+      // live: everything but the last few blocks came by gossip too (./live-peers.ts); whatever the path of the
+      // announcement: a direct exchange (a second connection, an identify push) is one more announcement
+      if (this.live.isCurrent(id)) {
         const live = height - LIVE_CURSOR_MARGIN
         if (live > cursor) await this.db.put(this.cursorKey(id), live.toString())
-        if (height - cursor <= LIVE_CURSOR_MARGIN * 4n) return
+        return
       }
       // up to MAX_SYNC_IN_FLIGHT requests on the wire, results applied in order
       let issued = cursor + 1n
@@ -652,14 +653,14 @@ export class WiresealNode {
         // over the responder's budget: retry from the cursor shortly (it withholds, we back off)
         const tries = (this.syncRetries.get(id) ?? 0) + 1
         this.syncRetries.set(id, tries)
-        if (tries <= MAX_SYNC_RETRIES) setTimeout(() => { void this.maybeSync(peer, height, 'direct') }, SYNC_RETRY_MS).unref()
+        if (tries <= MAX_SYNC_RETRIES) setTimeout(() => { void this.maybeSync(peer, height) }, SYNC_RETRY_MS).unref()
         return
       }
       this.syncRetries.delete(id)
       this.metrics.setBlockHeight(Number(this.store.height))
       // live only once the replay guard accepts fresh gossip again (after a crash it refuses everything
       // timestamped up to its floor): until then, blocks lost to that blackout are fetched by the next sync
-      if (Date.now() > this.replay.floorMs + LIVE_AFTER_FLOOR_MS) this.liveWith.add(id)
+      if (Date.now() > this.replay.floorMs + LIVE_AFTER_FLOOR_MS) this.live.caughtUp(id, mark)
     } catch (err) {
       if (err instanceof SyncFaultError) {
         this.countReject(err.fault)
