@@ -31,6 +31,7 @@ export {
   type ItemFields
 } from './envelope.js'
 export { createSigner, SenderKeyCache, normaliseLowS, parseDerSignature, type EnvelopeSigner, type SenderKey } from './keys.js'
+export { VerifiedSignatureCache, DEFAULT_MAX_VERIFIED_SIGNATURES } from './verified-signatures.js'
 export {
   SIGNATURE_BACKEND_ENV,
   getSignatureBackend,
