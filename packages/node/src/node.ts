@@ -30,12 +30,14 @@ import { request, requestHandler, wiresealGossip, type GossipMessage, type Gossi
 import type { NodeConfig } from './config.js'
 import { BlockStore } from './block-store.js'
 import { makeBlock, startProducer } from './block-producer.js'
+import { BlockPublisher, blockBatchOption } from './block-publisher.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { KnownPeers } from './known-peers.js'
+import { gossipCharge } from './gossip-charge.js'
 import { LatencyRing } from './latency-ring.js'
 import { LivePeers } from './live-peers.js'
 import { libp2pOptions } from './libp2p-options.js'
-import { BlockType, MAX_SYNC_REQUEST_BLOCKS, PeerInfoType, SyncCode, networkProtocols, nodeSerializers, type NetworkProtocols } from './protocol.js'
+import { BLOCK_COMPRESSIONS, BLOCK_PEER_ACCEPTS, BlockType, MAX_SYNC_REQUEST_BLOCKS, PeerInfoType, SyncCode, networkProtocols, nodeSerializers, type NetworkProtocols } from './protocol.js'
 import { MAX_SYNC_IN_FLIGHT, SyncClient, SyncFaultError, syncHandler, type SyncResponse } from './sync.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics/index.js'
 import { libp2pMetrics } from './metrics/libp2p-metrics.js'
@@ -63,9 +65,6 @@ export const PROCESSING_QUEUE_CAPACITY = 1024
 
 /** Blocks being stored at once (each waits for its LevelDB write batch). */
 const PROCESSING_CONCURRENCY = 32
-
-/** Serialized size of a Block's fields around its data (hash, timestamp, ttl, version, tags): a bound for charging. */
-const BLOCK_FIELDS_BYTES = 64
 
 /** Live-sync margin: a peer's announced height minus this is taken as seen (covers blocks still in flight on gossip). */
 const LIVE_CURSOR_MARGIN = 64n
@@ -154,6 +153,7 @@ export class WiresealNode {
   private readonly syncBlocks: RateLimiter
 
   private constructor (
+    private readonly publisher: BlockPublisher,
     readonly config: NodeConfig,
     readonly log: Logger,
     readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
@@ -224,7 +224,8 @@ export class WiresealNode {
       memoryLimitBytes: config.memoryLimitBytes
     })
     // filled once they exist: the gossip hooks need the node, the gater needs the guard, the guard needs libp2p
-    const late: { self?: WiresealNode, guard?: ConnectionGuard } = {}
+    const late: { self?: WiresealNode, guard?: ConnectionGuard, publisher?: BlockPublisher } = {}
+    const batch = blockBatchOption(config, (sealed) => { late.publisher?.sealed(sealed) })
     const gossip = wiresealGossip<Topics>({
       codec,
       topics: {
@@ -232,8 +233,9 @@ export class WiresealNode {
           type: BlockType,
           serializer: SerializerId.protobuf,
           serializers: [SerializerId.protobuf],
-          compressions: [CompressionId.none, CompressionId.snappy],
-          maxPayloadBytes: MAX_BLOCK_PAYLOAD_BYTES
+          compressions: BLOCK_COMPRESSIONS,
+          maxPayloadBytes: MAX_BLOCK_PAYLOAD_BYTES,
+          ...(batch === undefined ? {} : { batch })
         },
         [protocols.peerInfoTopic]: {
           type: PeerInfoType,
@@ -287,7 +289,16 @@ export class WiresealNode {
     const queue = createBoundedQueue({ capacity: PROCESSING_QUEUE_CAPACITY, concurrency: PROCESSING_CONCURRENCY, order: 'fifo', onError: (err) => { log.warn({ err }, 'block processing failed') } })
     const sync = new SyncClient({ node: libp2p, codec: directCodec, protocols, frameTimeoutMs: config.streamReadTimeoutMs })
     late.guard = guard
-    late.self = new WiresealNode(config, log, libp2p, codec, directCodec, gossip, lock, db, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
+    late.publisher = new BlockPublisher({
+      batched: batch !== undefined,
+      seal: (block) => gossip.seal(protocols.blockTopic, block),
+      publishSealed: async (envelope) => await libp2p.services.pubsub.publish(protocols.blockTopic, envelope),
+      publishBatched: async (block) => await gossip.publish(protocols.blockTopic, block, { peerAccepts: BLOCK_PEER_ACCEPTS }),
+      store,
+      metrics,
+      log
+    })
+    late.self = new WiresealNode(late.publisher, config, log, libp2p, codec, directCodec, gossip, lock, db, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
     return late.self
   }
 
@@ -440,9 +451,8 @@ export class WiresealNode {
           this.countReject('banned')
           return 'reject' as never
         }
-        // wire bytes now; the rest of the decompressed size once the message is open (chargeDecompressed),
-        // so the bucket counts what the receiver spends (each message is capped per topic before it is decompressed)
-        if (!this.gossipMsgs.take(id) || !this.gossipBytes.take(id, msg.data.length)) {
+        // the signed decompressed length (./gossip-charge.ts): the bucket counts what the receiver spends
+        if (!this.gossipMsgs.take(id) || !this.gossipBytes.take(id, gossipCharge(msg.data, this.codec.limits))) {
           if (topic === this.protocols.blockTopic) this.live.lost()
           this.countReject('rate-limited')
           this.penalize(id, 'rate-limited', 'gossip')
@@ -463,24 +473,9 @@ export class WiresealNode {
     this.penalize(r.propagationSource.toString(), r.reason, 'gossip')
   }
 
-  /**
-   * Charges the relaying peer's byte bucket the decompressed size beyond the
-   * wire bytes charged before validation; over the limit is a rate fault.
-   */
-  private chargeDecompressed (peer: PeerId, decompressed: number, wire: number): void {
-    const extra = decompressed - wire
-    if (extra <= 0) return
-    const id = peer.toString()
-    if (!this.gossipBytes.take(id, extra)) {
-      this.countReject('rate-limited')
-      this.penalize(id, 'rate-limited', 'gossip')
-    }
-  }
-
   private onGossipBlock (m: GossipMessage<Block>): void {
     const started = performance.now()
     const wire = m.envelope()
-    this.chargeDecompressed(m.propagationSource, m.value.data.length + BLOCK_FIELDS_BYTES, wire.length)
     const ok = this.queue.push(async () => {
       const block = m.value
       if (!equalBytes(sha256(block.data), block.hash)) {
@@ -512,23 +507,8 @@ export class WiresealNode {
   }
 
   private async produce (): Promise<void> {
-    const block = makeBlock(this.config.blockSizeBytes)
-    const envelope = this.gossip.seal(this.protocols.blockTopic, block)
-    // stored while it is published: a LevelDB write must not hold the block back (nor the next tick, which a busy producer skips)
-    const stored = this.store.append(block.hash, envelope).then(() => {
-      this.metrics.setBlockHeight(Number(this.store.height))
-    }, (err: unknown) => { this.log.warn({ err }, 'own block not stored') })
     this.counters.produced++
-    this.metrics.blockProduced()
-    try {
-      await this.libp2p.services.pubsub.publish(this.protocols.blockTopic, envelope)
-      this.metrics.message('out', 'gossip-block')
-      this.metrics.bytes('raw', 'out', block.data.length)
-      this.metrics.bytes('wire', 'out', envelope.length)
-    } catch (err) {
-      this.log.debug({ err }, 'block publish failed')
-    }
-    await stored
+    await this.publisher.produce(makeBlock(this.config.blockSizeBytes))
   }
 
   // --- PeerInfo ---------------------------------------------------------------
