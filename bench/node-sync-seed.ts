@@ -5,7 +5,7 @@
  * from the node's own `makeBlock`, each sealed as the node's producer seals
  * it (the block topic's channel, protobuf, the codec's size-aware
  * compression policy, Ed25519 by that identity), appended through the node's
- * `BlockStore` into the LevelDB the node opens (`<dataDir>/db`). Much faster
+ * `BlockStore` into the LevelDB databases the node opens. Much faster
  * than letting a node produce them. With `perBatch` > 1 the blocks are sealed
  * as a node producing at or above its batch rate publishes them (issue 14):
  * `perBatch` at a time in one batch envelope (snappy, as on the block topic),
@@ -18,8 +18,6 @@
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { ClassicLevel } from 'classic-level'
 // The library as the node runs it (its dist, like packages/node/src), never this repository's
 // sources: while they are ahead of the last build, the two may disagree on the wire format.
 import { BlockType, createCodec, SerializerId, type Block } from 'wireseal'
@@ -27,6 +25,7 @@ import { sealedGossip } from 'wireseal/libp2p'
 import { InvalidConfigError } from '../src/errors.js'
 import { makeBlock } from '../packages/node/src/block-producer.js'
 import { BlockStore } from '../packages/node/src/block-store.js'
+import { closeNodeDatabases, openNodeDatabases } from '../packages/node/src/block-store-layout.js'
 import { loadOrCreateIdentity } from '../packages/node/src/identity.js'
 import { networkProtocols } from '../packages/node/src/protocol.js'
 
@@ -65,11 +64,10 @@ export async function seedBlockLog (init: SeedInit): Promise<SeedResult> {
   const { key } = await loadOrCreateIdentity(init.dataDir)
   const codec = createCodec({ privateKey: key, replay: false })
   const { blockTopic } = networkProtocols(init.network)
-  const db = new ClassicLevel<string, string>(join(init.dataDir, 'db'))
-  await db.open()
+  const dbs = await openNodeDatabases(init.dataDir)
   const frames: Uint8Array[] = []
   try {
-    const store = await BlockStore.open(db, { maxBlocks: Math.max(init.blocks, 100_000) })
+    const store = await BlockStore.open(dbs, { maxBlocks: Math.max(init.blocks, 100_000) })
     // Timestamps one block interval apart, ending now: a log a producer could have written.
     const interval = init.intervalMs ?? 100
     const perBatch = init.perBatch ?? 1
@@ -82,7 +80,7 @@ export async function seedBlockLog (init: SeedInit): Promise<SeedResult> {
     writeFileSync(init.rawFile, raw)
     return { height: Number(store.height), envelopeBytes: raw.length - 4 * frames.length, rawBytes: raw.length }
   } finally {
-    await db.close()
+    await closeNodeDatabases(dbs)
   }
 }
 

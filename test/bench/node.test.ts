@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import fc from 'fast-check'
-import { ClassicLevel } from 'classic-level'
 import { createContext, createSettings } from '../../bench/harness.js'
 import { gossipGroupId, NODE_CASES, NODE_PLANS, NODE_TARGETS, NODE_THRESHOLDS, nodeSuite, SYNC_GROUP } from '../../bench/node.js'
 import { ringQuantile } from '../../bench/node-plain-protocol.js'
@@ -15,6 +14,7 @@ import { BlockType, createCodec, type Block } from 'wireseal'
 import { sha256 } from 'wireseal/integrity'
 import { InvalidConfigError } from '../../src/errors.js'
 import { BlockStore } from '../../packages/node/src/block-store.js'
+import { closeNodeDatabases, openNodeDatabases } from '../../packages/node/src/block-store-layout.js'
 import { BLOCK_COMPRESSIONS, networkProtocols } from '../../packages/node/src/protocol.js'
 
 const work = mkdtempSync(join(tmpdir(), 'wireseal-node-bench-test-'))
@@ -89,10 +89,9 @@ describe('node suite plans and helpers', () => {
       const raw = readFileSync(rawFile)
       assert.equal(raw.length, seed.rawBytes)
       assert.equal(seed.rawBytes, seed.envelopeBytes + 4 * blocksN)
-      const db = new ClassicLevel<string, string>(join(dataDir, 'db'))
-      await db.open()
+      const dbs = await openNodeDatabases(dataDir)
       try {
-        const store = await BlockStore.open(db)
+        const store = await BlockStore.open(dbs)
         assert.equal(store.height, BigInt(blocksN))
         const blocks = await store.range(1n, 100)
         assert.equal(blocks.length, blocksN)
@@ -112,7 +111,7 @@ describe('node suite plans and helpers', () => {
           assert.equal(opened.value.data.length, 4096)
         }
       } finally {
-        await db.close()
+        await closeNodeDatabases(dbs)
       }
     }
     await assert.rejects(seedBlockLog({ dataDir: join(work, 'seed-0'), network: 'x', blocks: 0, sizeBytes: 1, rawFile: join(work, 'seed-0.bin') }), InvalidConfigError)

@@ -16,7 +16,6 @@
 import 'wireseal/libp2p'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { ClassicLevel } from 'classic-level'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -29,6 +28,7 @@ import { acquireStateLockSync, createReplayGuard, createSequencer, type LeasedSe
 import { request, requestHandler, wiresealGossip, type GossipMessage, type GossipRejection, type GossipTopicsInit, type WiresealGossip } from 'wireseal/libp2p'
 import type { NodeConfig } from './config.js'
 import { BlockStore } from './block-store.js'
+import { closeNodeDatabases, openNodeDatabases, type NodeDatabases } from './block-store-layout.js'
 import { makeBlock, startProducer } from './block-producer.js'
 import { BlockPublisher, blockBatchOption } from './block-publisher.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -161,7 +161,7 @@ export class WiresealNode {
     private readonly directCodec: Codec,
     readonly gossip: WiresealGossip<Topics>,
     private readonly lock: StateLock,
-    private readonly db: ClassicLevel<string, string>,
+    private readonly dbs: NodeDatabases,
     readonly store: BlockStore,
     private readonly knownPeers: KnownPeers,
     readonly bans: BanList,
@@ -201,9 +201,9 @@ export class WiresealNode {
     const protocols = networkProtocols(config.network)
     const { key, created } = await loadOrCreateIdentity(config.dataDir)
     log.info({ created }, created ? 'identity created' : 'identity loaded')
-    const db = new ClassicLevel<string, string>(join(config.dataDir, 'db'))
-    await db.open()
-    const store = await BlockStore.open(db, { maxBlocks: config.maxStoredBlocks })
+    const dbs = await openNodeDatabases(config.dataDir)
+    const { db } = dbs
+    const store = await BlockStore.open(dbs, { maxBlocks: config.maxStoredBlocks })
     const knownPeers = await KnownPeers.open(db)
     const bans = createBanList(db as never)
     await bans.load()
@@ -298,7 +298,7 @@ export class WiresealNode {
       metrics,
       log
     })
-    late.self = new WiresealNode(late.publisher, config, log, libp2p, codec, directCodec, gossip, lock, db, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
+    late.self = new WiresealNode(late.publisher, config, log, libp2p, codec, directCodec, gossip, lock, dbs, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
     return late.self
   }
 
@@ -574,7 +574,7 @@ export class WiresealNode {
   private cursorKey (peer: string): string { return `sync-cursor/${peer}` }
 
   private async cursor (peer: string): Promise<bigint | undefined> {
-    const v = await this.db.get(this.cursorKey(peer))
+    const v = await this.dbs.db.get(this.cursorKey(peer))
     return v === undefined ? undefined : BigInt(v)
   }
 
@@ -597,7 +597,7 @@ export class WiresealNode {
       // announcement: a direct exchange (a second connection, an identify push) is one more announcement
       if (this.live.isCurrent(id)) {
         const live = height - LIVE_CURSOR_MARGIN
-        if (live > cursor) await this.db.put(this.cursorKey(id), live.toString())
+        if (live > cursor) await this.dbs.db.put(this.cursorKey(id), live.toString())
         return
       }
       // up to MAX_SYNC_IN_FLIGHT requests on the wire, results applied in order
@@ -618,7 +618,7 @@ export class WiresealNode {
           await this.storeSynced(res)
           this.metrics.observeProcessing('sync', (performance.now() - next.started) / 1000)
           const last = res.blocks.at(-1)?.height
-          if (last !== undefined && last > ((await this.cursor(id)) ?? 0n)) await this.db.put(this.cursorKey(id), last.toString())
+          if (last !== undefined && last > ((await this.cursor(id)) ?? 0n)) await this.dbs.db.put(this.cursorKey(id), last.toString())
           if (res.status.code === SyncCode.resourceUnavailable) {
             busy = true
             break
@@ -808,7 +808,7 @@ export class WiresealNode {
       clean = false
       this.log.error({ err }, 'replay state not persisted')
     }
-    await this.db.close().catch((err: unknown) => { clean = false; this.log.error({ err }, 'database close failed') })
+    await closeNodeDatabases(this.dbs).catch((err: unknown) => { clean = false; this.log.error({ err }, 'database close failed') })
     await this.http?.close().catch(() => {})
     this.lock.release()
     this.log.info({ clean }, 'node stopped')
