@@ -40,6 +40,7 @@ import {
   type Devnet, type NodeStatus, type PlainDevnet
 } from './node-procs.js'
 import { seedBlockLog, type SeedResult } from './node-sync-seed.js'
+import { DEFAULT_GOSSIP_BATCH_DELAY_MS, DEFAULT_GOSSIP_BATCH_RATE } from '../../packages/node/src/config-variables.js'
 import { createRoundOrder } from '../../src/bench/round-order.js'
 import { cleanPairedRatio, median, summarize } from '../../src/bench/stats.js'
 
@@ -118,6 +119,15 @@ const SYNC_POLL_MS = 25
 const READY_POLL_MS = 10
 /** The node's shutdown bound in the suite (P2P_SHUTDOWN_TIMEOUT). */
 const NODE_SHUTDOWN = '5s'
+
+/**
+ * Blocks per producer batch of the seeded log: what a node producing every
+ * `intervalMs` (the gossip rounds' interval) batches at the default batch
+ * settings (1 below the batch rate: one envelope per block).
+ */
+function syncBatchItems (intervalMs: number): number {
+  return 1000 / intervalMs >= DEFAULT_GOSSIP_BATCH_RATE ? Math.max(1, Math.floor(DEFAULT_GOSSIP_BATCH_DELAY_MS / intervalMs)) : 1
+}
 
 function sizeLabel (bytes: number): string {
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`
@@ -439,8 +449,9 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
 
     t = performance.now()
     const sourceDir = join(work, 'sync-source')
-    const seed = await seedBlockLog({ dataDir: join(sourceDir, 'node-0'), network, blocks: plan.syncBlocks, sizeBytes: plan.syncBlockBytes, rawFile: join(work, 'raw-sync.bin') })
-    ctx.log(`  seeded ${seed.height} blocks (${mb(seed.envelopeBytes)} MB of envelopes) in ${fmt((performance.now() - t) / 1000)} s`)
+    const perBatch = syncBatchItems(plan.intervalMs)
+    const seed = await seedBlockLog({ dataDir: join(sourceDir, 'node-0'), network, blocks: plan.syncBlocks, sizeBytes: plan.syncBlockBytes, rawFile: join(work, 'raw-sync.bin'), perBatch, intervalMs: plan.intervalMs })
+    ctx.log(`  seeded ${seed.height} blocks (${mb(seed.envelopeBytes)} MB of envelopes, ${perBatch} per producer batch) in ${fmt((performance.now() - t) / 1000)} s`)
     source = await startNodeDevnet({
       nodes: 1,
       dir: sourceDir,
@@ -616,7 +627,8 @@ function report (ctx: BenchContext, m: Measured): SuiteOutput {
         'production and every background task included. At this rate the fixed cost of a process (timers, heartbeats, housekeeping) weighs in, as it does in a real deployment.',
       'Latency: producer timestamp (Date.now() in the block) to the block stored (reference node: its own status ring, its last <= 2,048 deliveries since start, warm-up ' +
         'included) or delivered (plain peer: warm-up and window, per peer); p50 is the median over nodes, p99 the largest node p99.',
-      `Sync: the source node's log was seeded before it started (the node's identity, BlockStore and its producer's sealing; ./node-sync-seed.ts). The syncing node ` +
+      `Sync: the source node's log was seeded before it started (the node's identity, BlockStore and its producer's sealing; ./node-sync-seed.ts), as a producer every ${plan.intervalMs} ms ` +
+        `seals it: ${syncBatchItems(plan.intervalMs)} block(s) per envelope (batched gossip from ${DEFAULT_GOSSIP_BATCH_RATE} blocks/s, ${DEFAULT_GOSSIP_BATCH_DELAY_MS} ms window), each kept as its item envelope. The syncing node ` +
         `is timed from its start (its "node started" line) to /status height ${m.seed.height}, polled every ${SYNC_POLL_MS} ms; its connection, identify and PeerInfo ` +
         'exchange are in that time. The raw baseline reads the same envelopes (each behind a 4-byte length) off one libp2p stream between two plain peers already connected.',
       'CPU and RSS are read from /proc for every process alike. The machine may be shared with other work: absolute figures drift; CPU-seconds hardly depend on that load, wall-clock rates and latencies do.'

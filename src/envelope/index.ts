@@ -36,6 +36,7 @@ export {
 } from './envelope.js'
 export { createSigner, SenderKeyCache, type EnvelopeSigner, type SenderKey } from './keys.js'
 export { normaliseLowS, parseDerSignature } from './ecdsa-signatures.js'
+export { VerifiedSignatureCache, DEFAULT_MAX_VERIFIED_SIGNATURES } from './verified-signatures.js'
 export {
   SIGNATURE_BACKEND_ENV,
   getSignatureBackend,

@@ -23,6 +23,7 @@
 import type { PublishResult } from '@libp2p/gossipsub'
 import { InvalidConfigError } from '../errors.js'
 import { checkPositiveInt } from '../options/checks.js'
+import { sealedGossip, type GossipSealedHook } from './gossip-sealed.js'
 import {
   DEFAULT_GOSSIP_BATCH_MAX_BYTES,
   DEFAULT_GOSSIP_BATCH_MAX_DELAY_MS,
@@ -55,6 +56,14 @@ export interface GossipBatchInit {
    * @default DEFAULT_GOSSIP_BATCH_MAX_BYTES (256 KiB)
    */
   maxBytes?: number
+  /**
+   * Called with every envelope sealed on the topic (single or batch), its
+   * values and the forwardable envelope of each (./gossip-sealed.ts), just
+   * before it is published: a publisher that keeps what it publishes can
+   * keep the item envelopes its receivers keep. Must not throw (what it
+   * throws is ignored).
+   */
+  onSealed?: GossipSealedHook
 }
 
 /** A topic's batching settings, validated and with defaults applied. */
@@ -62,6 +71,8 @@ export interface GossipBatchConfig {
   readonly maxDelayMs: number
   readonly maxItems: number
   readonly maxBytes: number
+  /** {@link GossipBatchInit.onSealed}, given the sealed bytes and values. */
+  readonly onSealed?: (envelope: Uint8Array, values: readonly unknown[]) => void
 }
 
 /**
@@ -79,7 +90,11 @@ export function gossipBatchConfig (option: string, init: GossipBatchInit | boole
   }
   const maxItems = checkPositiveInt(`${option}.maxItems`, b.maxItems ?? Math.min(DEFAULT_GOSSIP_BATCH_MAX_ITEMS, limits.maxBatchItems), limits.maxBatchItems)
   const maxBytes = checkPositiveInt(`${option}.maxBytes`, b.maxBytes ?? DEFAULT_GOSSIP_BATCH_MAX_BYTES)
-  return Object.freeze({ maxDelayMs, maxItems, maxBytes: Math.min(maxBytes, payloadCap, limits.maxPayloadBytes) })
+  const hook = b.onSealed
+  if (hook !== undefined && typeof hook !== 'function') throw new InvalidConfigError(`${option}.onSealed`, `a function, got ${typeof hook}`)
+  const config = { maxDelayMs, maxItems, maxBytes: Math.min(maxBytes, payloadCap, limits.maxPayloadBytes) }
+  if (hook === undefined) return Object.freeze(config)
+  return Object.freeze({ ...config, onSealed: (envelope: Uint8Array, values: readonly unknown[]) => { hook(sealedGossip(envelope, values, limits)) } })
 }
 
 /** What a batch's values are sealed with: values published with other settings never share a batch. */
@@ -133,6 +148,15 @@ export class TopicBatcher {
     this.config = init.config
     this.send = init.send
     this.now = init.now ?? (() => performance.now())
+  }
+
+  /** Hands an envelope sealed on this topic (by a flush, a lone value or `publishBatch`) to the `onSealed` hook, if any. */
+  sealed (envelope: Uint8Array, values: readonly unknown[]): void {
+    try {
+      this.config.onSealed?.(envelope, values)
+    } catch {
+      // documented: a hook that throws changes nothing about publishing
+    }
   }
 
   /** Values waiting in the open batch. */

@@ -565,6 +565,7 @@ class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGossip<To
     const t = this.topicInit(topic)
     const options = { channel: topic, serializer: key.serializer, compression: key.compression as 'auto' | CompressionName | undefined, peerAccepts: key.peerAccepts }
     const bytes = values.length === 1 && !asBatch ? this.codec.seal(t.type, values[0], options) : this.codec.sealBatch(t.type, values, options)
+    this.batchers.get(topic)?.sealed(bytes, values)
     this.counters.publishedEnvelopes++
     this.counters.publishedValues += values.length
     return pubsub.publish(topic, bytes)

@@ -75,6 +75,7 @@ export {
   type GossipStats,
   type TopicValue
 } from './gossip.js'
+export { sealedGossip, type SealedGossip, type GossipSealedHook } from './gossip-sealed.js'
 export { gossipMessageId, createGossipMessageIds, GOSSIP_MSG_ID_BYTES, type GossipMessageIds } from './gossip-ids.js'
 export { createGossipTransform, type GossipTransformInit } from './gossip-transform.js'
 export { GOSSIP_VERDICTS, gossipVerdict } from './gossip-verdict.js'

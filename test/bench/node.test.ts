@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import fc from 'fast-check'
-import { ClassicLevel } from 'classic-level'
 import { createContext, createSettings } from '../../bench/harness.js'
 import { gossipGroupId, NODE_CASES, NODE_PLANS, NODE_TARGETS, NODE_THRESHOLDS, nodeSuite, SYNC_GROUP } from '../../bench/net/node.js'
 import { ringQuantile } from '../../bench/net/node-plain-protocol.js'
@@ -15,7 +14,8 @@ import { BlockType, createCodec, type Block } from 'wireseal'
 import { sha256 } from 'wireseal/integrity'
 import { InvalidConfigError } from '../../src/errors.js'
 import { BlockStore } from '../../packages/node/src/block-store.js'
-import { networkProtocols } from '../../packages/node/src/protocol.js'
+import { closeNodeDatabases, openNodeDatabases } from '../../packages/node/src/block-store-layout.js'
+import { BLOCK_COMPRESSIONS, networkProtocols } from '../../packages/node/src/protocol.js'
 
 const work = mkdtempSync(join(tmpdir(), 'wireseal-node-bench-test-'))
 after(() => { rmSync(work, { recursive: true, force: true }) })
@@ -80,37 +80,41 @@ describe('node suite plans and helpers', () => {
   })
 
   it('seeds a node block log with producer-signed envelopes the node can serve, and the raw file with the same bytes', async () => {
-    const dataDir = join(work, 'seed')
-    const rawFile = join(work, 'seed.bin')
-    const seed = await seedBlockLog({ dataDir, network: 'seed-test', blocks: 25, sizeBytes: 4096, rawFile })
-    assert.equal(seed.height, 25)
-    const raw = readFileSync(rawFile)
-    assert.equal(raw.length, seed.rawBytes)
-    assert.equal(seed.rawBytes, seed.envelopeBytes + 4 * 25)
-    const db = new ClassicLevel<string, string>(join(dataDir, 'db'))
-    await db.open()
-    try {
-      const store = await BlockStore.open(db)
-      assert.equal(store.height, 25n)
-      const blocks = await store.range(1n, 100)
-      assert.equal(blocks.length, 25)
-      // opened by the library as the node runs it, as the node's sync client does
-      const verifier = createCodec({ replay: false })
-      let at = 0
-      for (const b of blocks) {
-        // the raw file holds the log's envelopes in height order, each behind its 4-byte length
-        const len = raw.readUInt32BE(at)
-        assert.deepEqual(new Uint8Array(raw.subarray(at + 4, at + 4 + len)), new Uint8Array(b.envelope))
-        at += 4 + len
-        const opened = verifier.open<Block>(b.envelope, { channel: networkProtocols('seed-test').blockTopic, types: [BlockType.id] })
-        assert.ok(opened.ok && opened.kind !== 'batch', opened.ok ? 'a single envelope' : opened.reason)
-        assert.deepEqual(sha256(opened.value.data), opened.value.hash)
-        assert.equal(opened.value.data.length, 4096)
+    // one envelope per block, and batches of 5 kept as item envelopes (23 blocks: a short last batch)
+    for (const [perBatch, blocksN, kind] of [[1, 25, 'single'], [5, 23, 'item']] as const) {
+      const dataDir = join(work, `seed-${perBatch}`)
+      const rawFile = join(work, `seed-${perBatch}.bin`)
+      const seed = await seedBlockLog({ dataDir, network: 'seed-test', blocks: blocksN, sizeBytes: 4096, rawFile, perBatch })
+      assert.equal(seed.height, blocksN)
+      const raw = readFileSync(rawFile)
+      assert.equal(raw.length, seed.rawBytes)
+      assert.equal(seed.rawBytes, seed.envelopeBytes + 4 * blocksN)
+      const dbs = await openNodeDatabases(dataDir)
+      try {
+        const store = await BlockStore.open(dbs)
+        assert.equal(store.height, BigInt(blocksN))
+        const blocks = await store.range(1n, 100)
+        assert.equal(blocks.length, blocksN)
+        // opened by the library as the node runs it, as the node's sync client does
+        const verifier = createCodec({ replay: false })
+        let at = 0
+        for (const [i, b] of blocks.entries()) {
+          // the raw file holds the log's envelopes in height order, each behind its 4-byte length
+          const len = raw.readUInt32BE(at)
+          assert.deepEqual(new Uint8Array(raw.subarray(at + 4, at + 4 + len)), new Uint8Array(b.envelope))
+          at += 4 + len
+          const opened = verifier.open<Block>(b.envelope, { channel: networkProtocols('seed-test').blockTopic, types: [BlockType.id] })
+          // the last batch holds 3 blocks: still items
+          assert.ok(opened.ok && opened.kind === kind, opened.ok ? `${kind} envelope at ${i}, got ${opened.kind}` : opened.reason)
+          assert.ok(BLOCK_COMPRESSIONS.includes(opened.compression), 'a compression the block topic accepts')
+          assert.deepEqual(sha256(opened.value.data), opened.value.hash)
+          assert.equal(opened.value.data.length, 4096)
+        }
+      } finally {
+        await closeNodeDatabases(dbs)
       }
-    } finally {
-      await db.close()
     }
-    await assert.rejects(seedBlockLog({ dataDir: join(work, 'seed-0'), network: 'x', blocks: 0, sizeBytes: 1, rawFile }), InvalidConfigError)
+    await assert.rejects(seedBlockLog({ dataDir: join(work, 'seed-0'), network: 'x', blocks: 0, sizeBytes: 1, rawFile: join(work, 'seed-0.bin') }), InvalidConfigError)
   })
 
   it('a plain peer refuses bad requests with InvalidConfigError and exits when stopped', async () => {

@@ -21,6 +21,7 @@ import {
   DEFAULT_GOSSIP_BATCH_MAX_BYTES, DEFAULT_GOSSIP_BATCH_MAX_DELAY_MS, DEFAULT_GOSSIP_BATCH_MAX_ITEMS, wiresealGossip, type GossipBatchInit, type GossipMessage,
   type WiresealGossip
 } from '../../src/libp2p/gossip.js'
+import type { SealedGossip } from '../../src/libp2p/gossip-sealed.js'
 import { BlockType, PeerInfoType, codecFor, envelopeOffsets, flipByte, makeBlock, makePeerInfo, registry, type Block } from './gossip-fixtures.js'
 
 const peer = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(98)))
@@ -309,5 +310,41 @@ describe('batched gossip at the receiver', () => {
         for (const p of pubs) p.g.detach()
       }
     ), { numRuns: 30 })
+  })
+})
+
+describe('batched gossip: the onSealed hook', () => {
+  it('hands over every sealed envelope with its values, and item envelopes byte for byte as receivers build them', async () => {
+    const sealed: SealedGossip[] = []
+    const { ps: sps, g: sender } = await batchedSender(41, { maxItems: 4, maxDelayMs: 60_000, onSealed: (s) => { sealed.push(s) } })
+    await Promise.all(Array.from({ length: 5 }, async (_, i) => sender.publish('blocks', makeBlock(i, 300))))
+    await sender.publishBatch('blocks', [makeBlock(9, 300)])
+    assert.deepEqual(sealed.map((s) => s.values.map((v) => (v as Block).ttl)), [[0], [1, 2, 3, 4], [9]])
+    assert.deepEqual(sealed.map((s) => s.envelope), sps.published.map((p) => p.data), 'the published bytes, in order')
+    const bob = wiresealGossip({ codec: await codecFor(42), topics: TOPICS })
+    const ps = fake()
+    bob.attach(ps)
+    const got: GossipMessage<Block>[] = []
+    bob.onMessage('blocks', (m) => { got.push(m) })
+    for (const p of sps.published) assert.equal(ps.receive('blocks', p.data), TopicValidatorResult.Accept)
+    const items = sealed.flatMap((s) => s.values.map((_, i) => s.itemEnvelope(i)))
+    assert.deepEqual(items, got.map((m) => m.envelope()), 'what the producer keeps is what its receivers keep')
+    assert.equal(items[0], sealed[0]?.envelope, 'a single envelope is its own forwardable envelope')
+    const third = createCodec({ serializers: registry })
+    for (const [i, item] of items.entries()) {
+      const r = third.open<Block>(item, { channel: 'blocks' })
+      assert.ok(r.ok && r.kind === (i === 0 ? 'single' : 'item'), `envelope ${i}`)
+      assert.equal(r.value.ttl, [0, 1, 2, 3, 4, 9][i])
+    }
+    assert.throws(() => sealed[1]?.itemEnvelope(4), InvalidConfigError)
+    assert.throws(() => sealed[1]?.itemEnvelope(-1), InvalidConfigError)
+  })
+
+  it('a hook that throws changes nothing about publishing; a hook that is not a function is refused', async () => {
+    const { ps, g } = await batchedSender(43, { maxItems: 2, maxDelayMs: 60_000, onSealed: () => { throw new Error('hook') } })
+    await Promise.all([0, 1, 2].map(async (i) => g.publish('blocks', makeBlock(i, 100))))
+    assert.deepEqual(ps.published.map((p) => shape(p.data).n), [1, 2])
+    assert.throws(() => wiresealGossip({ codec: inspector, topics: { blocks: { type: BlockType, batch: { onSealed: 'no' as never } } } }),
+      (err: unknown) => err instanceof InvalidConfigError && err.details.option === 'topics.blocks.batch.onSealed')
   })
 })

@@ -9,14 +9,21 @@
  * Appends are combined: those that arrive while a write is in flight go
  * into the next LevelDB batch together.
  *
- * Layout (sublevels of the node database):
- *   blocks/<height as 16 hex digits> -> SHA-256 of the block data (32 B) || envelope bytes
- *   block-hashes/<sha-256 hex>       -> height (decimal)
- *   meta/height, meta/lowest         -> decimal
+ * Layout (./block-store-layout.ts: the records alone in their own database,
+ * so that LevelDB can move them down its levels without rewriting them):
+ *   blocks database: <height as 16 hex digits> -> SHA-256 of the block data (32 B) || envelope bytes
+ *   node database:   block-hashes/<sha-256 hex> -> height (decimal)
+ *                    meta/height, meta/lowest   -> decimal
+ *
+ * One write is two batches, records first, then the index and meta: a crash
+ * between them leaves records above `meta/height`, which the next open
+ * indexes. Records pruned by a write are deleted by the next one's record
+ * batch (or the next open), after the index stopped pointing at them.
  *
  * @module
  */
 import type { ClassicLevel } from 'classic-level'
+import type { NodeDatabases } from './block-store-layout.js'
 
 /** An append waiting for the next write batch. */
 interface Waiting {
@@ -34,8 +41,11 @@ const MAX_WRITE_BATCH = 256
 interface Sub<V> {
   get (key: string): Promise<V | undefined>
   getMany (keys: string[]): Promise<Array<V | undefined>>
-  iterator (options: { gte?: string, limit?: number }): AsyncIterable<[string, V]>
+  iterator (options: { gte?: string, gt?: string, lte?: string, limit?: number }): AsyncIterable<[string, V]>
 }
+
+/** A LevelDB batch operation. */
+type Op<V> = { type: 'put', key: string, value: V, sublevel?: Sub<unknown> } | { type: 'del', key: string, sublevel?: Sub<unknown> }
 
 /** One stored block. */
 export interface StoredBlock {
@@ -68,10 +78,12 @@ export class BlockStore {
   private readonly pending = new Set<string>()
   private readonly waiting: Waiting[] = []
   private flushing = false
+  /** Heights pruned from the index by the last write, whose records the next write deletes. */
+  private pruned: bigint[] = []
 
   private constructor (
     private readonly db: ClassicLevel<string, string>,
-    private readonly blocks: Sub<Uint8Array>,
+    private readonly records: ClassicLevel<string, Uint8Array>,
     private readonly hashes: Sub<string>,
     private readonly meta: Sub<string>,
     private readonly maxBlocks: number,
@@ -79,16 +91,25 @@ export class BlockStore {
     private bottom: bigint
   ) {}
 
-  /** Opens (or creates) the log in `db`. */
-  static async open (db: ClassicLevel<string, string>, init: BlockStoreInit = {}): Promise<BlockStore> {
+  /** Opens (or creates) the log in the node's databases (./block-store-layout.ts), finishing a write a crash cut short. */
+  static async open (dbs: NodeDatabases, init: BlockStoreInit = {}): Promise<BlockStore> {
     const maxBlocks = init.maxBlocks ?? DEFAULT_MAX_STORED_BLOCKS
     if (!Number.isSafeInteger(maxBlocks) || maxBlocks < 1) throw new RangeError(`maxBlocks: a positive integer, got ${String(maxBlocks)}`)
-    const blocks = db.sublevel<string, Uint8Array>('blocks', { valueEncoding: 'view' }) as unknown as Sub<Uint8Array>
+    const { db, blocks: records } = dbs
     const hashes = db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' }) as unknown as Sub<string>
     const meta = db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }) as unknown as Sub<string>
-    const top = BigInt(await meta.get('height') ?? '0')
+    let top = BigInt(await meta.get('height') ?? '0')
     const bottom = BigInt(await meta.get('lowest') ?? '1')
-    return new BlockStore(db, blocks, hashes, meta, maxBlocks, top, bottom)
+    // records written by a write whose index batch never landed: index them now
+    const ops: Array<Op<string>> = []
+    for await (const [k, v] of records.iterator({ gt: heightKey(top) })) {
+      top = BigInt(`0x${k}`)
+      ops.push({ type: 'put', sublevel: hashes as Sub<unknown>, key: hex(v.subarray(0, HASH_BYTES)), value: top.toString() })
+    }
+    if (ops.length > 0) await db.batch([...ops, { type: 'put', sublevel: meta as Sub<unknown>, key: 'height', value: top.toString() }] as never)
+    // records pruned from the index whose deletion never landed
+    await records.clear({ lt: heightKey(bottom) })
+    return new BlockStore(db, records, hashes, meta, maxBlocks, top, bottom)
   }
 
   /** Height of the newest block (0 when empty). */
@@ -147,7 +168,8 @@ export class BlockStore {
 
   private async write (batch: readonly Waiting[]): Promise<Array<bigint | undefined>> {
     const existing = await this.hashes.getMany(batch.map((b) => b.key))
-    const ops: Array<{ type: 'put' | 'del', sublevel: Sub<unknown>, key: string, value?: unknown }> = []
+    const records: Array<Op<Uint8Array>> = this.pruned.map((h) => ({ type: 'del', key: heightKey(h) }))
+    const index: Array<Op<string>> = []
     const heights: Array<bigint | undefined> = []
     let top = this.top
     const written = new Map<bigint, string>()
@@ -159,26 +181,28 @@ export class BlockStore {
       top += 1n
       heights.push(top)
       written.set(top, b.key)
-      ops.push({ type: 'put', sublevel: this.blocks as Sub<unknown>, key: heightKey(top), value: Buffer.concat([b.hash, b.envelope]) })
-      ops.push({ type: 'put', sublevel: this.hashes as Sub<unknown>, key: b.key, value: top.toString() })
+      records.push({ type: 'put', key: heightKey(top), value: Buffer.concat([b.hash, b.envelope]) })
+      index.push({ type: 'put', sublevel: this.hashes as Sub<unknown>, key: b.key, value: top.toString() })
     })
     if (top === this.top) return heights
-    ops.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'height', value: top.toString() })
+    index.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'height', value: top.toString() })
     let bottom = this.bottom
     const pruned: bigint[] = []
     while (top - bottom + 1n > BigInt(this.maxBlocks)) pruned.push(bottom++)
     if (pruned.length > 0) {
-      const old = await this.blocks.getMany(pruned.map(heightKey))
+      const old = await this.records.getMany(pruned.map(heightKey))
       pruned.forEach((h, i) => {
-        ops.push({ type: 'del', sublevel: this.blocks as Sub<unknown>, key: heightKey(h) })
         // a block of this same batch pruned at once (a batch larger than maxBlocks) is not in the database yet
         const o = old[i]
         const key = written.get(h) ?? (o === undefined ? undefined : hex(o.subarray(0, HASH_BYTES)))
-        if (key !== undefined) ops.push({ type: 'del', sublevel: this.hashes as Sub<unknown>, key })
+        if (key !== undefined) index.push({ type: 'del', sublevel: this.hashes as Sub<unknown>, key })
       })
-      ops.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'lowest', value: bottom.toString() })
+      index.push({ type: 'put', sublevel: this.meta as Sub<unknown>, key: 'lowest', value: bottom.toString() })
     }
-    await this.db.batch(ops as never)
+    await this.records.batch(records as never)
+    this.pruned = []
+    await this.db.batch(index as never)
+    this.pruned = pruned
     this.top = top
     this.bottom = bottom
     return heights
@@ -189,7 +213,7 @@ export class BlockStore {
     const from = start < this.bottom ? this.bottom : start
     const out: StoredBlock[] = []
     if (count <= 0 || from > this.top) return out
-    for await (const [k, v] of this.blocks.iterator({ gte: heightKey(from), limit: count })) out.push({ height: BigInt(`0x${k}`), envelope: v.subarray(HASH_BYTES) })
+    for await (const [k, v] of this.records.iterator({ gte: heightKey(from), lte: heightKey(this.top), limit: count })) out.push({ height: BigInt(`0x${k}`), envelope: v.subarray(HASH_BYTES) })
     return out
   }
 }

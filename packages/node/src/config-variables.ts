@@ -63,6 +63,8 @@ export const DEFAULT_NETWORK = 'wireseal-devnet'
 export const DEFAULT_ROLE = 'full'
 export const DEFAULT_BLOCK_INTERVAL_MS = 1000
 export const DEFAULT_BLOCK_SIZE_BYTES = 4096
+export const DEFAULT_GOSSIP_BATCH_RATE = 20
+export const DEFAULT_GOSSIP_BATCH_DELAY_MS = 100
 export const DEFAULT_MAX_STORED_BLOCKS = 100_000
 export const DEFAULT_PEERINFO_INTERVAL_MS = 10_000
 export const DEFAULT_DHT = true
@@ -117,6 +119,8 @@ export const SPECS: ReadonlyArray<VariableSpec<keyof NodeConfig>> = [
   v({ field: 'role', flag: '--role', env: 'P2P_ROLE', default: DEFAULT_ROLE, kind: 'value', placeholder: '<text>', expected: '1 to 32 printable ASCII characters', parse: matching(/^[\x20-\x7e]{1,32}$/), fallback: () => DEFAULT_ROLE, description: 'Free-text role announced in this node\'s PeerInfo.' }),
   v({ field: 'blockIntervalMs', flag: '--block-interval', env: 'P2P_BLOCK_INTERVAL', default: ms(DEFAULT_BLOCK_INTERVAL_MS), kind: 'value', placeholder: '<duration>', expected: `0 (do not produce) or a duration from 10ms to 1h (${DURATION_FORMS})`, parse: duration(10, 3_600_000, true), fallback: () => DEFAULT_BLOCK_INTERVAL_MS, description: 'Interval between the blocks this node produces; 0 = produce none.' }),
   v({ field: 'blockSizeBytes', flag: '--block-size', env: 'P2P_BLOCK_SIZE', default: bytes(DEFAULT_BLOCK_SIZE_BYTES), ...sz(1, MIB), fallback: () => DEFAULT_BLOCK_SIZE_BYTES, description: 'Payload size of each produced block.' }),
+  v({ field: 'gossipBatchRate', flag: '--gossip-batch-rate', env: 'P2P_GOSSIP_BATCH_RATE', default: String(DEFAULT_GOSSIP_BATCH_RATE), ...int(0, 100_000, ' (0 = never)'), fallback: () => DEFAULT_GOSSIP_BATCH_RATE, description: 'Production rate (blocks per second: 1s / block interval) from which this node publishes its blocks batched: the blocks it produces within the batch delay share one envelope (one signature, one gossip message), and every node stores each block as an item envelope (the signed batch header and an inclusion proof), which block sync serves. 0 = never batch.' }),
+  v({ field: 'gossipBatchDelayMs', flag: '--gossip-batch-delay', env: 'P2P_GOSSIP_BATCH_DELAY', default: ms(DEFAULT_GOSSIP_BATCH_DELAY_MS), ...dur(1, 10_000), fallback: () => DEFAULT_GOSSIP_BATCH_DELAY_MS, description: 'When batching: the longest a produced block waits to share a batch envelope, counted from the previous one (it adds up to this much to the block\'s delivery latency).' }),
   v({ field: 'maxStoredBlocks', flag: '--max-stored-blocks', env: 'P2P_MAX_STORED_BLOCKS', default: String(DEFAULT_MAX_STORED_BLOCKS), ...int(1, 100_000_000), fallback: () => DEFAULT_MAX_STORED_BLOCKS, description: 'Blocks kept in the block store; the oldest beyond this are pruned.' }),
   v({ field: 'peerInfoIntervalMs', flag: '--peerinfo-interval', env: 'P2P_PEERINFO_INTERVAL', default: ms(DEFAULT_PEERINFO_INTERVAL_MS), ...dur(1000, 3_600_000), fallback: () => DEFAULT_PEERINFO_INTERVAL_MS, description: 'Interval between this node\'s PeerInfo broadcasts.' }),
   v({ field: 'dht', flag: '--dht', env: 'P2P_DHT', default: String(DEFAULT_DHT), ...bool, fallback: () => DEFAULT_DHT, description: 'Run the private Kademlia DHT (under the network\'s protocol prefix) for peer discovery.' }),

@@ -72,6 +72,10 @@ export interface NodeConfig {
   readonly blockIntervalMs: number
   /** Produced block payload size, bytes (1 .. 1 MiB). @default DEFAULT_BLOCK_SIZE_BYTES (4KiB) */
   readonly blockSizeBytes: number
+  /** Production rate (blocks/s) from which produced blocks are published batched; 0 = never. @default DEFAULT_GOSSIP_BATCH_RATE (20) */
+  readonly gossipBatchRate: number
+  /** When batching: longest a produced block waits to share a batch envelope, ms. @default DEFAULT_GOSSIP_BATCH_DELAY_MS (100ms) */
+  readonly gossipBatchDelayMs: number
   /** Blocks kept in the store. @default DEFAULT_MAX_STORED_BLOCKS (100000) */
   readonly maxStoredBlocks: number
   /** PeerInfo broadcast interval, ms. @default DEFAULT_PEERINFO_INTERVAL_MS (10s) */

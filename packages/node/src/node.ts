@@ -16,7 +16,6 @@
 import 'wireseal/libp2p'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { ClassicLevel } from 'classic-level'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -29,11 +28,16 @@ import { acquireStateLockSync, createReplayGuard, createSequencer, type LeasedSe
 import { request, requestHandler, wiresealGossip, type GossipMessage, type GossipRejection, type GossipTopicsInit, type WiresealGossip } from 'wireseal/libp2p'
 import type { NodeConfig } from './config.js'
 import { BlockStore } from './block-store.js'
+import { closeNodeDatabases, openNodeDatabases, type NodeDatabases } from './block-store-layout.js'
 import { makeBlock, startProducer } from './block-producer.js'
+import { BlockPublisher, blockBatchOption } from './block-publisher.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { KnownPeers } from './known-peers.js'
+import { gossipCharge } from './gossip-charge.js'
+import { LatencyRing } from './latency-ring.js'
+import { LivePeers } from './live-peers.js'
 import { libp2pOptions } from './libp2p-options.js'
-import { BlockType, MAX_SYNC_REQUEST_BLOCKS, PeerInfoType, SyncCode, networkProtocols, nodeSerializers, type NetworkProtocols } from './protocol.js'
+import { BLOCK_COMPRESSIONS, BLOCK_PEER_ACCEPTS, BlockType, MAX_SYNC_REQUEST_BLOCKS, PeerInfoType, SyncCode, networkProtocols, nodeSerializers, type NetworkProtocols } from './protocol.js'
 import { MAX_SYNC_IN_FLIGHT, SyncClient, SyncFaultError, syncHandler, type SyncResponse } from './sync.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics/index.js'
 import { libp2pMetrics } from './metrics/libp2p-metrics.js'
@@ -59,8 +63,8 @@ export const MAX_PEER_INFO_PAYLOAD_BYTES = 32 * 1024
 /** Blocks waiting to be stored at most; beyond it new ones are dropped and counted (Lodestar's block queue is 1024). */
 export const PROCESSING_QUEUE_CAPACITY = 1024
 
-/** Serialized size of a Block's fields around its data (hash, timestamp, ttl, version, tags): a bound for charging. */
-const BLOCK_FIELDS_BYTES = 64
+/** Blocks being stored at once (each waits for its LevelDB write batch). */
+const PROCESSING_CONCURRENCY = 32
 
 /** Live-sync margin: a peer's announced height minus this is taken as seen (covers blocks still in flight on gossip). */
 const LIVE_CURSOR_MARGIN = 64n
@@ -109,20 +113,6 @@ export interface NodeStatus {
   readonly uptimeSeconds: number
 }
 
-/** Bounded ring of recent delivery latencies for the status view's p50 / p99. */
-class LatencyRing {
-  private readonly values = new Float64Array(2048)
-  private n = 0
-  add (ms: number): void { this.values[this.n++ % this.values.length] = ms }
-  summary (): { p50: number, p99: number, count: number } {
-    const k = Math.min(this.n, this.values.length)
-    if (k === 0) return { p50: 0, p99: 0, count: 0 }
-    const sorted = Array.from(this.values.subarray(0, k)).sort((a, b) => a - b)
-    const at = (q: number): number => sorted[Math.min(k - 1, Math.floor(q * k))] as number
-    return { p50: at(0.5), p99: at(0.99), count: this.n }
-  }
-}
-
 /** A bounded per-key counter (for the status view: per-peer deliveries). */
 function bump (map: Map<string, number>, key: string, max = 256): void {
   if (!map.has(key) && map.size >= max) return
@@ -156,13 +146,14 @@ export class WiresealNode {
   /** Peers tagged keep-alive by {@link keepAlive}. */
   private readonly keptAlive = new Set<string>()
   /** Peers whose log this process has caught up on since it started: live gossip keeps us current with them. */
-  private readonly liveWith = new Set<string>()
+  private readonly live = new LivePeers()
   private readonly gossipMsgs: RateLimiter
   private readonly gossipBytes: RateLimiter
   private readonly streamMsgs: RateLimiter
   private readonly syncBlocks: RateLimiter
 
   private constructor (
+    private readonly publisher: BlockPublisher,
     readonly config: NodeConfig,
     readonly log: Logger,
     readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
@@ -170,7 +161,7 @@ export class WiresealNode {
     private readonly directCodec: Codec,
     readonly gossip: WiresealGossip<Topics>,
     private readonly lock: StateLock,
-    private readonly db: ClassicLevel<string, string>,
+    private readonly dbs: NodeDatabases,
     readonly store: BlockStore,
     private readonly knownPeers: KnownPeers,
     readonly bans: BanList,
@@ -210,9 +201,9 @@ export class WiresealNode {
     const protocols = networkProtocols(config.network)
     const { key, created } = await loadOrCreateIdentity(config.dataDir)
     log.info({ created }, created ? 'identity created' : 'identity loaded')
-    const db = new ClassicLevel<string, string>(join(config.dataDir, 'db'))
-    await db.open()
-    const store = await BlockStore.open(db, { maxBlocks: config.maxStoredBlocks })
+    const dbs = await openNodeDatabases(config.dataDir)
+    const { db } = dbs
+    const store = await BlockStore.open(dbs, { maxBlocks: config.maxStoredBlocks })
     const knownPeers = await KnownPeers.open(db)
     const bans = createBanList(db as never)
     await bans.load()
@@ -233,7 +224,8 @@ export class WiresealNode {
       memoryLimitBytes: config.memoryLimitBytes
     })
     // filled once they exist: the gossip hooks need the node, the gater needs the guard, the guard needs libp2p
-    const late: { self?: WiresealNode, guard?: ConnectionGuard } = {}
+    const late: { self?: WiresealNode, guard?: ConnectionGuard, publisher?: BlockPublisher } = {}
+    const batch = blockBatchOption(config, (sealed) => { late.publisher?.sealed(sealed) })
     const gossip = wiresealGossip<Topics>({
       codec,
       topics: {
@@ -241,8 +233,9 @@ export class WiresealNode {
           type: BlockType,
           serializer: SerializerId.protobuf,
           serializers: [SerializerId.protobuf],
-          compressions: [CompressionId.none, CompressionId.snappy],
-          maxPayloadBytes: MAX_BLOCK_PAYLOAD_BYTES
+          compressions: BLOCK_COMPRESSIONS,
+          maxPayloadBytes: MAX_BLOCK_PAYLOAD_BYTES,
+          ...(batch === undefined ? {} : { batch })
         },
         [protocols.peerInfoTopic]: {
           type: PeerInfoType,
@@ -291,10 +284,21 @@ export class WiresealNode {
       idleTimeoutMs: config.idleTimeoutMs,
       bootstrapPeers: config.bootstrapPeers.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5))
     })
-    const queue = createBoundedQueue({ capacity: PROCESSING_QUEUE_CAPACITY, concurrency: 1, order: 'fifo', onError: (err) => { log.warn({ err }, 'block processing failed') } })
+    // FIFO, and jobs start in order (so blocks get heights in arrival order); while one waits for its LevelDB
+    // write the next ones start and their appends share the next write batch (one write per block cost ~0.1 ms)
+    const queue = createBoundedQueue({ capacity: PROCESSING_QUEUE_CAPACITY, concurrency: PROCESSING_CONCURRENCY, order: 'fifo', onError: (err) => { log.warn({ err }, 'block processing failed') } })
     const sync = new SyncClient({ node: libp2p, codec: directCodec, protocols, frameTimeoutMs: config.streamReadTimeoutMs })
     late.guard = guard
-    late.self = new WiresealNode(config, log, libp2p, codec, directCodec, gossip, lock, db, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
+    late.publisher = new BlockPublisher({
+      batched: batch !== undefined,
+      seal: (block) => gossip.seal(protocols.blockTopic, block),
+      publishSealed: async (envelope) => await libp2p.services.pubsub.publish(protocols.blockTopic, envelope),
+      publishBatched: async (block) => await gossip.publish(protocols.blockTopic, block, { peerAccepts: BLOCK_PEER_ACCEPTS }),
+      store,
+      metrics,
+      log
+    })
+    late.self = new WiresealNode(late.publisher, config, log, libp2p, codec, directCodec, gossip, lock, dbs, store, knownPeers, bans, reputation, guard, queue, replay, sequencer, sync, metrics, protocols)
     return late.self
   }
 
@@ -361,8 +365,7 @@ export class WiresealNode {
       const id = evt.detail.toString()
       this.gossipMsgs.delete(id)
       this.gossipBytes.delete(id)
-      // gossip from it may be lost while disconnected: the next contact syncs from the cursor
-      this.liveWith.delete(id)
+      this.live.forget(id)
     })
     this.producer = startProducer(config.blockIntervalMs, async () => { await this.produce() })
     const announce = setInterval(() => { void this.announce() }, config.peerInfoIntervalMs)
@@ -448,9 +451,9 @@ export class WiresealNode {
           this.countReject('banned')
           return 'reject' as never
         }
-        // wire bytes now; the rest of the decompressed size once the message is open (chargeDecompressed),
-        // so the bucket counts what the receiver spends (each message is capped per topic before it is decompressed)
-        if (!this.gossipMsgs.take(id) || !this.gossipBytes.take(id, msg.data.length)) {
+        // the signed decompressed length (./gossip-charge.ts): the bucket counts what the receiver spends
+        if (!this.gossipMsgs.take(id) || !this.gossipBytes.take(id, gossipCharge(msg.data, this.codec.limits))) {
+          if (topic === this.protocols.blockTopic) this.live.lost()
           this.countReject('rate-limited')
           this.penalize(id, 'rate-limited', 'gossip')
           return 'ignore' as never
@@ -461,6 +464,8 @@ export class WiresealNode {
   }
 
   private onGossipReject (r: GossipRejection): void {
+    // a replay is a copy of a message already accepted; anything else may be a block this node does not have
+    if (r.topic === this.protocols.blockTopic && r.reason !== 'replayed') this.live.lost()
     this.log.debug({ reason: r.reason, verdict: r.verdict, from: r.propagationSource.toString(), detail: r.detail }, 'gossip message refused')
     this.countReject(r.reason)
     // below the replay guard's floor (raised by our own crash or evictions) live messages are refused: not the peer's fault
@@ -468,24 +473,9 @@ export class WiresealNode {
     this.penalize(r.propagationSource.toString(), r.reason, 'gossip')
   }
 
-  /**
-   * Charges the relaying peer's byte bucket the decompressed size beyond the
-   * wire bytes charged before validation; over the limit is a rate fault.
-   */
-  private chargeDecompressed (peer: PeerId, decompressed: number, wire: number): void {
-    const extra = decompressed - wire
-    if (extra <= 0) return
-    const id = peer.toString()
-    if (!this.gossipBytes.take(id, extra)) {
-      this.countReject('rate-limited')
-      this.penalize(id, 'rate-limited', 'gossip')
-    }
-  }
-
   private onGossipBlock (m: GossipMessage<Block>): void {
     const started = performance.now()
     const wire = m.envelope()
-    this.chargeDecompressed(m.propagationSource, m.value.data.length + BLOCK_FIELDS_BYTES, wire.length)
     const ok = this.queue.push(async () => {
       const block = m.value
       if (!sha256Equals(block.data, block.hash)) {
@@ -510,26 +500,15 @@ export class WiresealNode {
       this.metrics.observeProcessing('gossip-block', (performance.now() - started) / 1000)
     })
     if (!ok) {
+      this.live.lost()
       this.countReject('queue-full')
       this.metrics.validationQueueDropped()
     }
   }
 
   private async produce (): Promise<void> {
-    const block = makeBlock(this.config.blockSizeBytes)
-    const envelope = this.gossip.seal(this.protocols.blockTopic, block)
-    await this.store.append(block.hash, envelope)
     this.counters.produced++
-    this.metrics.blockProduced()
-    this.metrics.setBlockHeight(Number(this.store.height))
-    try {
-      await this.libp2p.services.pubsub.publish(this.protocols.blockTopic, envelope)
-      this.metrics.message('out', 'gossip-block')
-      this.metrics.bytes('raw', 'out', block.data.length)
-      this.metrics.bytes('wire', 'out', envelope.length)
-    } catch (err) {
-      this.log.debug({ err }, 'block publish failed')
-    }
+    await this.publisher.produce(makeBlock(this.config.blockSizeBytes))
   }
 
   // --- PeerInfo ---------------------------------------------------------------
@@ -584,7 +563,7 @@ export class WiresealNode {
     void this.knownPeers.remember(id, addrs).catch((err: unknown) => { this.log.warn({ err }, 'known peers write failed') })
     const height = parseHeight(info.metadata.height)
     if (this.libp2p.getConnections(subject).length > 0) {
-      if (height !== undefined) void this.maybeSync(subject, height, via)
+      if (height !== undefined) void this.maybeSync(subject, height)
     } else {
       void this.dialAnnounced(subject, addrs)
     }
@@ -595,7 +574,7 @@ export class WiresealNode {
   private cursorKey (peer: string): string { return `sync-cursor/${peer}` }
 
   private async cursor (peer: string): Promise<bigint | undefined> {
-    const v = await this.db.get(this.cursorKey(peer))
+    const v = await this.dbs.db.get(this.cursorKey(peer))
     return v === undefined ? undefined : BigInt(v)
   }
 
@@ -604,20 +583,22 @@ export class WiresealNode {
    * fetches its whole kept log; after that, the cursor persisted per peer
    * says where to resume. While connected, live gossip keeps us current, so
    * an announcement only moves the cursor (minus a margin for blocks still
-   * in flight) and a fetch happens only after a gap (a restart or a lost
-   * connection).
+   * in flight) and a fetch happens only after a gap (a restart, a lost
+   * connection, or gossip blocks this node lost).
    */
-  private async maybeSync (peer: PeerId, height: bigint, via: 'gossip' | 'direct'): Promise<void> {
+  private async maybeSync (peer: PeerId, height: bigint): Promise<void> {
     const id = peer.toString()
     if (this.syncing.has(id) || this.shuttingDown) return
     this.syncing.add(id)
     try {
       const cursor = await this.cursor(id) ?? 0n
-      if (via === 'gossip' && this.liveWith.has(id)) {
-        // live: everything but the last few blocks came by gossip too
+      const mark = this.live.mark
+      // live: everything but the last few blocks came by gossip too (./live-peers.ts); whatever the path of the
+      // announcement: a direct exchange (a second connection, an identify push) is one more announcement
+      if (this.live.isCurrent(id)) {
         const live = height - LIVE_CURSOR_MARGIN
-        if (live > cursor) await this.db.put(this.cursorKey(id), live.toString())
-        if (height - cursor <= LIVE_CURSOR_MARGIN * 4n) return
+        if (live > cursor) await this.dbs.db.put(this.cursorKey(id), live.toString())
+        return
       }
       // up to MAX_SYNC_IN_FLIGHT requests on the wire, results applied in order
       let issued = cursor + 1n
@@ -637,7 +618,7 @@ export class WiresealNode {
           await this.storeSynced(res)
           this.metrics.observeProcessing('sync', (performance.now() - next.started) / 1000)
           const last = res.blocks.at(-1)?.height
-          if (last !== undefined && last > ((await this.cursor(id)) ?? 0n)) await this.db.put(this.cursorKey(id), last.toString())
+          if (last !== undefined && last > ((await this.cursor(id)) ?? 0n)) await this.dbs.db.put(this.cursorKey(id), last.toString())
           if (res.status.code === SyncCode.resourceUnavailable) {
             busy = true
             break
@@ -652,14 +633,14 @@ export class WiresealNode {
         // over the responder's budget: retry from the cursor shortly (it withholds, we back off)
         const tries = (this.syncRetries.get(id) ?? 0) + 1
         this.syncRetries.set(id, tries)
-        if (tries <= MAX_SYNC_RETRIES) setTimeout(() => { void this.maybeSync(peer, height, 'direct') }, SYNC_RETRY_MS).unref()
+        if (tries <= MAX_SYNC_RETRIES) setTimeout(() => { void this.maybeSync(peer, height) }, SYNC_RETRY_MS).unref()
         return
       }
       this.syncRetries.delete(id)
       this.metrics.setBlockHeight(Number(this.store.height))
       // live only once the replay guard accepts fresh gossip again (after a crash it refuses everything
       // timestamped up to its floor): until then, blocks lost to that blackout are fetched by the next sync
-      if (Date.now() > this.replay.floorMs + LIVE_AFTER_FLOOR_MS) this.liveWith.add(id)
+      if (Date.now() > this.replay.floorMs + LIVE_AFTER_FLOOR_MS) this.live.caughtUp(id, mark)
     } catch (err) {
       if (err instanceof SyncFaultError) {
         this.countReject(err.fault)
@@ -827,7 +808,7 @@ export class WiresealNode {
       clean = false
       this.log.error({ err }, 'replay state not persisted')
     }
-    await this.db.close().catch((err: unknown) => { clean = false; this.log.error({ err }, 'database close failed') })
+    await closeNodeDatabases(this.dbs).catch((err: unknown) => { clean = false; this.log.error({ err }, 'database close failed') })
     await this.http?.close().catch(() => {})
     this.lock.release()
     this.log.info({ clean }, 'node stopped')

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BlockType, PeerInfoType } from 'wireseal'
+import { BlockType, CompressionId, PeerInfoType } from 'wireseal'
 import { createMsgpackSerializer, createSerializerRegistry, defineMessageType } from 'wireseal/serialize'
 
 /** Version segment of the node's own protocol ids. */
@@ -24,6 +24,17 @@ export const MAX_SYNC_REQUEST_BLOCKS = 128
  * far under the frame budget, large enough to amortise the signature.
  */
 export const SYNC_BATCH_BLOCKS = 32
+
+/**
+ * Compressions accepted on the block topic: snappy (cheap, what the size-aware
+ * policy picks for one block) or none. Batch envelopes are sealed with these
+ * too (`peerAccepts`): the policy's first choice for a batch, zstd, would be
+ * refused by every receiver.
+ */
+export const BLOCK_COMPRESSIONS: readonly number[] = Object.freeze([CompressionId.none, CompressionId.snappy])
+
+/** {@link BLOCK_COMPRESSIONS} as a set, one object for every publish (the batcher batches values sealed alike). */
+export const BLOCK_PEER_ACCEPTS: ReadonlySet<number> = new Set(BLOCK_COMPRESSIONS)
 
 /** A block sync request: `count` consecutive blocks of the responder's log from height `start`. */
 export interface BlocksByRangeRequest {

@@ -18,7 +18,10 @@
  *
  * Historical blocks are older than the live replay window and max age, so
  * they are verified without them: the producer's signature and payload digest
- * (a codec with `replay: false`), channel and type, `hash = SHA-256(data)`,
+ * (a codec with `replay: false`), or for a block its producer published in a
+ * batch (an item envelope: the signed batch header, the block and its
+ * inclusion proof) the header's signature and the proof; channel and type,
+ * `hash = SHA-256(data)`,
  * and heights consecutive from the first one returned. Why this cannot be
  * abused to replay live traffic: a synced block only ever enters the block
  * log, deduplicated by content hash; it is never handed to the live gossip
@@ -26,12 +29,18 @@
  * envelope fed through sync can at most add a block the log did not have (a
  * block its producer really signed), once.
  *
+ * The items of one producer batch share its signed header: the verifying
+ * codec remembers the headers it verified (wireseal's VerifiedSignatureCache,
+ * bounded, keyed by the exact key, header and signature bytes), so a batch
+ * costs one signature verification and each of its blocks an inclusion proof.
+ *
  * @module
  */
 import type { Libp2p, PeerId, Stream, Connection } from '@libp2p/interface'
 import { createCodec, type Codec, type OpenAccepted, type RejectReason, SerializerId } from 'wireseal'
 import { wiresealStream } from 'wireseal/libp2p'
 import { sha256Equals } from 'wireseal/integrity'
+import { VerifiedSignatureCache } from 'wireseal/envelope'
 import type { BlockStore } from './block-store.js'
 import {
   BlockType, BlocksByRangeRequestType, MAX_SYNC_REQUEST_BLOCKS, SYNC_BATCH_BLOCKS, SyncCode, SyncStatusType, SyncedBlockType,
@@ -160,7 +169,16 @@ export interface SyncClientInit {
   responseTimeoutMs?: number
   /** Per-frame deadline base for the stream codec (ms). */
   frameTimeoutMs: number
+  /** The producer batch headers already verified. @default a new VerifiedSignatureCache of {@link SYNC_VERIFIED_HEADERS} */
+  verifiedHeaders?: VerifiedSignatureCache
 }
+
+/**
+ * Producer batch headers remembered as verified. The blocks of one batch are
+ * consecutive in a log (stored as they arrived), so a few suffice; more keep
+ * interleaved producers' batches verified once too.
+ */
+export const SYNC_VERIFIED_HEADERS = 256
 
 /** Requests ranges from peers and verifies what comes back. */
 export class SyncClient {
@@ -170,7 +188,8 @@ export class SyncClient {
   private readonly historical: Codec
 
   constructor (private readonly init: SyncClientInit) {
-    this.historical = createCodec({ replay: false, serializers: nodeSerializers(), limits: init.codec.limits })
+    const keyCache = init.verifiedHeaders ?? new VerifiedSignatureCache(SYNC_VERIFIED_HEADERS)
+    this.historical = createCodec({ replay: false, serializers: nodeSerializers(), limits: init.codec.limits, keyCache })
   }
 
   /**
@@ -245,7 +264,7 @@ export class SyncClient {
     }
   }
 
-  /** A synced item: its producer's envelope must verify on its own and its hash match its data. */
+  /** A synced item: its producer's envelope (single, or one item of a batch) must verify on its own and its hash match its data. */
   private verify (item: SyncedBlock): VerifiedSyncBlock {
     const opened = this.historical.open<Block>(item.envelope, { channel: this.init.protocols.blockTopic, types: [BlockType.id] })
     if (!opened.ok) throw new SyncFaultError(opened.reason, `block at height ${item.height}: ${opened.detail}`)

@@ -7,28 +7,31 @@ import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import fc from 'fast-check'
 import { BlockStore } from '../src/block-store.js'
+import { closeNodeDatabases, openNodeDatabases, type NodeDatabases } from '../src/block-store-layout.js'
 
 const hashOf = (i: number): Uint8Array => createHash('sha256').update(`block ${i}`).digest()
 const envOf = (i: number): Uint8Array => new TextEncoder().encode(`envelope ${i}`)
 
-async function withDb<T> (fn: (db: ClassicLevel<string, string>, dir: string) => Promise<T>): Promise<T> {
+async function withDb<T> (fn: (dbs: NodeDatabases, dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ws-block-store-'))
-  const db = new ClassicLevel<string, string>(join(dir, 'db'))
-  await db.open()
+  const dbs = await openNodeDatabases(dir)
   try {
-    return await fn(db, dir)
+    return await fn(dbs, dir)
   } finally {
-    await db.close()
+    await closeNodeDatabases(dbs)
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
 /** Every kept height has a block whose hash maps back to it, and no other hash entry exists. */
-async function assertConsistent (db: ClassicLevel<string, string>, store: BlockStore): Promise<void> {
-  const blocks = db.sublevel<string, Uint8Array>('blocks', { valueEncoding: 'view' })
-  const hashes = db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' })
+async function assertConsistent (dbs: NodeDatabases, store: BlockStore): Promise<void> {
+  const hashes = dbs.db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' })
   const byHeight = new Map<string, string>()
-  for await (const [k, v] of blocks.iterator()) byHeight.set(BigInt(`0x${k}`).toString(), Buffer.from(v.subarray(0, 32)).toString('hex'))
+  for await (const [k, v] of dbs.blocks.iterator()) {
+    const h = BigInt(`0x${k}`)
+    // records pruned by the last write are deleted by the next one
+    if (h >= store.lowest) byHeight.set(h.toString(), Buffer.from(v.subarray(0, 32)).toString('hex'))
+  }
   const index = new Map<string, string>()
   for await (const [k, v] of hashes.iterator()) index.set(k, v)
   assert.equal(index.size, byHeight.size, 'one hash entry per kept block')
@@ -86,5 +89,64 @@ describe('BlockStore', () => {
           await assertConsistent(db, store)
         })
       }), { numRuns: 25 })
+  })
+  it('keeps the records alone in their own database, keyed by height', async () => {
+    await withDb(async (dbs) => {
+      const store = await BlockStore.open(dbs, { maxBlocks: 5 })
+      await Promise.all(Array.from({ length: 12 }, async (_, i) => await store.append(hashOf(i), envOf(i))))
+      const keys: string[] = []
+      for await (const k of dbs.blocks.keys()) keys.push(k)
+      assert.ok(keys.length >= 5 && keys.every((k) => /^[0-9a-f]{16}$/.test(k)), keys.join(' '))
+      for await (const k of dbs.db.keys()) assert.ok(!k.startsWith('!blocks!'), `a record in the node database: ${k}`)
+    })
+  })
+
+  it('finishes a write a crash cut short: records past meta/height are indexed, records pruned from the index deleted', async () => {
+    await withDb(async (dbs) => {
+      const store = await BlockStore.open(dbs, { maxBlocks: 4 })
+      for (let i = 0; i < 6; i++) await store.append(hashOf(i), envOf(i))
+      assert.deepEqual([store.lowest, store.height], [3n, 6n])
+      // the record batch of the next write landed, its index batch did not; and a pruned record is still there
+      const key = (h: bigint): string => h.toString(16).padStart(16, '0')
+      await dbs.blocks.put(key(7n), Buffer.concat([hashOf(7), envOf(7)]))
+      await dbs.blocks.put(key(2n), Buffer.concat([hashOf(2), envOf(2)]))
+      const again = await BlockStore.open(dbs, { maxBlocks: 4 })
+      assert.equal(again.height, 7n)
+      assert.ok(await again.has(hashOf(7)), 'the orphan record is indexed')
+      assert.equal(await again.append(hashOf(7), envOf(7)), undefined, 'and deduplicated')
+      assert.equal(await dbs.blocks.get(key(2n)), undefined, 'the pruned record is gone')
+      assert.equal(await again.append(hashOf(8), envOf(8)), 8n)
+      await assertConsistent(dbs, again)
+    })
+  })
+
+  it('moves a log of the earlier single-database layout over at open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-block-store-'))
+    try {
+      const db = new ClassicLevel<string, string>(join(dir, 'db'))
+      await db.open()
+      const records = db.sublevel<string, Uint8Array>('blocks', { valueEncoding: 'view' })
+      const hashes = db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' })
+      const meta = db.sublevel<string, string>('meta', { valueEncoding: 'utf8' })
+      for (let i = 1; i <= 600; i++) {
+        await records.put(i.toString(16).padStart(16, '0'), Buffer.concat([hashOf(i), envOf(i)]))
+        await hashes.put(Buffer.from(hashOf(i)).toString('hex'), String(i))
+      }
+      await meta.put('height', '600')
+      await db.close()
+      const dbs = await openNodeDatabases(dir)
+      try {
+        const store = await BlockStore.open(dbs)
+        assert.equal(store.height, 600n)
+        assert.deepEqual((await store.range(599n, 5)).map((b) => new TextDecoder().decode(b.envelope)), ['envelope 599', 'envelope 600'])
+        assert.equal(await store.append(hashOf(5), envOf(5)), undefined, 'the hash index came along')
+        await assertConsistent(dbs, store)
+        for await (const k of dbs.db.keys()) assert.ok(!k.startsWith('!blocks!'), `left in the node database: ${k}`)
+      } finally {
+        await closeNodeDatabases(dbs)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -39,6 +39,8 @@ const BAD: Readonly<Record<string, string>> = {
   P2P_ROLE: 'tab\there',
   P2P_BLOCK_INTERVAL: '5ms',
   P2P_BLOCK_SIZE: '2MiB',
+  P2P_GOSSIP_BATCH_RATE: '-1',
+  P2P_GOSSIP_BATCH_DELAY: '0',
   P2P_MAX_STORED_BLOCKS: '0',
   P2P_PEERINFO_INTERVAL: '500ms',
   P2P_DHT: 'off',

@@ -10,7 +10,6 @@ import 'wireseal/libp2p'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ClassicLevel } from 'classic-level'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -27,6 +26,7 @@ import { wiresealGossip, wiresealStream, type GossipTopicsInit, type WiresealGos
 import { startDevnet, type Devnet } from '../dist/devnet.js'
 import type { NodeStatus } from '../dist/node.js'
 import { makeBlock } from '../src/block-producer.js'
+import { closeNodeDatabases, openNodeDatabases } from '../src/block-store-layout.js'
 import { parsePromText, sumSamples, type PromText } from '../src/metrics/prom-text.js'
 import {
   BlockType, BlocksByRangeRequestType, PeerInfoType, SyncStatusType, SyncedBlockType,
@@ -157,10 +157,9 @@ export interface StoredLog {
 
 /** Reads the block log of the node whose data dir is `dataDir`; the node must be stopped (LevelDB has one writer). */
 export async function readStoredLog (dataDir: string): Promise<StoredLog> {
-  const db = new ClassicLevel<string, string>(join(dataDir, 'db'))
-  await db.open()
+  const dbs = await openNodeDatabases(dataDir)
+  const { db, blocks } = dbs
   try {
-    const blocks = db.sublevel<string, Uint8Array>('blocks', { valueEncoding: 'view' })
     const hashes = db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' })
     const meta = db.sublevel<string, string>('meta', { valueEncoding: 'utf8' })
     const heights: bigint[] = []
@@ -177,7 +176,7 @@ export async function readStoredLog (dataDir: string): Promise<StoredLog> {
     const metaHeight = BigInt(await meta.get('height') ?? '0')
     return { metaHeight, heights, hashAt, index, envelopeAt }
   } finally {
-    await db.close()
+    await closeNodeDatabases(dbs)
   }
 }
 
