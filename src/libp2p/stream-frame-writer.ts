@@ -1,0 +1,183 @@
+/**
+ * The frame writer of a wireseal stream (SPEC.md 14.2): frames envelopes as
+ * `uvarint(length) || envelope` and queues them on the stream. When
+ * `stream.send()` returns false (the muxer's window or the socket is full) a
+ * write waits for the next `drain` event, a fresh listener each time: in
+ * @libp2p/utils 7.4 `stream.onDrain()` keeps returning its first,
+ * already-resolved promise, so it stops waiting after the first drain. Waiting
+ * writes share one drain deadline.
+ *
+ * @module
+ */
+import type { Stream, StreamCloseEvent } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { AbortError, DeadlineError, SizeLimitError, StreamClosedError } from '../errors.js'
+import { varintLength, writeVarint } from '../varint.js'
+import { isAborted, isBroken, type StreamControl } from './stream-control.js'
+import type { DeadlineSource, Pace } from './stream-deadlines.js'
+import type { StreamStats } from './stream.js'
+
+/** Minimal unsigned LEB128 of a safe integer. */
+export function encodeUvarint (n: number): Uint8Array {
+  const out = new Uint8Array(varintLength(n))
+  writeVarint(out, 0, n)
+  return out
+}
+
+/** Frames one envelope: `uvarint(length) || envelope`, without copying the envelope. */
+export function frameEnvelope (envelope: Uint8Array): Uint8ArrayList {
+  return new Uint8ArrayList(encodeUvarint(envelope.length), envelope)
+}
+
+/** Options of a {@link FrameWriter}. */
+export interface FrameWriterInit {
+  control: StreamControl
+  stats: StreamStats
+  maxFrameBytes: number
+  pace: Pace
+}
+
+/** Framed bytes to queue, and how many frames they hold. */
+interface Framed {
+  bytes: Uint8ArrayList
+  frames: number
+  signal: AbortSignal | undefined
+}
+
+/** Writes frames on one stream, waiting for it to drain. */
+export class FrameWriter implements DeadlineSource {
+  private readonly control: StreamControl
+  private readonly stats: StreamStats
+  private readonly maxFrameBytes: number
+  private readonly pace: Pace
+  // Writes waiting for the stream to drain share one deadline.
+  private drainWaiters = 0
+  private drainStartedAt = 0
+  private drainExpected = 0
+  private readonly failWaiters = new Set<() => void>()
+
+  constructor (init: FrameWriterInit) {
+    this.control = init.control
+    this.stats = init.stats
+    this.maxFrameBytes = init.maxFrameBytes
+    this.pace = init.pace
+  }
+
+  /** Writes one envelope as a frame (no copy of it); refuses one over `maxFrameBytes`. */
+  writeFrame (envelope: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    // Not async itself: one promise per frame (send's), on the hottest write path.
+    if (envelope.length > this.maxFrameBytes) return Promise.reject(new SizeLimitError('frame', this.maxFrameBytes, envelope.length))
+    return this.send({ bytes: frameEnvelope(envelope), frames: 1, signal })
+  }
+
+  /** Writes envelopes as consecutive frames in ONE send: concurrent writers cannot slip a frame between them. */
+  async writeFrames (envelopes: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<void> {
+    const bytes = new Uint8ArrayList()
+    for (const envelope of envelopes) bytes.append(frameEnvelope(envelope))
+    await this.send({ bytes, frames: envelopes.length, signal })
+  }
+
+  /** Queues framed bytes once the stream has room, then waits for it to drain if it is now full. */
+  private async send (framed: Framed): Promise<void> {
+    const { bytes, signal } = framed
+    const s = this.control.stream
+    // Concurrent writers: each waits until the stream has room before queueing.
+    if (s.writableNeedsDrain) await this.waitForDrain(signal)
+    this.checkWritable(signal)
+    let more: boolean
+    try {
+      more = s.send(bytes)
+    } catch (err) {
+      throw this.control.failure ?? new StreamClosedError('write', s.status, { cause: err })
+    }
+    this.stats.framesWritten += framed.frames
+    this.stats.bytesWritten += bytes.byteLength
+    // Bytes queued while writes wait extend their shared deadline by their own drain time.
+    if (this.drainWaiters > 0) this.drainExpected += bytes.byteLength
+    if (!more) await this.waitForDrain(signal)
+  }
+
+  private checkWritable (signal: AbortSignal | undefined): void {
+    if (signal?.aborted === true) throw new AbortError('write', { cause: signal.reason })
+    const failure = this.control.failure
+    if (failure !== undefined) throw failure
+    const s = this.control.stream
+    if (s.writeStatus !== 'writable') throw new StreamClosedError('write', isBroken(s) ? s.status : `${s.writeStatus} for writing`)
+  }
+
+  /**
+   * Waits for `drain` events until the stream no longer needs one. Every
+   * waiting write shares one deadline, armed by the first: the bytes queued
+   * then, plus those queued while any write waits, must drain at
+   * `minBytesPerSecond` (a peer that stops reading cannot hold a writer).
+   */
+  private async waitForDrain (signal: AbortSignal | undefined): Promise<void> {
+    const s = this.control.stream
+    if (this.drainWaiters++ === 0) {
+      this.drainStartedAt = Date.now()
+      this.drainExpected = s.writeBufferLength
+      this.control.timer.schedule()
+    }
+    try {
+      while (s.writableNeedsDrain) {
+        this.checkWritable(signal)
+        this.stats.drainWaits++
+        await this.nextDrain(s, signal)
+        // the 'drain' listener of the stream itself resumes sending in a microtask
+        // queued before ours, which may set writableNeedsDrain again: loop
+      }
+    } finally {
+      this.drainWaiters--
+    }
+  }
+
+  /** The next `drain` event; rejects on close, abort or the stream's failure. */
+  private async nextDrain (s: Stream, signal: AbortSignal | undefined): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        s.removeEventListener('drain', onDrain)
+        s.removeEventListener('close', onClose)
+        signal?.removeEventListener('abort', onAbort)
+        this.failWaiters.delete(onFail)
+      }
+      const onDrain = (): void => { done(); resolve() }
+      const onClose = (evt: StreamCloseEvent): void => { done(); reject(this.control.failure ?? new StreamClosedError('write', s.status, { cause: evt.error })) }
+      const onAbort = (): void => { done(); reject(new AbortError('write', { cause: signal?.reason })) }
+      const onFail = (): void => { done(); reject(this.control.failure) }
+      s.addEventListener('drain', onDrain)
+      s.addEventListener('close', onClose)
+      signal?.addEventListener('abort', onAbort)
+      this.failWaiters.add(onFail)
+    })
+  }
+
+  /** Rejects every write waiting for a drain with the stream's failure. */
+  failWaiting (): void {
+    for (const fail of [...this.failWaiters]) fail()
+  }
+
+  /** Closes the writable end once queued frames are flushed. */
+  async close (signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) throw new AbortError('close', { cause: signal.reason })
+    const failure = this.control.failure
+    if (failure !== undefined) throw failure
+    const s = this.control.stream
+    try {
+      await s.close({ signal })
+    } catch (err) {
+      if (isAborted(signal)) throw new AbortError('close', { cause: signal?.reason })
+      throw this.control.failure ?? new StreamClosedError('close', s.status, { cause: err })
+    }
+  }
+
+  nextDeadline (): number {
+    return this.drainWaiters > 0 ? this.drainStartedAt + this.pace.allowance(this.drainExpected) : Infinity
+  }
+
+  overdue (now: number): DeadlineError | undefined {
+    if (this.drainWaiters === 0) return undefined
+    const limit = this.pace.allowance(this.drainExpected)
+    if (now < this.drainStartedAt + limit) return undefined
+    return new DeadlineError('write', 'drain', limit, Math.max(0, this.drainExpected - this.control.stream.writeBufferLength), this.drainExpected)
+  }
+}
