@@ -135,7 +135,9 @@ export class EnvelopeStream implements WiresealStream, StreamControl {
 
   async * frames (options: AbortOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     while (true) {
-      const frame = await this.reader.next(options.signal)
+      const next = this.reader.next(options.signal)
+      // A frame already buffered is yielded without an await of its own.
+      const frame = next instanceof Promise ? await next : next
       if (frame === undefined) return
       yield frame
     }
@@ -156,7 +158,8 @@ export class EnvelopeStream implements WiresealStream, StreamControl {
   /** The next envelope the codec accepts under `open`, or undefined at the end (refusals per `onReject`). */
   private async nextAccepted<T>(open: OpenOptions, signal: AbortSignal | undefined): Promise<OpenAccepted<T> | undefined> {
     while (true) {
-      const frame = await this.reader.next(signal)
+      const next = this.reader.next(signal)
+      const frame = next instanceof Promise ? await next : next
       if (frame === undefined) return undefined
       const accepted = peekEnvelopeKind(frame) === EnvelopeKind.chunked
         ? await this.openChunked<T>(frame, open, signal)

@@ -4,21 +4,30 @@
  * boundaries as bytes arrive, refuses a non-minimal or oversized prefix
  * before any body byte is kept, holds the arriving frame against the budget,
  * keeps its frame and idle deadlines, and pauses the stream above the
- * high-water mark ({@link ReadFlow}). Reads take whole frame bodies in order.
+ * high-water mark ({@link ReadFlow}). Complete frames are cut out as they
+ * arrive (a view of the chunk when the body lies in one, else one copy) and
+ * waiting reads are served in order, synchronously from the `message` event.
  *
  * @module
  */
 import type { StreamMessageEvent } from '@libp2p/interface'
-import { Uint8ArrayList } from 'uint8arraylist'
-import { AbortError, DeadlineError, MalformedInputError, SizeLimitError, StreamClosedError, type WiresealError } from '../errors.js'
-import { varintLength } from '../varint.js'
+import { AbortError, DeadlineError, StreamClosedError, type WiresealError } from '../errors.js'
 import { isBroken, isReadEnded, type StreamControl } from './stream-control.js'
 import type { DeadlineSource, Pace } from './stream-deadlines.js'
+import { FrameCutter } from './stream-frame-cutter.js'
 import { ReadFlow } from './stream-read-flow.js'
 import type { StreamStats } from './stream.js'
 
-/** Largest uvarint byte count read before giving up (2^56 > any frame limit). */
-const MAX_VARINT_BYTES = 8
+/** A read waiting for a frame (served in order by serve()). */
+interface ReadWaiter {
+  resolve: (frame: Uint8Array | undefined) => void
+  reject: (err: unknown) => void
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+}
+
+/** What poll() returns when no frame is there yet. */
+const PENDING = Symbol('pending')
 
 /** Options of a {@link FrameReader}. */
 export interface FrameReaderInit {
@@ -35,41 +44,26 @@ export interface FrameReaderInit {
 export class FrameReader implements DeadlineSource {
   private readonly control: StreamControl
   private readonly stats: StreamStats
-  private readonly maxFrameBytes: number
-  private readonly maxPrefixBytes: number
   private readonly highWaterMark: number
   private readonly pace: Pace
   private readonly idleMs: number
   private readonly flow: ReadFlow
-  private readonly buf = new Uint8ArrayList()
-  /** `[prefixBytes, bodyBytes]` of each complete frame in `buf`, from `doneHead` on (found by scan(), read by takeFrame()). */
-  private readonly done: number[] = []
-  private doneHead = 0
-  // The frame arriving at the tail of `buf` (every byte before it belongs to complete frames).
-  /** Its bytes received so far, prefix included (0: none, every buffered frame is complete). */
-  private rxBytes = 0
-  /** Length-prefix bytes read of it. */
-  private rxPrefixBytes = 0
-  /** The length its prefix declares (partial while the prefix is). */
-  private rxLength = 0
-  /** True once its prefix is complete. */
-  private rxSized = false
-  /** When its first byte arrived, shifted by the time the reader kept the stream paused since. */
-  private rxStartedAt = 0
-  /** When the last byte arrived, shifted likewise (idle deadline). */
+  private readonly cutter: FrameCutter
+  /** Reads waiting for a frame, served in order. */
+  private readonly waiters: ReadWaiter[] = []
+  /** serve() is running: a nested call (from a dispatch inside resume()) leaves the work to it. */
+  private serving = false
+  /** When the last byte arrived, shifted by the time the reader kept the stream paused since (idle deadline). */
   private lastByteAt = 0
   /** When a read began waiting for bytes (idle deadline); -1: no read waiting. */
   private waitingSince = -1
   /** The stream closed: nothing more arrives. */
   private closedNow = false
-  private wake: (() => void) | undefined
-  private readChain: Promise<unknown> | undefined
 
   constructor (init: FrameReaderInit) {
     this.control = init.control
     this.stats = init.stats
-    this.maxFrameBytes = init.maxFrameBytes
-    this.maxPrefixBytes = Math.min(varintLength(this.maxFrameBytes), MAX_VARINT_BYTES)
+    this.cutter = new FrameCutter({ maxFrameBytes: init.maxFrameBytes })
     this.highWaterMark = init.highWaterMark
     this.pace = init.pace
     this.idleMs = init.idleMs
@@ -77,7 +71,7 @@ export class FrameReader implements DeadlineSource {
       stream: init.control.stream,
       stats: init.stats,
       unpaused: (pausedFor) => {
-        this.rxStartedAt += pausedFor
+        this.cutter.startedAt += pausedFor
         this.lastByteAt += pausedFor
         this.control.timer.schedule()
       }
@@ -100,44 +94,36 @@ export class FrameReader implements DeadlineSource {
 
   /** Bytes of the frame arriving now (held against the budget). */
   get arrivingBytes (): number {
-    return this.rxBytes
+    return this.cutter.arrivingBytes
   }
 
-  /** Drops everything buffered (the stream failed) and wakes a waiting read. */
+  /** Drops everything buffered (the stream failed). */
   discard (): void {
-    this.buf.consume(this.buf.byteLength)
-    this.done.length = 0
-    this.doneHead = 0
-    this.rxBytes = 0
+    this.cutter.discard()
   }
 
-  /** Wakes a read waiting for bytes. */
+  /** Settles the waiting reads the stream's state now answers (a frame, the end, an error). */
   notify (): void {
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+    if (this.waiters.length > 0) this.serve()
   }
 
   // ---- deadlines ----
 
-  /** The arriving frame's total size once its prefix is read, else 0. */
-  private rxExpected (): number {
-    return this.rxSized ? this.rxPrefixBytes + this.rxLength : 0
-  }
-
   nextDeadline (): number {
     // While the reader keeps the stream paused the remote cannot send: its clocks stop.
     if (this.flow.paused) return Infinity
-    if (this.rxBytes > 0) return this.rxStartedAt + this.pace.allowance(this.rxExpected())
+    const cutter = this.cutter
+    if (cutter.arrivingBytes > 0) return cutter.startedAt + this.pace.allowance(cutter.arrivingExpected)
     if (this.waitingSince >= 0 && this.idleMs < Infinity) return Math.max(this.lastByteAt, this.waitingSince) + this.idleMs
     return Infinity
   }
 
   overdue (now: number): DeadlineError | undefined {
     if (this.flow.paused) return undefined
-    if (this.rxBytes > 0) {
-      const limit = this.pace.allowance(this.rxExpected())
-      if (now >= this.rxStartedAt + limit) return new DeadlineError('read', 'frame', limit, this.rxBytes, this.rxExpected())
+    const cutter = this.cutter
+    if (cutter.arrivingBytes > 0) {
+      const limit = this.pace.allowance(cutter.arrivingExpected)
+      if (now >= cutter.startedAt + limit) return new DeadlineError('read', 'frame', limit, cutter.arrivingBytes, cutter.arrivingExpected)
     } else if (this.waitingSince >= 0 && now >= Math.max(this.lastByteAt, this.waitingSince) + this.idleMs) {
       return new DeadlineError('read', 'idle', this.idleMs, 0, 0)
     }
@@ -150,70 +136,25 @@ export class FrameReader implements DeadlineSource {
     const control = this.control
     if (control.failure !== undefined) return
     const data = evt.data
-    this.buf.append(data)
     this.stats.bytesRead += data.byteLength
-    const held = this.buf.byteLength
-    if (held > this.stats.maxBufferedBytes) this.stats.maxBufferedBytes = held
     const now = Date.now()
     this.lastByteAt = now
     let bad: WiresealError<object> | undefined
-    if (data instanceof Uint8Array) bad = this.scan(data, now)
-    else for (const chunk of data) if ((bad = this.scan(chunk, now)) !== undefined) break
+    const cutter = this.cutter
+    if (data instanceof Uint8Array) bad = cutter.scan(data, now)
+    else for (const chunk of data) if ((bad = cutter.scan(chunk, now)) !== undefined) break
     if (bad !== undefined) {
       // Bad framing: the stream is lost; the reader sees the error.
       control.abort(bad)
       return
     }
+    const held = cutter.heldBytes
+    if (held > this.stats.maxBufferedBytes) this.stats.maxBufferedBytes = held
     if (!control.hold()) return
-    if (this.rxBytes > 0) control.timer.schedule()
+    if (cutter.arrivingBytes > 0) control.timer.schedule()
     // Pause only once a whole frame waits: a frame larger than the mark is read whole.
-    if (!this.flow.paused && !this.flow.resuming && held >= this.highWaterMark && held > this.rxBytes) this.flow.pause()
+    if (!this.flow.paused && !this.flow.resuming && this.overMark()) this.flow.pause()
     this.notify()
-  }
-
-  /**
-   * Follows frame boundaries through newly arrived bytes, so the frame still
-   * arriving is known without re-reading the buffer. A length prefix over
-   * `maxFrameBytes` is refused as soon as its bytes say so (later bytes only
-   * add), before any byte of the body is kept.
-   */
-  private scan (chunk: Uint8Array, now: number): WiresealError<object> | undefined {
-    const n = chunk.length
-    let i = 0
-    while (i < n) {
-      if (this.rxSized) {
-        const left = this.rxPrefixBytes + this.rxLength - this.rxBytes
-        const take = Math.min(left, n - i)
-        i += take
-        this.rxBytes += take
-        if (take === left) this.endFrame()
-        continue
-      }
-      if (this.rxBytes === 0) this.rxStartedAt = now
-      const k = this.rxPrefixBytes
-      // A longer (minimal) prefix encodes at least 2^(7k) > maxFrameBytes: an oversized claim.
-      if (k >= this.maxPrefixBytes) return new SizeLimitError('frame', this.maxFrameBytes, 2 ** (7 * k))
-      const b = chunk[i++] as number
-      this.rxLength += (b & 0x7f) * 2 ** (7 * k)
-      this.rxPrefixBytes = k + 1
-      this.rxBytes++
-      if (this.rxLength > this.maxFrameBytes) return new SizeLimitError('frame', this.maxFrameBytes, this.rxLength)
-      if ((b & 0x80) === 0) {
-        if (b === 0 && k > 0) return new MalformedInputError('stream-frame', 'non-minimal length prefix')
-        this.rxSized = true
-        if (this.rxLength === 0) this.endFrame()
-      }
-    }
-    return undefined
-  }
-
-  /** The arriving frame is complete: its bytes are no longer held against the budget. */
-  private endFrame (): void {
-    this.done.push(this.rxPrefixBytes, this.rxLength)
-    this.rxBytes = 0
-    this.rxPrefixBytes = 0
-    this.rxLength = 0
-    this.rxSized = false
   }
 
   private readonly onEnd = (): void => { this.notify() }
@@ -225,70 +166,49 @@ export class FrameReader implements DeadlineSource {
     this.notify()
   }
 
+  /** At or over the high-water mark with a whole frame waiting. */
+  private overMark (): boolean {
+    const held = this.cutter.heldBytes
+    return held >= this.highWaterMark && held > this.cutter.arrivingBytes
+  }
+
   private resume (): void {
-    if (!this.flow.resume()) return
-    const held = this.buf.byteLength
-    if (held >= this.highWaterMark && held > this.rxBytes) this.flow.pause()
+    if (this.flow.resume() && this.overMark()) this.flow.pause()
+  }
+
+  /** The next complete frame, resuming the stream once the consumer took it below the mark. */
+  private takeFrame (): Uint8Array | undefined {
+    const frame = this.cutter.take()
+    if (frame === undefined) return undefined
+    this.stats.framesRead++
+    if (this.cutter.heldBytes < this.highWaterMark) this.resume()
+    return frame
   }
 
   // ---- taking frames ----
 
-  /** The first complete frame's body from `buf`, or undefined when none is complete yet. */
-  private takeFrame (): Uint8Array | undefined {
-    // Frame boundaries were found (and prefixes checked) by scan() as the bytes arrived.
-    const head = this.doneHead
-    if (head === this.done.length) return undefined
-    const prefix = this.done[head] as number
-    const total = prefix + (this.done[head + 1] as number)
-    if (head + 2 === this.done.length) {
-      this.done.length = 0
-      this.doneHead = 0
-    } else {
-      this.doneHead = head + 2
-      if (head > 1024) {
-        this.done.splice(0, head + 2)
-        this.doneHead = 0
-      }
-    }
-    // A view when the frame lies in one chunk; one copy when it spans chunks.
-    const body = this.buf.subarray(prefix, total)
-    this.buf.consume(total)
-    this.stats.framesRead++
-    return body
-  }
-
-  /** The next frame body, or undefined once the remote closed; concurrent reads each get whole frames, in order. */
-  readFrame (signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    const previous = this.readChain
-    const next = previous === undefined
-      ? this.nextFrame(signal)
-      : previous.then(async () => this.nextFrame(signal), async () => this.nextFrame(signal))
-    this.readChain = next
-    const clear = (): void => { if (this.readChain === next) this.readChain = undefined }
-    next.then(clear, clear)
-    return next
-  }
-
-  private async nextFrame (signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+  /**
+   * The next frame, the end (undefined) or the error of a read, or PENDING
+   * when it must wait for bytes. Resumes the stream as the consumer drains it.
+   */
+  private poll (signal: AbortSignal | undefined): Uint8Array | undefined | typeof PENDING {
     while (true) {
       if (signal?.aborted === true) throw new AbortError('read', { cause: signal.reason })
       const failure = this.control.failure
       if (failure !== undefined) throw failure
       const frame = this.takeFrame()
-      if (frame !== undefined) {
-        if (this.buf.byteLength < this.highWaterMark) this.resume()
-        return frame
-      }
+      if (frame !== undefined) return frame
       const s = this.control.stream
       if (isReadEnded(s) && s.readBufferLength === 0) {
         if (isBroken(s)) throw new StreamClosedError('read', s.status)
-        const held = this.buf.byteLength
-        if (held > 0) this.fail(new MalformedInputError('stream-frame', `truncated: stream ended with ${held} of ${this.rxSized ? this.rxPrefixBytes + this.rxLength : '?'} frame bytes`))
+        const truncated = this.cutter.truncation()
+        if (truncated !== undefined) this.fail(truncated)
         return undefined
       }
       // Need more bytes: let the remote send (a frame bigger than the mark is read whole).
+      // resume() may dispatch what the stream buffered meanwhile: look again.
+      if (!this.flow.paused) return PENDING
       this.resume()
-      await this.waitForData(signal)
     }
   }
 
@@ -298,36 +218,79 @@ export class FrameReader implements DeadlineSource {
     throw err
   }
 
-  private async waitForData (signal: AbortSignal | undefined): Promise<void> {
-    this.waitingSince = Date.now()
-    if (this.idleMs < Infinity) this.control.timer.schedule()
+  /** The next frame body, or undefined once the remote closed; concurrent reads each get whole frames, in order. */
+  readFrame (signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    if (this.waiters.length === 0) {
+      try {
+        const now = this.poll(signal)
+        if (now !== PENDING) return Promise.resolve(now)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    } else if (signal?.aborted === true) {
+      return Promise.reject(new AbortError('read', { cause: signal.reason }))
+    }
+    // One promise per waiting read, settled by serve() when its frame, the end or an error comes.
+    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+      const waiter: ReadWaiter = { resolve, reject, signal, onAbort: undefined }
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          const at = this.waiters.indexOf(waiter)
+          if (at < 0) return
+          this.waiters.splice(at, 1)
+          if (this.waiters.length === 0) this.waitingSince = -1
+          reject(new AbortError('read', { cause: signal.reason }))
+        }
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
+      }
+      this.waiters.push(waiter)
+      if (this.waiters.length === 1) {
+        this.waitingSince = Date.now()
+        if (this.idleMs < Infinity) this.control.timer.schedule()
+      }
+    })
+  }
+
+  /** Settles waiting reads, in order, while frames (or the end, or an error) are there for them. */
+  private serve (): void {
+    if (this.serving) return
+    this.serving = true
+    let served = false
     try {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          this.wake = undefined
-          reject(new AbortError('read', { cause: signal?.reason }))
+      while (this.waiters.length > 0) {
+        const waiter = this.waiters[0] as ReadWaiter
+        let frame: Uint8Array | undefined | typeof PENDING
+        let error: unknown
+        let failed = false
+        try {
+          frame = this.poll(waiter.signal)
+        } catch (err) {
+          error = err
+          failed = true
         }
-        this.wake = () => {
-          signal?.removeEventListener('abort', onAbort)
-          resolve()
-        }
-        signal?.addEventListener('abort', onAbort, { once: true })
-      })
+        if (frame === PENDING) break
+        this.waiters.shift()
+        served = true
+        if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
+        if (failed) waiter.reject(error)
+        else waiter.resolve(frame)
+      }
     } finally {
-      this.waitingSince = -1
+      this.serving = false
+      // The idle clock of the next waiting read starts now.
+      if (this.waiters.length === 0) this.waitingSince = -1
+      else if (served) this.waitingSince = Date.now()
     }
   }
 
   /**
    * Fast path: a frame already buffered, handed over synchronously when no
-   * other read is pending (no promise chain per frame; measured 0.90x -> raw
-   * without it). Undefined when the caller must wait through {@link readFrame}.
+   * other read is waiting (no promise per frame). Undefined when the caller
+   * must wait through {@link readFrame}.
    */
   takeBuffered (signal: AbortSignal | undefined): Uint8Array | undefined {
-    if (this.readChain !== undefined || this.control.failure !== undefined || signal?.aborted === true) return undefined
-    const frame = this.takeFrame()
-    if (frame !== undefined && this.buf.byteLength < this.highWaterMark) this.resume()
-    return frame
+    if (this.waiters.length > 0 || this.control.failure !== undefined || signal?.aborted === true) return undefined
+    return this.takeFrame()
   }
 
   /** The next frame body: a buffered one at once (no promise), else through {@link readFrame}. */

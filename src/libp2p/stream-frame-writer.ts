@@ -29,6 +29,9 @@ export function frameEnvelope (envelope: Uint8Array): Uint8ArrayList {
   return new Uint8ArrayList(encodeUvarint(envelope.length), envelope)
 }
 
+/** The promise of a write that found room (shared: a settled promise never changes). */
+const WRITTEN: Promise<void> = Promise.resolve()
+
 /** Options of a {@link FrameWriter}. */
 export interface FrameWriterInit {
   control: StreamControl
@@ -65,9 +68,15 @@ export class FrameWriter implements DeadlineSource {
 
   /** Writes one envelope as a frame (no copy of it); refuses one over `maxFrameBytes`. */
   writeFrame (envelope: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-    // Not async itself: one promise per frame (send's), on the hottest write path.
     if (envelope.length > this.maxFrameBytes) return Promise.reject(new SizeLimitError('frame', this.maxFrameBytes, envelope.length))
-    return this.send({ bytes: frameEnvelope(envelope), frames: 1, signal })
+    const framed: Framed = { bytes: frameEnvelope(envelope), frames: 1, signal }
+    if (this.control.stream.writableNeedsDrain) return this.send(framed)
+    // The stream has room: queue synchronously; no promise of our own unless the stream is now full.
+    try {
+      return this.queue(framed) ? WRITTEN : this.waitForDrain(signal)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /** Writes envelopes as consecutive frames in ONE send: concurrent writers cannot slip a frame between them. */
@@ -79,10 +88,15 @@ export class FrameWriter implements DeadlineSource {
 
   /** Queues framed bytes once the stream has room, then waits for it to drain if it is now full. */
   private async send (framed: Framed): Promise<void> {
+    // Concurrent writers: each waits until the stream has room before queueing.
+    if (this.control.stream.writableNeedsDrain) await this.waitForDrain(framed.signal)
+    if (!this.queue(framed)) await this.waitForDrain(framed.signal)
+  }
+
+  /** Hands framed bytes to the stream; false when it is now full (wait for a drain). */
+  private queue (framed: Framed): boolean {
     const { bytes, signal } = framed
     const s = this.control.stream
-    // Concurrent writers: each waits until the stream has room before queueing.
-    if (s.writableNeedsDrain) await this.waitForDrain(signal)
     this.checkWritable(signal)
     let more: boolean
     try {
@@ -94,7 +108,7 @@ export class FrameWriter implements DeadlineSource {
     this.stats.bytesWritten += bytes.byteLength
     // Bytes queued while writes wait extend their shared deadline by their own drain time.
     if (this.drainWaiters > 0) this.drainExpected += bytes.byteLength
-    if (!more) await this.waitForDrain(signal)
+    return more
   }
 
   private checkWritable (signal: AbortSignal | undefined): void {
