@@ -17,8 +17,9 @@ const MAX_VARINT_BYTES = 8
 
 /** One contiguous copy of `parts` (`bytes` in all). */
 function join (parts: readonly Uint8Array[], bytes: number): Uint8Array {
-  // A fresh zeroed array measured faster than Buffer.concat here (fresh pages come zeroed anyway).
-  const out = new Uint8Array(bytes)
+  // Not zero-filled: every byte is written below. A plain Uint8Array view, as the rest of the API returns.
+  const pooled = Buffer.allocUnsafe(bytes)
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, bytes)
   let at = 0
   for (const part of parts) {
     out.set(part, at)

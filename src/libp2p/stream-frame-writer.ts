@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Stream, StreamCloseEvent } from '@libp2p/interface'
+import type { StreamCloseEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { AbortError, DeadlineError, SizeLimitError, StreamClosedError } from '../errors.js'
 import { varintLength, writeVarint } from '../varint.js'
@@ -40,6 +40,14 @@ export interface FrameWriterInit {
   pace: Pace
 }
 
+/** A write waiting for the stream to drain. */
+interface DrainWaiter {
+  resolve: () => void
+  reject: (err: unknown) => void
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+}
+
 /** Framed bytes to queue, and how many frames they hold. */
 interface Framed {
   bytes: Uint8ArrayList
@@ -57,7 +65,10 @@ export class FrameWriter implements DeadlineSource {
   private drainWaiters = 0
   private drainStartedAt = 0
   private drainExpected = 0
-  private readonly failWaiters = new Set<() => void>()
+  /** Writes waiting for the next `drain` event. */
+  private readonly drainWaiting: DrainWaiter[] = []
+  /** The `drain` and `close` listeners are on the stream. */
+  private listening = false
 
   constructor (init: FrameWriterInit) {
     this.control = init.control
@@ -136,7 +147,7 @@ export class FrameWriter implements DeadlineSource {
       while (s.writableNeedsDrain) {
         this.checkWritable(signal)
         this.stats.drainWaits++
-        await this.nextDrain(s, signal)
+        await this.nextDrain(signal)
         // the 'drain' listener of the stream itself resumes sending in a microtask
         // queued before ours, which may set writableNeedsDrain again: loop
       }
@@ -146,28 +157,46 @@ export class FrameWriter implements DeadlineSource {
   }
 
   /** The next `drain` event; rejects on close, abort or the stream's failure. */
-  private async nextDrain (s: Stream, signal: AbortSignal | undefined): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        s.removeEventListener('drain', onDrain)
-        s.removeEventListener('close', onClose)
-        signal?.removeEventListener('abort', onAbort)
-        this.failWaiters.delete(onFail)
+  private nextDrain (signal: AbortSignal | undefined): Promise<void> {
+    if (!this.listening) {
+      // Two listeners for the stream's life, added at its first wait (not a pair per wait).
+      this.listening = true
+      const s = this.control.stream
+      s.addEventListener('drain', this.onDrain)
+      s.addEventListener('close', this.onClose)
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: DrainWaiter = { resolve, reject, signal, onAbort: undefined }
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          const at = this.drainWaiting.indexOf(waiter)
+          if (at >= 0) this.drainWaiting.splice(at, 1)
+          reject(new AbortError('write', { cause: signal.reason }))
+        }
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
       }
-      const onDrain = (): void => { done(); resolve() }
-      const onClose = (evt: StreamCloseEvent): void => { done(); reject(this.control.failure ?? new StreamClosedError('write', s.status, { cause: evt.error })) }
-      const onAbort = (): void => { done(); reject(new AbortError('write', { cause: signal?.reason })) }
-      const onFail = (): void => { done(); reject(this.control.failure) }
-      s.addEventListener('drain', onDrain)
-      s.addEventListener('close', onClose)
-      signal?.addEventListener('abort', onAbort)
-      this.failWaiters.add(onFail)
+      this.drainWaiting.push(waiter)
     })
+  }
+
+  /** Settles every write waiting for a drain. */
+  private settle (each: (waiter: DrainWaiter) => void): void {
+    for (const waiter of this.drainWaiting.splice(0)) {
+      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
+      each(waiter)
+    }
+  }
+
+  private readonly onDrain = (): void => { this.settle((w) => { w.resolve() }) }
+
+  private readonly onClose = (evt: StreamCloseEvent): void => {
+    const s = this.control.stream
+    this.settle((w) => { w.reject(this.control.failure ?? new StreamClosedError('write', s.status, { cause: evt.error })) })
   }
 
   /** Rejects every write waiting for a drain with the stream's failure. */
   failWaiting (): void {
-    for (const fail of [...this.failWaiters]) fail()
+    this.settle((w) => { w.reject(this.control.failure) })
   }
 
   /** Closes the writable end once queued frames are flushed. */
