@@ -11,7 +11,7 @@ import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { OpenAccepted, OpenOptions, OpenRejected, OpenResult } from '../codec.js'
 import { peekEnvelopeKind } from '../envelope/envelope.js'
 import { EnvelopeKind } from '../envelope/header.js'
-import { AbortError, RejectedMessageError, StreamClosedError, WiresealError } from '../errors.js'
+import { AbortError, InvalidConfigError, RejectedMessageError, StreamClosedError, WiresealError } from '../errors.js'
 import type { MessageType } from '../serialize/types.js'
 import { ChunkedAssembly, readChunks } from './stream-chunked-read.js'
 import type { StreamControl } from './stream-control.js'
@@ -21,6 +21,11 @@ import { FrameWriter } from './stream-frame-writer.js'
 import { resolveStreamSettings, type StreamSettings } from './stream-options.js'
 import { StreamReservation } from './stream-reservation.js'
 import type { StreamStats, StreamWriteOptions, WiresealStream, WiresealStreamInit } from './stream.js'
+
+/** True for a message type (an id and an assert function), false for read options. */
+function isMessageType (x: unknown): x is MessageType {
+  return typeof x === 'object' && x !== null && typeof (x as MessageType).id === 'number' && typeof (x as MessageType).assert === 'function'
+}
 
 /** A libp2p stream speaking wireseal frames. */
 export class EnvelopeStream implements WiresealStream, StreamControl {
@@ -34,6 +39,8 @@ export class EnvelopeStream implements WiresealStream, StreamControl {
   private readonly assembly: ChunkedAssembly
   private readonly reservation: StreamReservation
   private failed: Error | undefined
+  /** Open options of typed reads, by message type id. */
+  private readonly typedOpenOptions = new Map<number, OpenOptions>()
 
   constructor (stream: Stream, init: WiresealStreamInit) {
     this.stream = stream
@@ -115,7 +122,8 @@ export class EnvelopeStream implements WiresealStream, StreamControl {
     await this.writer.writeFrames(frames, options.signal)
   }
 
-  private seal<T>(type: MessageType<T>, value: T, options: StreamWriteOptions): Uint8Array {
+  /** Seals one value for this stream's channel with its (or the write's) serializer and compression. */
+  seal<T>(type: MessageType<T>, value: T, options: StreamWriteOptions = {}): Uint8Array {
     return this.settings.codec.seal(type, value, { channel: this.settings.channel, ...this.sealCodecs(options) })
   }
 
@@ -143,16 +151,52 @@ export class EnvelopeStream implements WiresealStream, StreamControl {
     }
   }
 
-  async readOne<T = unknown>(options: AbortOptions = {}): Promise<OpenAccepted<T> | undefined> {
-    return this.nextAccepted<T>(this.settings.openOptions, options.signal)
+  readOne<T>(type: MessageType<T>, options?: AbortOptions): Promise<OpenAccepted<T> | undefined>
+  readOne(options?: AbortOptions): Promise<OpenAccepted<unknown> | undefined>
+  readOne<T>(options?: AbortOptions): Promise<OpenAccepted<T> | undefined>
+  async readOne<T>(typeOrOptions?: MessageType<T> | AbortOptions, maybeOptions?: AbortOptions): Promise<OpenAccepted<T> | undefined> {
+    const { open, signal } = this.readArgs(typeOrOptions, maybeOptions)
+    return this.nextAccepted<T>(open, signal)
   }
 
-  async * read<T = unknown>(options: AbortOptions = {}): AsyncGenerator<OpenAccepted<T>, void, undefined> {
+  read<T>(type: MessageType<T>, options?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined>
+  read(options?: AbortOptions): AsyncGenerator<OpenAccepted<unknown>, void, undefined>
+  read<T>(options?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined>
+  async * read<T>(typeOrOptions?: MessageType<T> | AbortOptions, maybeOptions?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined> {
+    const { open, signal } = this.readArgs(typeOrOptions, maybeOptions)
     while (true) {
-      const accepted = await this.nextAccepted<T>(this.settings.openOptions, options.signal)
+      const accepted = await this.nextAccepted<T>(open, signal)
       if (accepted === undefined) return
       yield accepted
     }
+  }
+
+  /** The `codec.open` options and signal of a read called as `(type, options)` or `(options)`. */
+  private readArgs (typeOrOptions: MessageType | AbortOptions | undefined, maybeOptions: AbortOptions | undefined): { open: OpenOptions, signal: AbortSignal | undefined } {
+    if (isMessageType(typeOrOptions)) return { open: this.openOptionsFor(typeOrOptions), signal: maybeOptions?.signal }
+    return { open: this.settings.openOptions, signal: typeOrOptions?.signal }
+  }
+
+  /** The stream's open options narrowed to one message type (cached per type id). */
+  private openOptionsFor (type: MessageType): OpenOptions {
+    const cached = this.typedOpenOptions.get(type.id)
+    if (cached !== undefined) return cached
+    const base = this.settings.openOptions
+    if (base.types !== undefined && !base.types.includes(type.id)) {
+      throw new InvalidConfigError('types', `a set with ${type.name} (${type.id}) to read it; this stream accepts ${base.types.join(', ')} (set \`types\` on the stream or negotiate its protocol id)`)
+    }
+    const open: OpenOptions = { ...base, types: [type.id] }
+    this.typedOpenOptions.set(type.id, open)
+    return open
+  }
+
+  /**
+   * Opens one frame read with {@link readFrame} like {@link readOne} would
+   * (a chunked head with the chunk frames that follow); undefined when it is
+   * refused and `onReject` skips it.
+   */
+  async openFrame<T>(frame: Uint8Array, type: MessageType<T> | undefined, signal: AbortSignal | undefined): Promise<OpenAccepted<T> | undefined> {
+    return this.open<T>(frame, type === undefined ? this.settings.openOptions : this.openOptionsFor(type), signal)
   }
 
   /** The next envelope the codec accepts under `open`, or undefined at the end (refusals per `onReject`). */
@@ -161,11 +205,15 @@ export class EnvelopeStream implements WiresealStream, StreamControl {
       const next = this.reader.next(signal)
       const frame = next instanceof Promise ? await next : next
       if (frame === undefined) return undefined
-      const accepted = peekEnvelopeKind(frame) === EnvelopeKind.chunked
-        ? await this.openChunked<T>(frame, open, signal)
-        : this.check(this.settings.codec.open<T>(frame, open), frame.length)
+      const accepted = await this.open<T>(frame, open, signal)
       if (accepted !== undefined) return accepted
     }
+  }
+
+  /** One envelope frame opened under `open` (refusals per `onReject`). */
+  private async open<T>(frame: Uint8Array, open: OpenOptions, signal: AbortSignal | undefined): Promise<OpenAccepted<T> | undefined> {
+    if (peekEnvelopeKind(frame) === EnvelopeKind.chunked) return this.openChunked<T>(frame, open, signal)
+    return this.check(this.settings.codec.open<T>(frame, open), frame.length)
   }
 
   /** A chunked head and the chunk frames that follow it. */

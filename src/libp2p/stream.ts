@@ -202,7 +202,11 @@ export interface WiresealStream {
   /** Writes one already-sealed envelope as a frame (no copy of `envelope`). */
   writeSealed(envelope: Uint8Array, options?: AbortOptions): Promise<void>
   /**
-   * Accepted envelopes, in order, until the remote closes its writable end.
+   * Accepted envelopes of `type`, in order, until the remote closes its
+   * writable end; the value type follows from `type`. Envelopes of any other
+   * message type are refused as `wrong-type` (per `onReject`). Throws
+   * {@link errors!InvalidConfigError} (`types`) when the stream does not
+   * accept `type` at all.
    * Pulls frames only as fast as the loop iterates. Throws
    * {@link errors!SizeLimitError} / {@link errors!MalformedInputError} on bad framing,
    * {@link errors!DeadlineError} on a frame or chunked message arriving too slowly,
@@ -212,9 +216,23 @@ export interface WiresealStream {
    * {@link errors!AbortError} on `signal`.
    * A cancelled read leaves the stream usable.
    */
-  read<T = unknown>(options?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined>
-  /** The next accepted envelope, or `undefined` once the remote closed. */
-  readOne<T = unknown>(options?: AbortOptions): Promise<OpenAccepted<T> | undefined>
+  read<T>(type: MessageType<T>, options?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined>
+  /** Accepted envelopes of any type the stream accepts (values are `unknown`: narrow them by `type`, or pass the message type). */
+  read(options?: AbortOptions): AsyncGenerator<OpenAccepted<unknown>, void, undefined>
+  /**
+   * @deprecated `T` is an unchecked cast: pass the message type instead,
+   * `read(BlockType)`, which also refuses envelopes of other types.
+   */
+  read<T>(options?: AbortOptions): AsyncGenerator<OpenAccepted<T>, void, undefined>
+  /** The next accepted envelope of `type` (see {@link read}), or `undefined` once the remote closed. */
+  readOne<T>(type: MessageType<T>, options?: AbortOptions): Promise<OpenAccepted<T> | undefined>
+  /** The next accepted envelope of any type the stream accepts, or `undefined` once the remote closed. */
+  readOne(options?: AbortOptions): Promise<OpenAccepted<unknown> | undefined>
+  /**
+   * @deprecated `T` is an unchecked cast: pass the message type instead,
+   * `readOne(BlockType)`, which also refuses envelopes of other types.
+   */
+  readOne<T>(options?: AbortOptions): Promise<OpenAccepted<T> | undefined>
   /** The next raw frame body (an envelope, not opened), or `undefined` at the end. */
   readFrame(options?: AbortOptions): Promise<Uint8Array | undefined>
   /** Raw frame bodies until the end (for forwarding and benchmarks). */
