@@ -53,7 +53,7 @@ try {
   // --- 1. a protocol handler: Bob answers each Block with a PeerInfo about himself
   const bobProtocols = supportedProtocols({ message: 'block', serializers: ['protobuf', 'msgpack'], compressions: ['snappy', 'none'] })
   await handleWireseal(bob.node, bobProtocols, async (stream, { protocol }) => {
-    for await (const msg of stream.read<Block>()) {
+    for await (const msg of stream.read(BlockType)) {
       console.log(`bob   <- Block ${msg.value.hash[0]} (${msg.value.data.length} B) from ${msg.from.slice(-8)} over ${protocol.id}`)
       await stream.write(BlockType, { ...msg.value, ttl: msg.value.ttl - 1 })
     }
@@ -64,7 +64,7 @@ try {
   const stream = await dialWireseal(alice.node, bob.node.getMultiaddrs(), aliceProtocols, { codec: alice.codec })
   for (let h = 1; h <= 3; h++) {
     await stream.write(BlockType, block(h))
-    const reply = await stream.readOne<Block>()
+    const reply = await stream.readOne(BlockType)
     console.log(`alice <- echo of Block ${reply?.value.hash[0]} with ttl ${reply?.value.ttl}, seq ${reply?.seq}`)
   }
   await stream.close()

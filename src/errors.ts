@@ -369,3 +369,29 @@ export class SchemaFileError extends WiresealError<SchemaFileDetails> {
     super(`${path}${field === '' ? '' : `: ${field}`}: expected ${expected}`, { path, field, expected })
   }
 }
+
+/** What failed at a responder that answered a request with an error frame (SPEC.md 14.4). */
+export type RequestFailure = 'bad-request' | 'handler-failed' | 'bad-response' | 'timeout' | 'unknown'
+
+/** Details of a {@link RequestFailedError}. */
+export interface RequestFailedDetails {
+  /** The protocol id (channel) of the exchange. */
+  protocol: string
+  /** What failed; `unknown` for a code this version does not know. */
+  failure: RequestFailure
+  /** The error frame's code byte. */
+  code: number
+  /** The responder's one line: a rejection reason, an error name, a limit (never an error message). */
+  detail: string
+  /** The option that addresses it, when one does (e.g. the responder's `timeoutMs`). */
+  option: string | undefined
+}
+
+/** The responder of a request answered with an error frame instead of a response (SPEC.md 14.4). */
+export class RequestFailedError extends WiresealError<RequestFailedDetails> {
+  constructor (details: RequestFailedDetails) {
+    const { protocol, failure, code, detail, option } = details
+    const what = failure === 'unknown' ? `failed with code ${code}` : `failed: ${failure}`
+    super(`request on ${protocol} ${what}${detail === '' ? '' : ` (${detail})`}${option === undefined ? '' : `; see ${option}`}`, details)
+  }
+}

@@ -55,7 +55,18 @@ export {
   type ProtocolParts,
   type SupportedProtocolsInit
 } from './protocols.js'
-export { request, requestHandler, DEFAULT_REQUEST_TIMEOUT_MS, type RequestInit, type RequestHandlerInit, type Reply, type RespondContext } from './stream-request.js'
+export {
+  request,
+  requestHandler,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type RequestInit,
+  type TypedRequestInit,
+  type RequestHandlerInit,
+  type TypedRequestHandlerInit,
+  type Reply,
+  type RespondContext
+} from './stream-request.js'
+export { REQUEST_ERROR_CODES, isRequestErrorFrame, encodeRequestErrorFrame, decodeRequestErrorFrame } from './request-error-frame.js'
 export {
   wiresealGossip,
   DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES,
