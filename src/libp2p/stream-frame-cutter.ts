@@ -17,9 +17,11 @@ const MAX_VARINT_BYTES = 8
 
 /** One contiguous copy of `parts` (`bytes` in all). */
 function join (parts: readonly Uint8Array[], bytes: number): Uint8Array {
-  // Not zero-filled: every byte is written below. A plain Uint8Array view, as the rest of the API returns.
-  const pooled = Buffer.allocUnsafe(bytes)
-  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, bytes)
+  // Not zero-filled: every byte is written below. Unpooled (allocUnsafeSlow), so the frame owns its
+  // ArrayBuffer: a caller that reads or transfers `frame.buffer` never sees or detaches Node's shared
+  // Buffer pool. A plain Uint8Array view, as the rest of the API returns.
+  const own = Buffer.allocUnsafeSlow(bytes)
+  const out = new Uint8Array(own.buffer, own.byteOffset, bytes)
   let at = 0
   for (const part of parts) {
     out.set(part, at)
