@@ -24,6 +24,8 @@ export interface SerializerLookup {
    * @default protobuf when absent
    */
   defaultFor?(typeId: number): Serializer
+  /** Every message type it has serializers for (a registry's; the stream codec names protocol ids after them). */
+  types?(): MessageType[]
 }
 
 /**

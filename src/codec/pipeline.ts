@@ -22,12 +22,13 @@ import { SigningBuffer, domainPrefix } from '../envelope/envelope.js'
 import { checkCodecInit, checkMessageType, checkOpenOptions, checkSealOptions, checkSerializerChoice } from './check-options.js'
 import { openChunked } from './chunked.js'
 import { Opener } from './open.js'
-import type { AcceptedType, CodecInit, OpenOptions, SealOptions, ValueOfTypes } from './options.js'
+import type { AcceptedType, CodecInit, OpenOptions, SealOptions, SerializerLookup, ValueOfTypes } from './options.js'
 import { Sealer } from './seal.js'
 import type { ChunkedReceiver, Codec, OpenRejected, OpenResult, VerifyResult } from './types.js'
 
 class PipelineCodec implements Codec {
   readonly limits: WireLimits
+  readonly serializers: SerializerLookup
   readonly id: string | undefined
   readonly #sealer: Sealer
   readonly #opener: Opener
@@ -42,6 +43,7 @@ class PipelineCodec implements Codec {
     const now = init.now ?? Date.now
     const prefix = new SigningBuffer(domainPrefix(init.domain ?? DEFAULT_SIGNATURE_DOMAIN))
     this.limits = limits
+    this.serializers = serializers
     this.id = signer?.id
     this.#now = now
     this.#opener = new Opener({

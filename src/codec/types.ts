@@ -9,7 +9,7 @@ import type { WireRule } from '../errors.js'
 import type { WireLimits } from '../limits.js'
 import type { MessageType, SerializerChoice } from '../serialize/types.js'
 import type { EnvelopeHeader } from '../envelope/header.js'
-import type { AcceptedType, OpenOptions, SealOptions, ValueOfTypes } from './options.js'
+import type { AcceptedType, OpenOptions, SealOptions, SerializerLookup, ValueOfTypes } from './options.js'
 import type { ChunkFrameRejection, RejectReason } from './reasons.js'
 
 /**
@@ -97,6 +97,8 @@ export interface Codec {
   readonly id: string | undefined
   /** The budget in force. */
   readonly limits: WireLimits
+  /** The serializers (and through a registry, the message types) it seals and opens with. */
+  readonly serializers: SerializerLookup
   /** Seals one value. Throws {@link errors!InvalidValueError} for a value that does not fit its type, {@link errors!SizeLimitError} when too large. */
   seal<T>(type: MessageType<T>, value: T, options: SealOptions): Uint8Array
   /** Seals up to `limits.maxBatchItems` values of one type under ONE signature over their Merkle root. */

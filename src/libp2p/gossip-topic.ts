@@ -10,8 +10,10 @@ import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { OpenOptions } from '../codec/index.js'
 import { CompressionId, type CompressionName } from '../compress/types.js'
 import { InvalidConfigError } from '../errors.js'
+import { checkPositiveInt } from '../options/checks.js'
 import type { WireLimits } from '../limits.js'
-import { SerializerId, type MessageType } from '../serialize/types.js'
+import { serializerIdOf } from '../serialize/names.js'
+import type { MessageType, SerializerChoice } from '../serialize/types.js'
 import type { GossipBatchInit } from './gossip-batcher.js'
 
 /** One topic carried by `wiresealGossip`. */
@@ -19,32 +21,32 @@ export interface GossipTopicInit<T = unknown> {
   /** The message type of the topic; envelopes of any other type are rejected. */
   type: MessageType<T>
   /**
-   * Serializer wire id used by {@link WiresealGossip.publish}.
-   * @default SerializerId.protobuf
+   * Serializer used by {@link WiresealGossip.publish}: a name (`'msgpack'`) or a wire id.
+   * @default the first of `serializers` when given, else the codec's default for the type (protobuf for the built-ins, msgpack for a schema type)
    */
-  serializer?: number
+  serializer?: SerializerChoice
   /**
    * Compression used by {@link WiresealGossip.publish}: `auto` lets the codec's size-aware policy choose.
    * @default 'auto'
    */
   compression?: 'auto' | CompressionName
   /**
-   * Serializer wire ids accepted on this topic; an envelope in any other is
+   * Serializers accepted on this topic (names or wire ids); an envelope in any other is
    * refused (`unknown-codec`, Ignore) before its signature is checked or its
    * payload decompressed. {@link WiresealGossip.publish} refuses to seal in
    * one outside the set (InvalidConfigError).
    * @default any serializer the codec knows for the topic's type
    */
-  serializers?: ReadonlyArray<number>
+  serializers?: ReadonlyArray<SerializerChoice>
   /**
-   * Compression wire ids (`CompressionId`) accepted on this topic, refused
+   * Compressions accepted on this topic (names, or `CompressionId` wire ids), refused
    * like `serializers` otherwise: no decompressor runs for a compression the
    * topic does not carry. Publishing with `compression: 'auto'` is not
    * checked here (the codec's policy chooses): pass `peerAccepts` or a
    * fixed compression on a restricted topic.
    * @default any compression the codec has
    */
-  compressions?: ReadonlyArray<number>
+  compressions?: ReadonlyArray<CompressionName | number>
   /**
    * Cap on the signed declared uncompressed length of an envelope on this
    * topic (`too-large`, Reject, before decompressing); see
@@ -76,8 +78,8 @@ export type TopicValue<C> = C extends GossipTopicInit<infer T> ? T : never
 
 /** Overrides of the topic's publish settings. */
 export interface GossipPublishOptions {
-  /** Serializer wire id. @default the topic's */
-  serializer?: number
+  /** Serializer name or wire id. @default the topic's */
+  serializer?: SerializerChoice
   /** Compression. @default the topic's */
   compression?: 'auto' | CompressionName
   /** Compression ids the subscribers accept (the policy falls back). @default all */
@@ -86,20 +88,26 @@ export interface GossipPublishOptions {
 
 const textEncoder = new TextEncoder()
 
-function idSet (option: string, ids: unknown): ReadonlyArray<number> | undefined {
-  if (ids === undefined) return undefined
-  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isSafeInteger(id))) {
-    throw new InvalidConfigError(option, 'a non-empty array of integer wire ids')
-  }
-  return Object.freeze([...ids as number[]])
+/** A non-empty list of names or wire ids as wire ids (`idOf` names the entry in its error). */
+function idSet<C> (option: string, choices: ReadonlyArray<C> | undefined, idOf: (choice: C, option: string) => number): ReadonlyArray<number> | undefined {
+  if (choices === undefined) return undefined
+  if (!Array.isArray(choices) || choices.length === 0) throw new InvalidConfigError(option, 'a non-empty array of names or wire ids')
+  return Object.freeze(choices.map((c, i) => idOf(c, `${option}[${i}]`)))
+}
+
+function compressionIdOf (choice: CompressionName | number, option: string): number {
+  if (typeof choice === 'number' && Object.values(CompressionId).includes(choice as never)) return choice
+  if (typeof choice === 'string' && Object.hasOwn(CompressionId, choice)) return CompressionId[choice]
+  throw new InvalidConfigError(option, `a compression name (${Object.keys(CompressionId).join(', ')}) or its wire id, got ${JSON.stringify(choice)}`)
 }
 
 /** The `codec.open` options of one topic: its channel, type, accepted codecs and payload cap. */
 export function topicOpenOptions (name: string, t: GossipTopicInit): OpenOptions {
-  const serializers = idSet(`topics.${name}.serializers`, t.serializers)
-  const compressions = idSet(`topics.${name}.compressions`, t.compressions)
+  const serializers = idSet(`topics.${name}.serializers`, t.serializers, serializerIdOf)
+  const compressions = idSet(`topics.${name}.compressions`, t.compressions, compressionIdOf)
+  if (t.serializer !== undefined) serializerIdOf(t.serializer, `topics.${name}.serializer`)
   const cap = t.maxPayloadBytes
-  if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new InvalidConfigError(`topics.${name}.maxPayloadBytes`, `a positive integer, got ${String(cap)}`)
+  if (cap !== undefined) checkPositiveInt(`topics.${name}.maxPayloadBytes`, cap)
   return Object.freeze({
     channel: name,
     types: Object.freeze([t.type.id]),
@@ -125,10 +133,13 @@ export interface PublishCodecs {
 
 /** The serializer and compression to publish with on `topic`, refused when the topic does not accept them. */
 export function publishCodecs (topic: string, t: GossipTopicInit, accepted: OpenOptions, options: GossipPublishOptions): PublishCodecs {
-  const serializer = options.serializer ?? t.serializer
+  const choice = options.serializer ?? t.serializer
+  const option = options.serializer !== undefined ? 'options.serializer' : `topics.${topic}.serializer`
+  // Unnamed: the topic's first accepted serializer, else the codec's default for the type.
+  const serializer = choice === undefined ? accepted.serializers?.[0] : serializerIdOf(choice, option)
   const compression = options.compression ?? t.compression
-  if (accepted.serializers !== undefined && !accepted.serializers.includes(serializer ?? SerializerId.protobuf)) {
-    throw new InvalidConfigError(`topics.${topic}.serializer`, `one of the topic's serializers ${accepted.serializers.join(', ')}, got ${String(serializer ?? SerializerId.protobuf)}`)
+  if (accepted.serializers !== undefined && serializer !== undefined && !accepted.serializers.includes(serializer)) {
+    throw new InvalidConfigError(option, `one of the topic's serializers ${accepted.serializers.join(', ')}, got ${String(choice)}`)
   }
   if (accepted.compressions !== undefined && compression !== undefined && compression !== 'auto' && !accepted.compressions.includes(CompressionId[compression])) {
     throw new InvalidConfigError(`topics.${topic}.compression`, `one of the topic's compressions ${accepted.compressions.join(', ')}, got ${compression}`)

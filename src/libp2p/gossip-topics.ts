@@ -11,6 +11,7 @@ import type { Codec, OpenOptions, SealOptions } from '../codec/index.js'
 import type { CompressionName } from '../compress/types.js'
 import { varintLength } from '../envelope/pb.js'
 import { InvalidConfigError, SizeLimitError } from '../errors.js'
+import { checkNonNegativeInt } from '../options/checks.js'
 import { DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES, type WireLimits } from '../limits.js'
 import { gossipBatchConfig, TopicBatcher, type BatchKey } from './gossip-batcher.js'
 import { GossipDelivery, type GossipHandler } from './gossip-delivery.js'
@@ -48,7 +49,7 @@ export class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGo
     const limits = init.limits ?? codec.limits
     if (!sameLimits(limits, codec.limits)) throw new InvalidConfigError('limits', 'the codec\'s limits (one budget per node)')
     const rpcOverheadBytes = init.rpcOverheadBytes ?? DEFAULT_GOSSIP_RPC_OVERHEAD_BYTES
-    if (!Number.isSafeInteger(rpcOverheadBytes) || rpcOverheadBytes < 0) throw new InvalidConfigError('rpcOverheadBytes', `a non-negative integer, got ${String(rpcOverheadBytes)}`)
+    checkNonNegativeInt('rpcOverheadBytes', rpcOverheadBytes)
     const names = Object.keys(topics ?? {})
     if (names.length === 0) throw new InvalidConfigError('topics', 'at least one topic')
     const scoreOverrides: Record<string, Partial<TopicScoreParams> | undefined> = {}
@@ -173,7 +174,9 @@ export class GossipTopics<Topics extends GossipTopicsInit> implements WiresealGo
     const t = this.topicInit(topic)
     void this.batchers.get(topic)?.flush()
     const key = this.codecsFor(topic, t, options)
-    return this.publishSealed(topic, this.codec.sealBatch(t.type, values, this.sealOptions(topic, key)), values.length)
+    const bytes = this.codec.sealBatch(t.type, values, this.sealOptions(topic, key))
+    this.batchers.get(topic)?.sealed(bytes, values)
+    return this.publishSealed(topic, bytes, values.length)
   }
 
   async flush (): Promise<void> {

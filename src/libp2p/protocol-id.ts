@@ -13,6 +13,7 @@
 import { InvalidConfigError, MalformedInputError, UnknownCodecError } from '../errors.js'
 import { CompressionId, type CompressionName } from '../compress/types.js'
 import { DEFAULT_PROTOCOL_NAMES } from '../limits.js'
+import type { MessageType } from '../serialize/types.js'
 
 /** First segment of every wireseal protocol id. */
 export const PROTOCOL_PREFIX = '/wireseal'
@@ -74,6 +75,30 @@ function lookup (table: Readonly<Record<string, number>>, name: string): number 
   return Object.hasOwn(table, name) ? table[name] : undefined
 }
 
+/** The message segment of `type`'s protocol ids: its `protocolName`, else its name in kebab case (`PeerInfo` -> `peer-info`). */
+export function messageProtocolName (type: Pick<MessageType, 'name' | 'protocolName'>): string {
+  return type.protocolName ?? type.name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()
+}
+
+/**
+ * `base` plus the message segment of each of `types` that `base` does not
+ * name yet ({@link messageProtocolName}): what a stream parses ids with when
+ * it is given no `protocolNames`, so a registered type needs no option. A
+ * segment already taken by another type id is left to `base`.
+ */
+export function protocolNamesFor (types: Iterable<MessageType>, base: ProtocolNames = DEFAULT_PROTOCOL_NAMES): ProtocolNames {
+  let messages: Record<string, number> | undefined
+  const named = new Set(Object.values(base.messages))
+  for (const t of types) {
+    if (named.has(t.id)) continue
+    const segment = messageProtocolName(t)
+    if (Object.hasOwn(base.messages, segment) || !MESSAGE.test(segment)) continue
+    messages ??= { ...base.messages }
+    messages[segment] = t.id
+  }
+  return messages === undefined ? base : Object.freeze({ messages: Object.freeze(messages), serializers: base.serializers })
+}
+
 /** Builds `/wireseal/<message>/<version>/<serializer>-<compression>`; throws {@link InvalidConfigError} on a bad segment. */
 export function protocolId (parts: ProtocolParts): string {
   const version = parts.version ?? PROTOCOL_VERSION
@@ -120,8 +145,8 @@ export function tryParseProtocolId (id: string, names: ProtocolNames = DEFAULT_P
 
 /** Options of {@link supportedProtocols}. */
 export interface SupportedProtocolsInit {
-  /** Message segment(s), e.g. `block`. */
-  message: string | readonly string[]
+  /** Message segment(s), e.g. `block`, or message types (named by {@link messageProtocolName}). */
+  message: string | MessageType | ReadonlyArray<string | MessageType>
   /** Serializers, most preferred first. */
   serializers: readonly string[]
   /** Compressions, most preferred first. */
@@ -146,9 +171,10 @@ export interface SupportedProtocolsInit {
  * listener accepts the first it handles.
  */
 export function supportedProtocols (init: SupportedProtocolsInit): string[] {
-  const messages = typeof init.message === 'string' ? [init.message] : init.message
+  const messages = Array.isArray(init.message) ? init.message as ReadonlyArray<string | MessageType> : [init.message as string | MessageType]
   const out: string[] = []
-  for (const message of messages) {
+  for (const m of messages) {
+    const message = typeof m === 'string' ? m : messageProtocolName(m)
     const outer = init.order === 'compression' ? init.compressions : init.serializers
     const inner = init.order === 'compression' ? init.serializers : init.compressions
     for (const a of outer) {

@@ -13,13 +13,16 @@ import './polyfill.js'
 import type { Connection, DialTarget, Libp2p, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import { AbortError, NoCommonProtocolError } from '../errors.js'
 import { parseProtocolId, type ParsedProtocolId } from './protocol-id.js'
+import { protocolNamesOf } from './stream-options.js'
 import { wiresealStream, type WiresealStream, type WiresealStreamInit } from './stream.js'
 
 export {
   DEFAULT_PROTOCOL_NAMES,
   PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
+  messageProtocolName,
   parseProtocolId,
+  protocolNamesFor,
   protocolId,
   supportedProtocols,
   tryParseProtocolId,
@@ -74,7 +77,8 @@ function describe (peer: DialTarget): string {
  */
 export async function dialWireseal (node: ProtocolNode, peer: DialTarget, protocols: readonly string[], init: DialWiresealInit): Promise<WiresealStream> {
   // Fail on a bad id before touching the network.
-  for (const id of protocols) parseProtocolId(id, init.protocolNames)
+  const names = protocolNamesOf(init)
+  for (const id of protocols) parseProtocolId(id, names)
   let stream: Stream
   try {
     stream = await node.dialProtocol(peer, [...protocols], { signal: init.signal })
@@ -85,7 +89,7 @@ export async function dialWireseal (node: ProtocolNode, peer: DialTarget, protoc
   }
   // The stream's connection keys the byte budget shared with the other streams to that peer.
   const connection = init.connection ?? node.getConnections?.().find((c) => c.streams.includes(stream))
-  return wiresealStream(stream, { ...init, connection })
+  return wiresealStream(stream, { ...init, connection, protocolNames: names })
 }
 
 /**
@@ -96,12 +100,13 @@ export async function dialWireseal (node: ProtocolNode, peer: DialTarget, protoc
  */
 export async function handleWireseal (node: ProtocolNode, protocols: readonly string[], handler: WiresealHandler, init: HandleWiresealInit): Promise<void> {
   const parsed = new Map<string, ParsedProtocolId>()
-  for (const id of protocols) parsed.set(id, parseProtocolId(id, init.protocolNames))
+  const names = protocolNamesOf(init)
+  for (const id of protocols) parsed.set(id, parseProtocolId(id, names))
   const { handlerOptions, onError, ...streamInit } = init
   await node.handle([...protocols], async (stream, connection) => {
-    const protocol = parsed.get(stream.protocol) ?? parseProtocolId(stream.protocol, init.protocolNames)
+    const protocol = parsed.get(stream.protocol) ?? parseProtocolId(stream.protocol, names)
     const context: WiresealHandlerContext = { protocol, connection }
-    const ws = wiresealStream(stream, { ...streamInit, connection })
+    const ws = wiresealStream(stream, { ...streamInit, connection, protocolNames: names })
     try {
       await handler(ws, context)
       // a handler that returns has nothing more to send: close our end cleanly

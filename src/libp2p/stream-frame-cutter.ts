@@ -105,6 +105,7 @@ export class FrameCutter {
         continue
       }
       if (this.rxBytes === 0) this.startedAt = now
+      // The length prefix under varint.ts's rule (minimal, bounded), read byte by byte: it may span chunks.
       const k = this.rxPrefixBytes
       // A longer (minimal) prefix encodes at least 2^(7k) > maxFrameBytes: an oversized claim.
       if (k >= this.maxPrefixBytes) return new SizeLimitError('frame', this.maxFrameBytes, 2 ** (7 * k))

@@ -10,9 +10,10 @@ import type { Stream } from '@libp2p/interface'
 import type { Codec, OpenOptions } from '../codec/index.js'
 import type { CompressionName } from '../compress/types.js'
 import { InvalidConfigError } from '../errors.js'
+import { checkPositive, checkPositiveInt } from '../options/checks.js'
 import { DEFAULT_STREAM_FRAME_TIMEOUT_MS, DEFAULT_STREAM_HIGH_WATER_MARK, DEFAULT_STREAM_MIN_BYTES_PER_SECOND } from '../limits.js'
 import type { WireLimits } from '../limits.js'
-import { tryParseProtocolId } from './protocol-id.js'
+import { DEFAULT_PROTOCOL_NAMES, protocolNamesFor, tryParseProtocolId, type ProtocolNames } from './protocol-id.js'
 import { Pace } from './stream-deadlines.js'
 import { defaultStreamBudget, type BudgetScope, type StreamBudget } from './stream-budget.js'
 import type { RejectPolicy, WiresealStreamInit } from './stream.js'
@@ -37,9 +38,11 @@ export interface StreamSettings {
   readonly scope: BudgetScope | undefined
 }
 
-function positiveOption (option: string, value: number): number {
-  if (value > 0) return value
-  throw new InvalidConfigError(option, `a positive number, got ${String(value)}`)
+/** The names protocol ids are parsed with: the caller's, else the defaults plus a segment per type of the codec's registry. */
+export function protocolNamesOf (init: { protocolNames?: ProtocolNames, codec: Codec }): ProtocolNames {
+  if (init.protocolNames !== undefined) return init.protocolNames
+  const lookup = init.codec.serializers
+  return lookup?.types === undefined ? DEFAULT_PROTOCOL_NAMES : protocolNamesFor(lookup.types())
 }
 
 /** Checks `init` and resolves its defaults against the stream's negotiated protocol id. */
@@ -47,10 +50,10 @@ export function resolveStreamSettings (stream: Stream, init: WiresealStreamInit)
   const limits = init.limits ?? init.codec.limits
   const channel = init.channel ?? stream.protocol
   if (channel === undefined || channel === '') throw new InvalidConfigError('channel', 'a channel, or a stream with a negotiated protocol')
-  const parsed = tryParseProtocolId(channel, init.protocolNames)
+  const parsed = tryParseProtocolId(channel, protocolNamesOf(init))
   const strict = init.strictCodecs !== false && parsed !== undefined
   const maxPayloadBytes = init.maxPayloadBytes
-  if (maxPayloadBytes !== undefined && (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 1)) throw new InvalidConfigError('maxPayloadBytes', `a positive integer, got ${String(maxPayloadBytes)}`)
+  if (maxPayloadBytes !== undefined) checkPositiveInt('maxPayloadBytes', maxPayloadBytes)
   const openOptions: OpenOptions = {
     channel,
     types: init.types ?? (parsed === undefined ? undefined : [parsed.messageTypeId]),
@@ -60,12 +63,12 @@ export function resolveStreamSettings (stream: Stream, init: WiresealStreamInit)
     maxPayloadBytes
   }
   const highWaterMark = init.highWaterMark ?? DEFAULT_STREAM_HIGH_WATER_MARK
-  if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) throw new InvalidConfigError('highWaterMark', 'a positive integer')
+  checkPositiveInt('highWaterMark', highWaterMark)
   const pace = new Pace({
-    baseMs: positiveOption('frameTimeoutMs', init.frameTimeoutMs ?? DEFAULT_STREAM_FRAME_TIMEOUT_MS),
-    minBytesPerSecond: positiveOption('minBytesPerSecond', init.minBytesPerSecond ?? DEFAULT_STREAM_MIN_BYTES_PER_SECOND)
+    baseMs: checkPositive('frameTimeoutMs', init.frameTimeoutMs ?? DEFAULT_STREAM_FRAME_TIMEOUT_MS),
+    minBytesPerSecond: checkPositive('minBytesPerSecond', init.minBytesPerSecond ?? DEFAULT_STREAM_MIN_BYTES_PER_SECOND)
   })
-  const idleMs = init.idleTimeoutMs === undefined ? Infinity : positiveOption('idleTimeoutMs', init.idleTimeoutMs)
+  const idleMs = init.idleTimeoutMs === undefined ? Infinity : checkPositive('idleTimeoutMs', init.idleTimeoutMs)
   const connection = init.connection
   return {
     codec: init.codec,

@@ -105,6 +105,11 @@ export interface MessageTypeInit<F extends Record<string, FieldSpec>> {
    * @default none (the budget's `maxPayloadBytes` alone)
    */
   maxPayloadBytes?: number
+  /**
+   * Message segment of the type's libp2p protocol ids (`[a-z0-9_.-]+`).
+   * @default the name in kebab case (`MyVote` -> `my-vote`)
+   */
+  protocolName?: string
 }
 
 /**
@@ -227,9 +232,14 @@ export function defineMessageType<const F extends Record<string, FieldSpec>> (in
   })
   const typeName = name
   const maxPayloadBytes = init.maxPayloadBytes === undefined ? undefined : checkPositiveInt('maxPayloadBytes', init.maxPayloadBytes)
+  const protocolName = init.protocolName
+  if (protocolName !== undefined && (typeof protocolName !== 'string' || !/^[a-z0-9_.-]+$/.test(protocolName))) {
+    throw new InvalidConfigError('protocolName', `a protocol id segment of [a-z0-9_.-], got ${JSON.stringify(protocolName)}`)
+  }
   return Object.freeze({
     id,
     name,
+    ...(protocolName === undefined ? {} : { protocolName }),
     ...(maxPayloadBytes === undefined ? {} : { maxPayloadBytes }),
     fields: Object.freeze(fields),
     assert (value: unknown): asserts value is InferMessage<F> {

@@ -26,6 +26,11 @@ export interface MessageType<T = unknown> {
    */
   readonly maxPayloadBytes?: number
   /**
+   * Message segment of its libp2p protocol ids (`/wireseal/<this>/...`).
+   * @default the name in kebab case (`PeerInfo` -> `peer-info`)
+   */
+  readonly protocolName?: string
+  /**
    * Checks that an arbitrary value is a well-formed `T` (used before encoding
    * user input and by the CLI); throws {@link errors!InvalidValueError} naming the field.
    */
