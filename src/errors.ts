@@ -78,8 +78,14 @@ export interface CodecDetails {
 /** A wire id or name that no registered codec answers to. */
 export class UnknownCodecError extends WiresealError<CodecDetails> {
   constructor (kind: CodecKind, id: number | string) {
-    super(`unknown ${kind} ${JSON.stringify(id)}`, { kind, id })
+    super(`unknown ${kind} ${JSON.stringify(id)}${UNKNOWN_CODEC_FIX[kind] ?? ''}`, { kind, id })
   }
+}
+
+/** What fixes an {@link UnknownCodecError}, by kind (appended to its message). */
+const UNKNOWN_CODEC_FIX: Partial<Record<CodecKind, string>> = {
+  'message-type': ': register it, e.g. createSerializerRegistry({ types: [YourType] }), and pass that registry as createCodec({ serializers })',
+  serializer: ': register a serializer of the type in that format (SerializerRegistry.register) or name one it has (the `serializer` option; see SerializerRegistry.defaultFor)'
 }
 
 /** A codec registered under an id or name that is already taken (ids are never reused). */

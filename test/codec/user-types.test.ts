@@ -30,6 +30,8 @@ describe('user types: serializers and the default one', () => {
   it('the default is protobuf when the type has it, else the lowest wire id registered', () => {
     const serializers = createSerializerRegistry({ builtins: false })
     assert.throws(() => serializers.defaultFor(Vote), UnknownCodecError)
+    // the error names what fixes it
+    assert.throws(() => createSerializerRegistry().get(Vote, 'msgpack'), /createSerializerRegistry\(\{ types: \[YourType\] \}\)/)
     const json = createSerializerRegistry({ types: [Vote] }).get(Vote, 'json')
     serializers.register(json)
     assert.equal(serializers.defaultFor(Vote).name, 'json')
