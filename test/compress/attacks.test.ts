@@ -110,7 +110,13 @@ test('gzip: random member sequences with header fields, trailing data and damage
     const cap = expected.length
     const results = loaded('gzip').map((z) => [z.backend, outcome(z, input, cap)] as const)
     const [, first] = results[0] as readonly [string, Outcome]
-    for (const [backend, o] of results) assert.deepEqual(o, first, `${backend} differs from ${(results[0] as readonly [string, Outcome])[0]}`)
+    for (const [backend, o] of results) {
+      const against = `${backend} differs from ${(results[0] as readonly [string, Outcome])[0]}`
+      // Damaged DEFLATE data may be refused for overrunning the cap by one decoder and as corrupt by another,
+      // depending on which it reaches first: both refuse. Anything accepted must be the same bytes.
+      if ((mut.kind === 'flip' || mut.kind === 'cut') && 'error' in o && 'error' in first) continue
+      assert.deepEqual(o, first, against)
+    }
     if (mut.kind === 'none') assert.deepEqual(first, { ok: expected })
     // (A cut may fall between two members and leave a valid shorter sequence.)
     if (mut.kind === 'tail' || mut.kind === 'reserved') assert.ok('error' in first, `${mut.kind} accepted`)
