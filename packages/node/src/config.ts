@@ -121,12 +121,12 @@ export const MAX_VALUE_CHARS = 65_536
 /** Prefix of the environment variables this module owns; unknown ones are problems (typos). */
 export const ENV_PREFIX = 'P2P_'
 
-const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' }
 
-/** A value as quoted in a problem line: cut to {@link SHOWN_VALUE_CHARS}, non-printables escaped, so one line stays one line. */
+/** A value as quoted in a problem line: cut to {@link SHOWN_VALUE_CHARS}, non-printables and `\` escaped, so one line stays one line and reads back unambiguously. */
 export function showValue (value: string): string {
   const cut = value.length > SHOWN_VALUE_CHARS ? `${value.slice(0, SHOWN_VALUE_CHARS - 3)}...` : value
-  return cut.replace(/[^\x20-\x7e]/g, c => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return cut.replace(/[^\x20-\x5b\x5d-\x7e]/g, c => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /**

@@ -272,7 +272,9 @@ test('a shown value is cut to 40 characters and escaped to one line; oversized v
 test('property: any env value or argv yields a config or a ConfigError of single lines, each naming its source', () => {
   const names = SPECS.map(s => s.env)
   const text = fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('0', '1', '45s', '4KiB', '/ip4/1.2.3.4/tcp/1', '10.0.0.0/8', 'true', '-', ','))
-  fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), text, { maxKeys: 6 }), fc.array(fc.oneof(text, fc.constantFrom(...SPECS.map(s => s.flag))), { maxLength: 6 }), (env, argv) => {
+  // ' \\"' (a blank, a backslash, a quote) once made a quoted subject that did not read back: found by this property
+  const awkward = fc.constantFrom(' \\"', '\\', 'a b\\', '"', ' " ')
+  fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), text, { maxKeys: 6 }), fc.array(fc.oneof(text, awkward, fc.constantFrom(...SPECS.map(s => s.flag))), { maxLength: 6 }), (env, argv) => {
     try {
       parseNodeConfig(argv, env)
     } catch (err) {
