@@ -1,21 +1,20 @@
 /**
- * Your own message type in a few lines: a schema, two serializers from it, and
+ * Your own message type in a few lines: a schema, its serializers, and
  * the same seal/open pipeline as the built-in Block and PeerInfo.
  *
  * Run: node --import tsx examples/custom-type.ts
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { createCodec } from 'wireseal'
-import { defineMessageType, createSerializerRegistry, createJsonSerializer, createMsgpackSerializer } from 'wireseal/serialize'
+import { defineMessageType, createSerializerRegistry } from 'wireseal/serialize'
 
 const Vote = defineMessageType({
   id: 1000,
   name: 'Vote',
   fields: { slot: 'uint64', voter: 'bytes', approve: 'bool', tags: { kind: 'list', of: 'string', maxItems: 8 } }
 })
-const serializers = createSerializerRegistry()
-  .register(createMsgpackSerializer(Vote))
-  .register(createJsonSerializer(Vote))
+// msgpack (the default a seal uses for Vote) and json
+const serializers = createSerializerRegistry({ types: [Vote] })
 
 const alice = createCodec({ privateKey: await generateKeyPair('Ed25519'), serializers })
 const bob = createCodec({ serializers })
