@@ -43,6 +43,16 @@ export interface Libp2pSettings {
 const SOCKET_INACTIVITY_MS = 60_000
 
 /**
+ * Delay before the bootstrap peers are dialled. @libp2p/bootstrap waits 1 s
+ * by default (to let other discovery fill the peer store first); a node that
+ * was away spent that second idle before it could start to sync. Kubo and
+ * Lodestar dial their bootstrap peers at start: so does this node. The
+ * 'peer:identify' handler that starts the PeerInfo exchange is attached
+ * before the first connection can complete identify (./node.ts start).
+ */
+const BOOTSTRAP_DIAL_DELAY_MS = 0
+
+/**
  * Small + stable private network profile (NODE.md section 5, seeds/dht-configuration-guide):
  * k = 5 and alpha = 3 for about 10^2 peers or fewer; k is a network-wide constant.
  */
@@ -103,7 +113,7 @@ export function libp2pOptions (s: Libp2pSettings): Libp2pOptions<Record<string, 
       allow: s.allowCidrs.map(cidrToMultiaddr),
       deny: s.denyCidrs.map(cidrToMultiaddr)
     },
-    peerDiscovery: s.bootstrapPeers.length > 0 ? [bootstrap({ list: [...s.bootstrapPeers] })] : [],
+    peerDiscovery: s.bootstrapPeers.length > 0 ? [bootstrap({ list: [...s.bootstrapPeers], timeout: BOOTSTRAP_DIAL_DELAY_MS })] : [],
     metrics: s.metrics as never,
     services: services as never
   }

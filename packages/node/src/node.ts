@@ -105,6 +105,8 @@ export interface NodeStatus {
   readonly bytes: { raw: number, wire: number }
   readonly rejected: Record<string, number>
   readonly deliveryLatencyMs: { p50: number, p99: number, count: number }
+  /** The last catch-up that stored blocks: how many, from its first request to its last block stored (epoch ms). */
+  readonly lastSync: { blocks: number, startedAtMs: number, finishedAtMs: number } | null
   readonly bans: number
   readonly dialFailures: number
   readonly queueDropped: number
@@ -137,6 +139,7 @@ export class WiresealNode {
   private readonly rejectedCounts: Record<string, number> = {}
   private readonly counters = { produced: 0, gossip: 0, sync: 0, raw: 0, wire: 0, bans: 0, dialFailures: 0 }
   private readonly syncing = new Set<string>()
+  private lastSync: NodeStatus['lastSync'] = null
   /** When each recently announced peer was last dialled (insertion order = recency). */
   private readonly lastDialed = new Map<string, number>()
   /** Consecutive `resourceUnavailable` answers per peer (sync retries). */
@@ -313,6 +316,17 @@ export class WiresealNode {
       status: () => this.status()
     })
     log.info({ url: this.http.url }, 'metrics and health listening')
+    // before start: bootstrap peers are dialled at once, and a connection may finish identify within start()
+    libp2p.addEventListener('peer:identify', (evt) => {
+      const { peerId, protocols: theirs } = evt.detail
+      if (theirs.includes(protocols.peerInfoProtocol)) void this.exchangePeerInfo(peerId)
+    })
+    libp2p.addEventListener('peer:disconnect', (evt) => {
+      const id = evt.detail.toString()
+      this.gossipMsgs.delete(id)
+      this.gossipBytes.delete(id)
+      this.live.forget(id)
+    })
     await libp2p.start()
     this.listening = libp2p.getMultiaddrs().length > 0
     this.gossip.attach(libp2p)
@@ -357,16 +371,6 @@ export class WiresealNode {
       },
       onServed: (n) => { this.metrics.syncBlocksServed(n) }
     }), { maxInboundStreams: 2, maxOutboundStreams: 2 })
-    libp2p.addEventListener('peer:identify', (evt) => {
-      const { peerId, protocols: theirs } = evt.detail
-      if (theirs.includes(protocols.peerInfoProtocol)) void this.exchangePeerInfo(peerId)
-    })
-    libp2p.addEventListener('peer:disconnect', (evt) => {
-      const id = evt.detail.toString()
-      this.gossipMsgs.delete(id)
-      this.gossipBytes.delete(id)
-      this.live.forget(id)
-    })
     this.producer = startProducer(config.blockIntervalMs, async () => { await this.produce() })
     const announce = setInterval(() => { void this.announce() }, config.peerInfoIntervalMs)
     const housekeeping = setInterval(() => { this.housekeeping() }, HOUSEKEEPING_MS)
@@ -418,6 +422,7 @@ export class WiresealNode {
       bytes: { raw: this.counters.raw, wire: this.counters.wire },
       rejected: { ...this.rejectedCounts },
       deliveryLatencyMs: this.latency.summary(),
+      lastSync: this.lastSync,
       bans: this.bans.list().length,
       dialFailures: this.counters.dialFailures,
       queueDropped: this.queue.dropped,
@@ -604,6 +609,8 @@ export class WiresealNode {
       let issued = cursor + 1n
       const inflight: Array<{ started: number, response: Promise<SyncResponse> }> = []
       let busy = false
+      const startedAtMs = Date.now()
+      let stored = 0
       try {
         while (!this.shuttingDown) {
           while (inflight.length < MAX_SYNC_IN_FLIGHT && issued <= height) {
@@ -615,7 +622,7 @@ export class WiresealNode {
           if (next === undefined) break
           const res = await next.response
           this.guard.touch(id)
-          await this.storeSynced(res)
+          stored += await this.storeSynced(res)
           this.metrics.observeProcessing('sync', (performance.now() - next.started) / 1000)
           const last = res.blocks.at(-1)?.height
           if (last !== undefined && last > ((await this.cursor(id)) ?? 0n)) await this.dbs.db.put(this.cursorKey(id), last.toString())
@@ -628,6 +635,7 @@ export class WiresealNode {
         }
       } finally {
         for (const f of inflight) f.response.catch(() => {})
+        if (stored > 0) this.lastSync = { blocks: stored, startedAtMs, finishedAtMs: Date.now() }
       }
       if (busy) {
         // over the responder's budget: retry from the cursor shortly (it withholds, we back off)
@@ -652,11 +660,13 @@ export class WiresealNode {
     }
   }
 
-  /** Appends the blocks of one sync response (one LevelDB batch), deduplicated by hash. */
-  private async storeSynced (res: SyncResponse): Promise<void> {
+  /** Appends the blocks of one sync response (one LevelDB batch), deduplicated by hash; resolves to how many were new. */
+  private async storeSynced (res: SyncResponse): Promise<number> {
     const stored = await Promise.all(res.blocks.map(async (b) => await this.store.append(b.block.hash, b.envelope)))
+    let added = 0
     res.blocks.forEach((b, i) => {
       if (stored[i] === undefined) return
+      added++
       this.counters.sync++
       this.counters.raw += b.block.data.length
       this.counters.wire += b.envelope.length
@@ -664,6 +674,7 @@ export class WiresealNode {
       this.metrics.blockReceived('sync')
     })
     this.metrics.message('in', 'sync', res.blocks.length)
+    return added
   }
 
   // --- protection -------------------------------------------------------------

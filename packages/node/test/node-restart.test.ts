@@ -58,6 +58,7 @@ describe('kill -9 and restart of a node', { timeout: 58_000 }, () => {
     await sleep(3_000)
     const restartAt = [await status(n0), await status(n1)].map((s) => BigInt(s.height))
     assert.ok(restartAt.every((h, i) => h > (killedAt[i] as bigint) + 5n), `the others produced while node 2 was down: ${killedAt} -> ${restartAt}`)
+    const restartedAt = Date.now()
     await withTimeout(devnet.restart(2), 'restart node 2', 15_000)
     assert.equal(n2.peerId, id, 'same identity after the restart')
 
@@ -76,6 +77,10 @@ describe('kill -9 and restart of a node', { timeout: 58_000 }, () => {
     }
     t.diagnostic(`node 2 caught up: missed ~${missed}, ${JSON.stringify({ height: s2.height, received: s2.blocksReceived, rejected: s2.rejected })}`)
     assert.equal(s2.bans, 0, `node 2 banned an honest peer after its crash: ${JSON.stringify(s2.rejected)}`)
+    // the catch-up is on record: blocks stored, timed from its first request to its last block stored
+    const phase = s2.lastSync
+    assert.ok(phase !== null && phase.blocks >= 1 && phase.blocks <= s2.blocksReceived.sync, `lastSync after the catch-up: ${JSON.stringify(phase)}`)
+    assert.ok(phase.startedAtMs >= restartedAt && phase.finishedAtMs >= phase.startedAtMs, `lastSync times, restart at ${restartedAt}: ${JSON.stringify(phase)}`)
     for (const m of [n0, n1]) assert.equal((await status(m)).bans, 0, `node ${m.index} banned a peer`)
 
     // envelopes it accepted before the crash, re-injected by another peer, are refused by the replay guard
