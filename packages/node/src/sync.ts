@@ -11,7 +11,9 @@
  *   signature by the responder over their Merkle root; the codec's size-aware
  *   policy picks zstd), each item a block's ORIGINAL envelope as its producer
  *   signed it, then one `SyncStatus`. The responder is rate-limited in blocks
- *   served per peer; over the limit it answers `resourceUnavailable`.
+ *   served per peer; over the limit it answers `resourceUnavailable`. It reads
+ *   its log one batch at a time, after the previous batch was written, so a
+ *   request costs it at most one batch of blocks in memory.
  * - Timeouts: the first response within `responseTimeoutMs`, each next one
  *   within `responseTimeoutMs` too (Lodestar: TTFB 5 s, 10 s per chunk), and
  *   the stream codec's own per-frame deadlines.
@@ -41,7 +43,7 @@ import { createCodec, type Codec, type OpenAccepted, type RejectReason, Serializ
 import { wiresealStream } from 'wireseal/libp2p'
 import { sha256Equals } from 'wireseal/integrity'
 import { VerifiedSignatureCache } from 'wireseal/envelope'
-import type { BlockStore } from './block-store.js'
+import type { BlockStore, StoredBlock } from './block-store.js'
 import {
   BlockType, BlocksByRangeRequestType, MAX_SYNC_REQUEST_BLOCKS, SYNC_BATCH_BLOCKS, SyncCode, SyncStatusType, SyncedBlockType,
   nodeSerializers, type BlocksByRangeRequest, type NetworkProtocols, type SyncStatus, type SyncedBlock
@@ -130,13 +132,21 @@ export function syncHandler (init: SyncServerInit): (stream: Stream, connection:
         await status(SyncCode.resourceUnavailable)
         return
       }
-      const blocks = await store.range(start, count)
-      for (let i = 0; i < blocks.length; i += SYNC_BATCH_BLOCKS) {
-        const items: SyncedBlock[] = blocks.slice(i, i + SYNC_BATCH_BLOCKS).map((b) => ({ height: b.height, envelope: b.envelope }))
+      // one batch's blocks read, sealed and written at a time: at most SYNC_BATCH_BLOCKS blocks (32 MiB of 1 MiB
+      // blocks) held per stream, not the whole request, and the next read waits for the peer to take the last
+      let served = 0
+      let next = start
+      while (served < count) {
+        const blocks = await store.range(next, Math.min(SYNC_BATCH_BLOCKS, count - served))
+        // pruned meanwhile (the log keeps its newest blocks): end here rather than send a gap the requester refuses
+        if (blocks.length === 0 || (served > 0 && (blocks[0] as StoredBlock).height !== next)) break
+        const items: SyncedBlock[] = blocks.map((b) => ({ height: b.height, envelope: b.envelope }))
         const batch = codec.sealBatch(SyncedBlockType, items, { channel: protocols.syncProtocol, serializer: SerializerId.msgpack })
         await ws.writeSealed(batch, { signal })
+        served += blocks.length
+        next = (blocks.at(-1) as StoredBlock).height + 1n
       }
-      init.onServed?.(blocks.length)
+      init.onServed?.(served)
       await status(SyncCode.ok)
     } catch (err) {
       ws.abort(err instanceof Error ? err : new Error(String(err)))

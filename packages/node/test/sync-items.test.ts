@@ -23,7 +23,7 @@ import { DEFAULT_LIMITS } from 'wireseal/limits'
 import type { BlockStore, StoredBlock } from '../src/block-store.js'
 import { makeBlock } from '../src/block-producer.js'
 import { BlockType, networkProtocols, nodeSerializers } from '../src/protocol.js'
-import { SyncClient, SyncFaultError, syncHandler } from '../src/sync.js'
+import { SYNC_BATCH_BLOCKS, SyncClient, SyncFaultError, syncHandler } from '../src/sync.js'
 
 const protocols = networkProtocols('sync-items-test')
 
@@ -41,12 +41,25 @@ async function producerLog (batches: number, perBatch: number): Promise<{ envelo
   return { envelopes, blocks, producer: key.publicKey.toString() }
 }
 
+/** Range reads the responder made: [start, count] each. */
+const reads: Array<[bigint, number]> = []
+
+/** Heights below this were pruned (range clamps to it, as BlockStore.range does). */
+let bottom = 1n
+
+/** Called after each range read (a test moves `bottom` there, as a prune between two reads). */
+let afterRead: (() => void) | undefined
+
 /** A read-only log of `envelopes` at heights 1.. (what syncHandler reads). */
 function logOf (envelopes: () => readonly Uint8Array[]): BlockStore {
   return {
     get height () { return BigInt(envelopes().length) },
     async range (start: bigint, count: number): Promise<StoredBlock[]> {
-      return envelopes().slice(Number(start) - 1, Number(start) - 1 + count).map((envelope, i) => ({ height: start + BigInt(i), envelope }))
+      reads.push([start, count])
+      const from = start < bottom ? bottom : start
+      const out = envelopes().slice(Number(from) - 1, Number(from) - 1 + count).map((envelope, i) => ({ height: from + BigInt(i), envelope }))
+      afterRead?.()
+      return out
     }
   } as unknown as BlockStore
 }
@@ -110,6 +123,27 @@ describe('block sync of item envelopes', { timeout: 30_000 }, () => {
     assert.deepEqual(res.blocks.map((b) => b.envelope), log.envelopes, 'the item envelopes, kept as served')
     assert.equal(cache.hits, 64 - 4)
     assert.equal(cache.signatures, 4)
+  })
+
+  it('the responder holds one batch of blocks at a time, and ends a response at a gap pruning left', async () => {
+    const log = await producerLog(8, 16)
+    serving = log.envelopes
+    reads.length = 0
+    const res = await syncClient(new VerifiedSignatureCache()).request(server.peerId, 1n, 128)
+    assert.equal(res.blocks.length, 128)
+    const batches = Array.from({ length: 128 / SYNC_BATCH_BLOCKS }, (_, k): [bigint, number] => [BigInt(1 + k * SYNC_BATCH_BLOCKS), SYNC_BATCH_BLOCKS])
+    assert.deepEqual(reads, batches, 'read a batch at a time, never the whole request')
+    // the log's bottom moves past the next batch after the first read: the response ends after that batch
+    reads.length = 0
+    afterRead = () => { if (reads.length === 1) bottom = BigInt(SYNC_BATCH_BLOCKS) + 10n }
+    try {
+      const short = await syncClient(new VerifiedSignatureCache()).request(server.peerId, 1n, 128)
+      assert.equal(short.status.code, 0)
+      assert.deepEqual(short.blocks.map((b) => b.height), Array.from({ length: SYNC_BATCH_BLOCKS }, (_, i) => BigInt(i + 1)), 'the first batch, then no gap')
+    } finally {
+      afterRead = undefined
+      bottom = 1n
+    }
   })
 
   it('a forged block, proof or header under a producer header already verified is refused at once', async () => {
