@@ -38,7 +38,7 @@ import { LatencyRing } from './latency-ring.js'
 import { LivePeers } from './live-peers.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { BLOCK_COMPRESSIONS, BLOCK_PEER_ACCEPTS, BlockType, MAX_SYNC_REQUEST_BLOCKS, PeerInfoType, SyncCode, networkProtocols, nodeSerializers, type NetworkProtocols } from './protocol.js'
-import { MAX_SYNC_IN_FLIGHT, SyncClient, SyncFaultError, syncHandler, type SyncResponse } from './sync.js'
+import { MAX_SYNC_IN_FLIGHT, SyncClient, SyncFaultError, syncHandler, type OpenSyncRequest, type VerifiedSyncBlock } from './sync.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics/index.js'
 import { libp2pMetrics } from './metrics/libp2p-metrics.js'
 import { gossipsubMetrics } from './metrics/gossipsub-register.js'
@@ -605,9 +605,10 @@ export class WiresealNode {
         if (live > cursor) await this.dbs.db.put(this.cursorKey(id), live.toString())
         return
       }
-      // up to MAX_SYNC_IN_FLIGHT requests on the wire, results applied in order
+      // up to MAX_SYNC_IN_FLIGHT requests on the wire, read and stored in order, a batch at a time: the next
+      // response waits in its stream's flow-control window, not here (./sync.ts OpenSyncRequest)
       let issued = cursor + 1n
-      const inflight: Array<{ started: number, response: Promise<SyncResponse> }> = []
+      const inflight: Array<{ started: number, request: Promise<OpenSyncRequest> }> = []
       let busy = false
       const startedAtMs = Date.now()
       let stored = 0
@@ -615,26 +616,31 @@ export class WiresealNode {
         while (!this.shuttingDown) {
           while (inflight.length < MAX_SYNC_IN_FLIGHT && issued <= height) {
             const count = Number(height - issued + 1n > BigInt(MAX_SYNC_REQUEST_BLOCKS) ? BigInt(MAX_SYNC_REQUEST_BLOCKS) : height - issued + 1n)
-            inflight.push({ started: performance.now(), response: this.sync.request(peer, issued, count) })
+            const request = this.sync.open(peer, issued, count)
+            request.catch(() => {}) // handled where it is awaited, in order; no unhandled rejection meanwhile
+            inflight.push({ started: performance.now(), request })
             issued += BigInt(count)
           }
           const next = inflight.shift()
           if (next === undefined) break
-          const res = await next.response
+          let last: bigint | undefined
+          const res = await (await next.request).read(async (blocks) => {
+            stored += await this.storeSynced(blocks)
+            last = blocks.at(-1)?.height ?? last
+          })
           this.guard.touch(id)
-          stored += await this.storeSynced(res)
           this.metrics.observeProcessing('sync', (performance.now() - next.started) / 1000)
-          const last = res.blocks.at(-1)?.height
           if (last !== undefined && last > ((await this.cursor(id)) ?? 0n)) await this.dbs.db.put(this.cursorKey(id), last.toString())
           if (res.status.code === SyncCode.resourceUnavailable) {
             busy = true
             break
           }
           if (res.status.code !== SyncCode.ok) break
-          if (res.blocks.length === 0 && issued > height) break
+          if (res.blocks === 0 && issued > height) break
         }
       } finally {
-        for (const f of inflight) f.response.catch(() => {})
+        // requests opened and not read give up their streams and slots
+        for (const f of inflight) f.request.then((r) => { r.abort(new Error('sync: no longer needed')) }, () => {})
         if (stored > 0) this.lastSync = { blocks: stored, startedAtMs, finishedAtMs: Date.now() }
       }
       if (busy) {
@@ -660,11 +666,11 @@ export class WiresealNode {
     }
   }
 
-  /** Appends the blocks of one sync response (one LevelDB batch), deduplicated by hash; resolves to how many were new. */
-  private async storeSynced (res: SyncResponse): Promise<number> {
-    const stored = await Promise.all(res.blocks.map(async (b) => await this.store.append(b.block.hash, b.envelope)))
+  /** Appends one batch of synced blocks (one LevelDB write), deduplicated by hash; resolves to how many were new. */
+  private async storeSynced (blocks: readonly VerifiedSyncBlock[]): Promise<number> {
+    const stored = await Promise.all(blocks.map(async (b) => await this.store.append(b.block.hash, b.envelope)))
     let added = 0
-    res.blocks.forEach((b, i) => {
+    blocks.forEach((b, i) => {
       if (stored[i] === undefined) return
       added++
       this.counters.sync++
@@ -673,7 +679,7 @@ export class WiresealNode {
       bump(this.receivedFrom, b.from)
       this.metrics.blockReceived('sync')
     })
-    this.metrics.message('in', 'sync', res.blocks.length)
+    this.metrics.message('in', 'sync', blocks.length)
     return added
   }
 

@@ -163,10 +163,36 @@ export interface VerifiedSyncBlock {
   readonly from: string
 }
 
-/** Result of one request. */
+/** Result of one request, its blocks collected ({@link SyncClient.request}). */
 export interface SyncResponse {
   readonly blocks: VerifiedSyncBlock[]
   readonly status: SyncStatus
+}
+
+/** What reading one request yields once it ended ({@link OpenSyncRequest.read}). */
+export interface SyncOutcome {
+  /** Blocks verified and handed to `onBlocks`. */
+  readonly blocks: number
+  readonly status: SyncStatus
+}
+
+/**
+ * A request on the wire, its response not read yet. Reading is separate so
+ * that a requester with several requests in flight reads them in order: a
+ * response waits in its stream's flow-control window (the responder stops
+ * sending when that is full) instead of in the requester's memory.
+ */
+export interface OpenSyncRequest {
+  /**
+   * Reads the response: each batch's blocks, verified, go to `onBlocks`
+   * (awaited before the next batch is read), then the status. Throws
+   * {@link SyncFaultError} at the first fault (blocks already handed over
+   * stay valid: each was verified on its own). Call once, then the request
+   * is done.
+   */
+  read: (onBlocks: (blocks: VerifiedSyncBlock[]) => Promise<void> | void) => Promise<SyncOutcome>
+  /** Gives the request up unread (its stream is aborted). */
+  abort: (err: Error) => void
 }
 
 /** What the client needs. */
@@ -203,16 +229,74 @@ export class SyncClient {
   }
 
   /**
-   * Fetches blocks `[start, start + count)` of `peer`'s log. Throws
-   * {@link SyncFaultError} at the first fault (nothing after it is kept).
+   * Fetches blocks `[start, start + count)` of `peer`'s log, collected in
+   * memory. Throws {@link SyncFaultError} at the first fault (nothing after
+   * it is kept).
    */
   async request (peer: PeerId, start: bigint, count: number, signal?: AbortSignal): Promise<SyncResponse> {
+    const open = await this.open(peer, start, count, signal)
+    const blocks: VerifiedSyncBlock[] = []
+    const { status } = await open.read((batch) => { blocks.push(...batch) })
+    return { blocks, status }
+  }
+
+  /**
+   * Sends a request for blocks `[start, start + count)` of `peer`'s log; read
+   * its response with {@link OpenSyncRequest.read}. At most
+   * {@link MAX_SYNC_IN_FLIGHT} are open at once (from open to the end of
+   * read or abort); a further open waits for a slot.
+   */
+  async open (peer: PeerId, start: bigint, count: number, outer?: AbortSignal): Promise<OpenSyncRequest> {
     if (count < 1 || count > MAX_SYNC_REQUEST_BLOCKS) throw new RangeError(`count: 1..${MAX_SYNC_REQUEST_BLOCKS}, got ${count}`)
     await this.slot()
-    try {
-      return await this.fetch(peer, start, count, signal)
-    } finally {
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
       this.release()
+    }
+    const { node, codec, protocols } = this.init
+    const timeoutMs = this.init.responseTimeoutMs ?? DEFAULT_SYNC_RESPONSE_TIMEOUT_MS
+    const deadline = (): AbortSignal => outer === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)])
+    let ws: ReturnType<typeof wiresealStream> | undefined
+    try {
+      const stream = await node.dialProtocol(peer, protocols.syncProtocol, { signal: deadline() })
+      ws = wiresealStream(stream, {
+        codec,
+        channel: protocols.syncProtocol,
+        types: [SyncedBlockType.id, SyncStatusType.id],
+        serializer: SerializerId.msgpack,
+        compression: 'none',
+        frameTimeoutMs: this.init.frameTimeoutMs,
+        onReject: 'throw'
+      })
+      await ws.write(BlocksByRangeRequestType, { start, count }, { signal: deadline() })
+      await ws.close({ signal: deadline() })
+    } catch (err) {
+      ws?.abort(err instanceof Error ? err : new Error(String(err)))
+      release()
+      throw err
+    }
+    const opened = ws
+    let used = false
+    return {
+      read: async (onBlocks) => {
+        if (used) throw new Error('sync: a request is read once')
+        used = true
+        try {
+          return await this.readResponse(opened, start, count, deadline, onBlocks)
+        } catch (err) {
+          opened.abort(err instanceof Error ? err : new Error(String(err)))
+          throw err
+        } finally {
+          release()
+        }
+      },
+      abort: (err) => {
+        used = true
+        opened.abort(err)
+        release()
+      }
     }
   }
 
@@ -226,51 +310,33 @@ export class SyncClient {
     this.waiters.shift()?.()
   }
 
-  private async fetch (peer: PeerId, start: bigint, count: number, outer?: AbortSignal): Promise<SyncResponse> {
-    const { node, codec, protocols } = this.init
-    const timeoutMs = this.init.responseTimeoutMs ?? DEFAULT_SYNC_RESPONSE_TIMEOUT_MS
-    const stream = await node.dialProtocol(peer, protocols.syncProtocol, { signal: outer ?? AbortSignal.timeout(timeoutMs) })
-    const ws = wiresealStream(stream, {
-      codec,
-      channel: protocols.syncProtocol,
-      types: [SyncedBlockType.id, SyncStatusType.id],
-      serializer: SerializerId.msgpack,
-      compression: 'none',
-      frameTimeoutMs: this.init.frameTimeoutMs,
-      onReject: 'throw'
-    })
-    const blocks: VerifiedSyncBlock[] = []
-    try {
-      const deadline = (): AbortSignal => outer === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)])
-      await ws.write(BlocksByRangeRequestType, { start, count }, { signal: deadline() })
-      await ws.close({ signal: deadline() })
-      let expected: bigint | undefined
-      while (true) {
-        let msg: OpenAccepted | undefined
-        try {
-          msg = await ws.readOne({ signal: deadline() })
-        } catch (err) {
-          const name = (err as Error).name
-          if (name === 'AbortError' || name === 'DeadlineError') throw new SyncFaultError('timeout', (err as Error).message)
-          if (name === 'RejectedMessageError') throw new SyncFaultError((err as { details?: { reason?: RejectReason } }).details?.reason ?? 'malformed', (err as Error).message)
-          throw err
-        }
-        if (msg === undefined) throw new SyncFaultError('protocol', 'stream ended without a status')
-        if (msg.type === SyncStatusType.id) {
-          return { blocks, status: msg.value as SyncStatus }
-        }
-        for (const m of msg.messages) {
-          const item = m.value as SyncedBlock
-          if (expected !== undefined && item.height !== expected) throw new SyncFaultError('bad-sequence', `height ${item.height} where ${expected} was due`)
-          if (expected === undefined && item.height < start) throw new SyncFaultError('bad-sequence', `height ${item.height} below the requested ${start}`)
-          expected = item.height + 1n
-          if (blocks.length >= count) throw new SyncFaultError('too-many', `more than the ${count} blocks asked for`)
-          blocks.push(this.verify(item))
-        }
+  private async readResponse (ws: ReturnType<typeof wiresealStream>, start: bigint, count: number, deadline: () => AbortSignal,
+    onBlocks: (blocks: VerifiedSyncBlock[]) => Promise<void> | void): Promise<SyncOutcome> {
+    let expected: bigint | undefined
+    let received = 0
+    while (true) {
+      let msg: OpenAccepted | undefined
+      try {
+        msg = await ws.readOne({ signal: deadline() })
+      } catch (err) {
+        const name = (err as Error).name
+        if (name === 'AbortError' || name === 'DeadlineError') throw new SyncFaultError('timeout', (err as Error).message)
+        if (name === 'RejectedMessageError') throw new SyncFaultError((err as { details?: { reason?: RejectReason } }).details?.reason ?? 'malformed', (err as Error).message)
+        throw err
       }
-    } catch (err) {
-      ws.abort(err instanceof Error ? err : new Error(String(err)))
-      throw err
+      if (msg === undefined) throw new SyncFaultError('protocol', 'stream ended without a status')
+      if (msg.type === SyncStatusType.id) return { blocks: received, status: msg.value as SyncStatus }
+      const batch: VerifiedSyncBlock[] = []
+      for (const m of msg.messages) {
+        const item = m.value as SyncedBlock
+        if (expected !== undefined && item.height !== expected) throw new SyncFaultError('bad-sequence', `height ${item.height} where ${expected} was due`)
+        if (expected === undefined && item.height < start) throw new SyncFaultError('bad-sequence', `height ${item.height} below the requested ${start}`)
+        expected = item.height + 1n
+        if (received >= count) throw new SyncFaultError('too-many', `more than the ${count} blocks asked for`)
+        received++
+        batch.push(this.verify(item))
+      }
+      await onBlocks(batch)
     }
   }
 

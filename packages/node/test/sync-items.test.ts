@@ -146,6 +146,31 @@ describe('block sync of item envelopes', { timeout: 30_000 }, () => {
     }
   })
 
+  it('open requests are read in order, one batch at a time, and give their slots back when read or aborted', async () => {
+    const log = await producerLog(8, 16)
+    serving = log.envelopes
+    const client = syncClient(new VerifiedSignatureCache())
+    const first = await client.open(server.peerId, 1n, 64)
+    const second = await client.open(server.peerId, 65n, 64)
+    const seen: bigint[][] = []
+    let busy = false
+    const outcome = await second.read(async (blocks) => {
+      assert.equal(busy, false, 'the next batch waits for the last one\'s handler')
+      busy = true
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      seen.push(blocks.map((b) => b.height))
+      busy = false
+    })
+    assert.deepEqual(outcome, { blocks: 64, status: { code: 0, height: 128n } })
+    assert.deepEqual(seen.map((h) => h.length), [SYNC_BATCH_BLOCKS, SYNC_BATCH_BLOCKS])
+    assert.deepEqual(seen.flat(), Array.from({ length: 64 }, (_, i) => BigInt(65 + i)))
+    first.abort(new Error('not needed'))
+    await assert.rejects(first.read(() => {}), /read once/)
+    // both slots are free again: two more opens do not wait
+    const again = await Promise.all([client.open(server.peerId, 1n, 1), client.open(server.peerId, 2n, 1)])
+    for (const r of again) assert.equal((await r.read(() => {})).blocks, 1)
+  })
+
   it('a forged block, proof or header under a producer header already verified is refused at once', async () => {
     const log = await producerLog(2, 16)
     const other = await producerLog(1, 16)
