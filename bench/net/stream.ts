@@ -174,7 +174,8 @@ async function registerReceivers (bench: StreamBench): Promise<void> {
   })
   await handleWireseal(b, [SEALED_PROTOCOL], async (ws) => {
     try {
-      for await (const _frame of ws.frames()) counters.sealed.add(1)
+      // The loop only counts: it is done with each frame before the next, the mode a throughput-minded forwarder would use.
+      for await (const _frame of ws.frames({ validUntilNextRead: true })) counters.sealed.add(1)
     } catch (err) {
       counters.sealed.fail(err)
     }
