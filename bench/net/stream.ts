@@ -12,7 +12,11 @@
  *   `for await (const chunk of stream)` (extra, for context);
  * - `lpStream (@libp2p/utils)`: `lp.write(envelope)` / `lp.read()`;
  * - `wireseal writeSealed`: the stream codec framing already-sealed envelopes
- *   (`writeSealed` / `frames()`, read-side backpressure included);
+ *   (`writeSealed` / `frames({ validUntilNextRead: true })`, the read mode of
+ *   a loop done with each frame before the next, read-side backpressure
+ *   included);
+ * - `wireseal writeSealed, frames() kept`: the same with the default
+ *   `frames()`, whose frames stay valid when kept (extra, for context);
  * - `wireseal seal+send+open`: the full path, `write(BlockType, block)` sealing
  *   each Block (protobuf, no compression, Ed25519) and `read()` opening it
  *   (replay guard, signature, digest, decode) on the other side.
@@ -47,6 +51,7 @@ export const STREAM_CASES = Object.freeze({
   rawIterated: 'raw stream.send, for-await reader',
   lpStream: 'lpStream (@libp2p/utils)',
   wireseal: 'wireseal writeSealed',
+  wiresealKept: 'wireseal writeSealed, frames() kept',
   full: 'wireseal seal+send+open'
 })
 
@@ -82,6 +87,8 @@ const LP_PROTOCOL = '/wireseal-bench/lp/1.0.0'
 const SEALED_PROTOCOL = protocolId({ message: 'block', serializer: 'protobuf', compression: 'none' })
 /** The full path gets its own id (another version), so its handler opens what the other one only frames. */
 const FULL_PROTOCOL = protocolId({ message: 'block', serializer: 'protobuf', compression: 'none', version: '1.0.1' })
+/** The default read mode (frames kept) gets its own id too. */
+const KEPT_PROTOCOL = protocolId({ message: 'block', serializer: 'protobuf', compression: 'none', version: '1.0.2' })
 
 /** Counts what a receiver got and wakes the round waiting for a total. */
 class Counter {
@@ -146,7 +153,7 @@ interface StreamBench {
   b: BenchNode
   sender: Codec
   receiver: Codec
-  counters: { raw: Counter, rawIterated: Counter, lp: Counter, sealed: Counter, full: Counter }
+  counters: { raw: Counter, rawIterated: Counter, lp: Counter, sealed: Counter, kept: Counter, full: Counter }
 }
 
 async function registerReceivers (bench: StreamBench): Promise<void> {
@@ -174,9 +181,17 @@ async function registerReceivers (bench: StreamBench): Promise<void> {
   })
   await handleWireseal(b, [SEALED_PROTOCOL], async (ws) => {
     try {
-      for await (const _frame of ws.frames()) counters.sealed.add(1)
+      // The loop is done with each frame before it asks for the next: the read mode a user chasing throughput would pick.
+      for await (const _frame of ws.frames({ validUntilNextRead: true })) counters.sealed.add(1)
     } catch (err) {
       counters.sealed.fail(err)
+    }
+  }, { codec: bench.receiver })
+  await handleWireseal(b, [KEPT_PROTOCOL], async (ws) => {
+    try {
+      for await (const _frame of ws.frames()) counters.kept.add(1)
+    } catch (err) {
+      counters.kept.fail(err)
     }
   }, { codec: bench.receiver })
   await handleWireseal(b, [FULL_PROTOCOL], async (ws) => {
@@ -218,10 +233,10 @@ async function lpLane (bench: StreamBench): Promise<Lane> {
   }
 }
 
-async function sealedLane (bench: StreamBench): Promise<Lane> {
-  const ws = await withTimeout(dialWireseal(bench.a, bench.b.peerId, [SEALED_PROTOCOL], { codec: bench.sender }), 'dial wireseal')
+async function sealedLane (bench: StreamBench, kept = false): Promise<Lane> {
+  const ws = await withTimeout(dialWireseal(bench.a, bench.b.peerId, [kept ? KEPT_PROTOCOL : SEALED_PROTOCOL], { codec: bench.sender }), 'dial wireseal')
   return {
-    counter: bench.counters.sealed,
+    counter: kept ? bench.counters.kept : bench.counters.sealed,
     unitsPerMessage: () => 1,
     async send (count, envelope) {
       for (let i = 0; i < count; i++) await ws.writeSealed(envelope)
@@ -283,7 +298,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
       b,
       sender: createCodec({ privateKey: keys.libp2p }),
       receiver: createCodec(),
-      counters: { raw: new Counter(), rawIterated: new Counter(), lp: new Counter(), sealed: new Counter(), full: new Counter() }
+      counters: { raw: new Counter(), rawIterated: new Counter(), lp: new Counter(), sealed: new Counter(), kept: new Counter(), full: new Counter() }
     }
     await registerReceivers(bench)
     const main = sizedEnvelope(bench.sender, SEALED_PROTOCOL, ENVELOPE_BYTES)
@@ -294,8 +309,9 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
     const rawIterated = await rawLane(bench, true)
     const lp = await lpLane(bench)
     const sealed = await sealedLane(bench)
+    const kept = await sealedLane(bench, true)
     const full = await fullLane(bench, main.block)
-    lanes.push(raw, rawIterated, lp, sealed, full)
+    lanes.push(raw, rawIterated, lp, sealed, kept, full)
 
     const common = { ...plan, beforeEach: minorGc, log: ctx.log }
     const n = plan.envelopes
@@ -304,6 +320,7 @@ async function run (ctx: BenchContext): Promise<SuiteOutput> {
       { name: STREAM_CASES.rawIterated, run: laneCase(rawIterated, main.envelope, n, STREAM_CASES.rawIterated), bytes: ENVELOPE_BYTES, baseline: true, reference: STREAM_CASES.raw },
       { name: STREAM_CASES.lpStream, run: laneCase(lp, main.envelope, n, STREAM_CASES.lpStream), bytes: ENVELOPE_BYTES, baseline: true, reference: STREAM_CASES.raw },
       { name: STREAM_CASES.wireseal, run: laneCase(sealed, main.envelope, n, STREAM_CASES.wireseal), bytes: ENVELOPE_BYTES, reference: STREAM_CASES.raw },
+      { name: STREAM_CASES.wiresealKept, run: laneCase(kept, main.envelope, n, STREAM_CASES.wiresealKept), bytes: ENVELOPE_BYTES, reference: STREAM_CASES.raw },
       { name: STREAM_CASES.full, run: laneCase(full, main.envelope, n, STREAM_CASES.full), bytes: fullSize, reference: STREAM_CASES.raw }
     ]
     const mainGroup = await measureAsyncGroup({ id: STREAM_GROUPS.main, title: `${ENVELOPE_BYTES.toLocaleString('en')} B envelopes A -> B`, cases: mainCases, ...common })
@@ -330,6 +347,7 @@ function report (groups: [GroupResult, GroupResult], facts: { fullSize: number, 
     vsRawIterated: ratioOf(main, STREAM_CASES.wireseal, STREAM_CASES.rawIterated),
     rawIteratedVsRaw: ratioOf(main, STREAM_CASES.rawIterated, STREAM_CASES.raw),
     fullVsRaw: ratioOf(main, STREAM_CASES.full, STREAM_CASES.raw),
+    keptVsRaw: ratioOf(main, STREAM_CASES.wiresealKept, STREAM_CASES.raw),
     boundaryVsRaw: ratioOf(boundary, STREAM_CASES.wireseal, STREAM_CASES.raw),
     boundaryVsLp: ratioOf(boundary, STREAM_CASES.wireseal, STREAM_CASES.lpStream)
   }
@@ -364,6 +382,7 @@ function report (groups: [GroupResult, GroupResult], facts: { fullSize: number, 
       [`${ENVELOPE_BYTES} B`, STREAM_CASES.lpStream, STREAM_CASES.raw, r.lpVsRaw.toFixed(2)],
       [`${ENVELOPE_BYTES} B`, `${STREAM_CASES.wireseal} (extra)`, STREAM_CASES.rawIterated, r.vsRawIterated.toFixed(2)],
       [`${ENVELOPE_BYTES} B`, STREAM_CASES.rawIterated, STREAM_CASES.raw, r.rawIteratedVsRaw.toFixed(2)],
+      [`${ENVELOPE_BYTES} B`, `${STREAM_CASES.wiresealKept} (extra)`, STREAM_CASES.raw, r.keptVsRaw.toFixed(2)],
       [`${ENVELOPE_BYTES} B`, `${STREAM_CASES.full} (reported, no threshold)`, STREAM_CASES.raw, r.fullVsRaw.toFixed(2)],
       [`${BOUNDARY_ENVELOPE_BYTES} B`, STREAM_CASES.wireseal, STREAM_CASES.raw, r.boundaryVsRaw.toFixed(2)],
       [`${BOUNDARY_ENVELOPE_BYTES} B`, STREAM_CASES.wireseal, STREAM_CASES.lpStream, r.boundaryVsLp.toFixed(2)]
@@ -382,12 +401,16 @@ function report (groups: [GroupResult, GroupResult], facts: { fullSize: number, 
       `Raw baseline of the targets: its receiver counts the bytes of \`message\` events (no framing, no copy, no async hop), the ` +
         `cheapest reader of a libp2p 3 stream. The same sender with a \`for await (const chunk of stream)\` reader runs at ` +
         `${r.rawIteratedVsRaw.toFixed(2)}x of it; wireseal / that reader (extra, no threshold): ${r.vsRawIterated.toFixed(2)}x. lpStream: \`lpStream(stream, { maxBufferSize: ${LP_MAX_BUFFER} })\` on the ` +
-        'reading side (its 4 MiB default can overflow while yamux grows the window to 16 MiB). wireseal: `writeSealed` / `frames()` on a ' +
-        `negotiated ${SEALED_PROTOCOL} stream, the reader pausing the stream above its 1 MiB high-water mark.`,
+        'reading side (its 4 MiB default can overflow while yamux grows the window to 16 MiB). wireseal: `writeSealed` / ' +
+        `\`frames({ validUntilNextRead: true })\` on a negotiated ${SEALED_PROTOCOL} stream, the reader pausing the stream above its 1 MiB ` +
+        'high-water mark. That read mode is the one a loop chasing throughput uses (it counts, forwards or hashes each frame before ' +
+        'asking for the next): a frame is valid until the next step of its loop.',
       'What the framed path still pays against raw: `frames()` hands out each body as one Uint8Array, and a 64 KiB frame always spans ' +
-        'two Noise messages (at most 65,519 plaintext bytes each) and usually two TCP reads, so each body is copied once into fresh memory, ' +
-        'which also brings major GCs sooner; raw counts the chunks and lpStream yields a Uint8ArrayList view of them. The frame prefix adds ' +
-        'one small piece per frame to the Noise and socket writes.',
+        'two Noise messages (at most 65,519 plaintext bytes each), so each body is copied once: into the loop\'s reused buffer in the ' +
+        'measured mode; with the default `frames()` (frames valid as long as they are kept) into fresh memory, whose external bytes also ' +
+        `bring garbage collections sooner: ${STREAM_CASES.wiresealKept} / raw = ${r.keptVsRaw.toFixed(2)}x (extra, no threshold). Raw counts ` +
+        'the chunks inside the `message` event; any reader that awaits its frames (the for-await raw reader, lpStream, wireseal) pays ' +
+        'a promise and a microtask per read on top. The frame prefix adds one small piece per frame to the Noise and socket writes.',
       `${BOUNDARY_ENVELOPE_BYTES} B envelopes: the prefixed frame (${BOUNDARY_ENVELOPE_BYTES + 3} B) exceeds yamux's 64 KiB message, so each frame ` +
         `travels as a full message plus a 3-byte one; raw sends exactly 64 KiB messages. wireseal / raw there: ${r.boundaryVsRaw.toFixed(2)}x.`
     ]
@@ -400,7 +423,7 @@ export const streamSuite: Suite = Object.freeze({
   title: 'Stream codec over loopback',
   description: 'Throughput of 65,533 B already-sealed envelopes between two libp2p nodes in one process (TCP + Noise + Yamux on ' +
     '127.0.0.1), one long-lived stream per contender: raw stream.send, lpStream from @libp2p/utils, the wireseal stream codec ' +
-    '(writeSealed / frames), and the full wireseal path (seal, send, open); then 65,536 B envelopes across the yamux 64 KiB boundary. ' +
+    '(writeSealed / frames({ validUntilNextRead: true }); the default frames() for context), and the full wireseal path (seal, send, open); then 65,536 B envelopes across the yamux 64 KiB boundary. ' +
     'Interleaved rounds in a shuffled order; ratios paired per round.',
   libraries: ['libp2p', '@libp2p/yamux', '@libp2p/noise', '@libp2p/tcp', '@libp2p/utils'],
   run

@@ -23,6 +23,7 @@ export {
   type WiresealStreamInit,
   type StreamStats,
   type StreamWriteOptions,
+  type FramesOptions,
   type StreamRejection,
   type RejectPolicy
 } from './stream.js'

@@ -16,11 +16,12 @@ import type { MessageType } from '../serialize/types.js'
 import { ChunkedAssembly, readChunks } from './stream-chunked-read.js'
 import type { StreamControl } from './stream-control.js'
 import { DeadlineTimer } from './stream-deadlines.js'
+import { FrameScratch } from './stream-frame-memory.js'
 import { FrameReader } from './stream-frame-reader.js'
 import { FrameWriter } from './stream-frame-writer.js'
 import { resolveStreamSettings, type StreamSettings } from './stream-options.js'
 import { StreamReservation } from './stream-reservation.js'
-import type { StreamStats, StreamWriteOptions, WiresealStream, WiresealStreamInit } from './stream.js'
+import type { FramesOptions, StreamStats, StreamWriteOptions, WiresealStream, WiresealStreamInit } from './stream.js'
 
 /** True for a message type (an id and an assert function), false for read options. */
 function isMessageType (x: unknown): x is MessageType {
@@ -141,9 +142,11 @@ export class EnvelopeStream implements WiresealStream, StreamControl {
     return this.reader.readFrame(options.signal)
   }
 
-  async * frames (options: AbortOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+  async * frames (options: FramesOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    // This loop's reused buffer: its next step may overwrite the frame it yielded last.
+    const scratch = options.validUntilNextRead === true ? new FrameScratch() : undefined
     while (true) {
-      const next = this.reader.next(options.signal)
+      const next = this.reader.next(options.signal, scratch)
       // A frame already buffered is yielded without an await of its own.
       const frame = next instanceof Promise ? await next : next
       if (frame === undefined) return

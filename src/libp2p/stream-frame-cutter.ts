@@ -3,45 +3,39 @@
  * stream delivers, as they arrive: the prefix is checked byte by byte (a
  * non-minimal prefix, or one whose value or length shows it over
  * `maxFrameBytes`, is refused before any body byte is kept), and a complete
- * body is queued as a view of its chunk when it lies in one, else as one copy
- * of its pieces. Views are kept of a body still arriving; nothing is copied
- * before the frame completes.
+ * body is queued as a view of its chunk when it lies in one, else as views of
+ * its pieces, joined into one copy when it is taken (into memory of its own,
+ * or the caller's reused scratch buffer: see ./stream-frame-memory.ts).
+ * Nothing is copied before the frame is taken.
  *
  * @module
  */
 import { MalformedInputError, SizeLimitError, type WiresealError } from '../errors.js'
 import { varintLength } from '../varint.js'
+import { joinParts, type FrameScratch } from './stream-frame-memory.js'
 
 /** Largest uvarint byte count read before giving up (2^56 > any frame limit). */
 const MAX_VARINT_BYTES = 8
 
-/** One contiguous copy of `parts` (`bytes` in all). */
-function join (parts: readonly Uint8Array[], bytes: number): Uint8Array {
-  // Not zero-filled: every byte is written below. Unpooled (allocUnsafeSlow), so the frame owns its
-  // ArrayBuffer: a caller that reads or transfers `frame.buffer` never sees or detaches Node's shared
-  // Buffer pool. A plain Uint8Array view, as the rest of the API returns.
-  const own = Buffer.allocUnsafeSlow(bytes)
-  const out = new Uint8Array(own.buffer, own.byteOffset, bytes)
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+/** Total length of `parts`. */
+function sumLengths (parts: readonly Uint8Array[]): number {
+  let n = 0
+  for (const part of parts) n += part.length
+  return n
 }
 
 /** The frame boundaries of one stream, and the complete frames not yet taken. */
 export class FrameCutter {
   private readonly maxFrameBytes: number
   private readonly maxPrefixBytes: number
-  /** Complete frame bodies not yet taken, from `readyHead` on. */
-  private readonly ready: Array<Uint8Array | undefined> = []
+  /** Complete frame bodies not yet taken, from `readyHead` on: a body, or the pieces of one that spans chunks. */
+  private readonly ready: Array<Uint8Array | Uint8Array[] | undefined> = []
   private readyHead = 0
   /** Framed bytes (prefixes included) of the frames in `ready`. */
   private readyBytes = 0
   // The frame arriving now (every byte received before it belongs to complete frames).
-  /** Views of its body bytes received so far, joined once it completes. */
-  private readonly partial: Uint8Array[] = []
+  /** Views of its body bytes received so far (joined when the frame is taken). */
+  private partial: Uint8Array[] = []
   /** Body bytes in `partial`. */
   private partialBytes = 0
   /** Its bytes received so far, prefix included (0: none arriving). */
@@ -96,11 +90,11 @@ export class FrameCutter {
           // The body lies in one chunk: a view, no copy.
           this.endFrame(part)
         } else {
-          this.partial.push(part)
-          const body = join(this.partial, this.rxLength)
-          this.partial.length = 0
+          const parts = this.partial
+          parts.push(part)
+          this.partial = []
           this.partialBytes = 0
-          this.endFrame(body)
+          this.endFrame(parts)
         }
         continue
       }
@@ -124,7 +118,7 @@ export class FrameCutter {
   }
 
   /** The arriving frame is complete: its body waits to be taken. */
-  private endFrame (body: Uint8Array): void {
+  private endFrame (body: Uint8Array | Uint8Array[]): void {
     this.ready.push(body)
     this.readyBytes += this.rxPrefixBytes + this.rxLength
     this.rxBytes = 0
@@ -133,11 +127,16 @@ export class FrameCutter {
     this.rxSized = false
   }
 
-  /** The first complete frame's body, or undefined when none is complete yet. */
-  take (): Uint8Array | undefined {
+  /**
+   * The first complete frame's body, or undefined when none is complete yet.
+   * A body that spans chunks is copied now: into `scratch` when given (it
+   * overwrites the previous body taken through it), else into memory of its own.
+   */
+  take (scratch?: FrameScratch): Uint8Array | undefined {
     const head = this.readyHead
     if (head === this.ready.length) return undefined
-    const body = this.ready[head] as Uint8Array
+    const entry = this.ready[head] as Uint8Array | Uint8Array[]
+    const body = entry instanceof Uint8Array ? entry : joinParts(entry, sumLengths(entry), scratch)
     if (head + 1 === this.ready.length) {
       this.ready.length = 0
       this.readyHead = 0

@@ -5,8 +5,9 @@
  * before any body byte is kept, holds the arriving frame against the budget,
  * keeps its frame and idle deadlines, and pauses the stream above the
  * high-water mark ({@link ReadFlow}). Complete frames are cut out as they
- * arrive (a view of the chunk when the body lies in one, else one copy) and
- * waiting reads are served in order, synchronously from the `message` event.
+ * arrive (a view of the chunk when the body lies in one, else one copy when
+ * taken, into the read's {@link FrameScratch} if it passed one) and waiting
+ * reads are served in order, synchronously from the `message` event.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { AbortError, DeadlineError, StreamClosedError, type WiresealError } from
 import { isBroken, isReadEnded, type StreamControl } from './stream-control.js'
 import type { DeadlineSource, Pace } from './stream-deadlines.js'
 import { FrameCutter } from './stream-frame-cutter.js'
+import type { FrameScratch } from './stream-frame-memory.js'
 import { ReadFlow } from './stream-read-flow.js'
 import type { StreamStats } from './stream.js'
 
@@ -24,6 +26,8 @@ interface ReadWaiter {
   reject: (err: unknown) => void
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
+  /** Where a spanning body is copied (undefined: memory of its own). */
+  scratch: FrameScratch | undefined
 }
 
 /** What poll() returns when no frame is there yet. */
@@ -177,8 +181,8 @@ export class FrameReader implements DeadlineSource {
   }
 
   /** The next complete frame, resuming the stream once the consumer took it below the mark. */
-  private takeFrame (): Uint8Array | undefined {
-    const frame = this.cutter.take()
+  private takeFrame (scratch: FrameScratch | undefined): Uint8Array | undefined {
+    const frame = this.cutter.take(scratch)
     if (frame === undefined) return undefined
     this.stats.framesRead++
     if (this.cutter.heldBytes < this.highWaterMark) this.resume()
@@ -191,12 +195,12 @@ export class FrameReader implements DeadlineSource {
    * The next frame, the end (undefined) or the error of a read, or PENDING
    * when it must wait for bytes. Resumes the stream as the consumer drains it.
    */
-  private poll (signal: AbortSignal | undefined): Uint8Array | undefined | typeof PENDING {
+  private poll (signal: AbortSignal | undefined, scratch: FrameScratch | undefined): Uint8Array | undefined | typeof PENDING {
     while (true) {
       if (signal?.aborted === true) throw new AbortError('read', { cause: signal.reason })
       const failure = this.control.failure
       if (failure !== undefined) throw failure
-      const frame = this.takeFrame()
+      const frame = this.takeFrame(scratch)
       if (frame !== undefined) return frame
       const s = this.control.stream
       if (isReadEnded(s) && s.readBufferLength === 0) {
@@ -218,11 +222,15 @@ export class FrameReader implements DeadlineSource {
     throw err
   }
 
-  /** The next frame body, or undefined once the remote closed; concurrent reads each get whole frames, in order. */
-  readFrame (signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+  /**
+   * The next frame body, or undefined once the remote closed; concurrent reads
+   * each get whole frames, in order. With `scratch`, a body that spans chunks
+   * is copied into it (overwriting the last body taken through it).
+   */
+  readFrame (signal: AbortSignal | undefined, scratch?: FrameScratch): Promise<Uint8Array | undefined> {
     if (this.waiters.length === 0) {
       try {
-        const now = this.poll(signal)
+        const now = this.poll(signal, scratch)
         if (now !== PENDING) return Promise.resolve(now)
       } catch (err) {
         return Promise.reject(err)
@@ -232,7 +240,7 @@ export class FrameReader implements DeadlineSource {
     }
     // One promise per waiting read, settled by serve() when its frame, the end or an error comes.
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
-      const waiter: ReadWaiter = { resolve, reject, signal, onAbort: undefined }
+      const waiter: ReadWaiter = { resolve, reject, signal, onAbort: undefined, scratch }
       if (signal !== undefined) {
         waiter.onAbort = () => {
           const at = this.waiters.indexOf(waiter)
@@ -263,7 +271,7 @@ export class FrameReader implements DeadlineSource {
         let error: unknown
         let failed = false
         try {
-          frame = this.poll(waiter.signal)
+          frame = this.poll(waiter.signal, waiter.scratch)
         } catch (err) {
           error = err
           failed = true
@@ -288,13 +296,13 @@ export class FrameReader implements DeadlineSource {
    * other read is waiting (no promise per frame). Undefined when the caller
    * must wait through {@link readFrame}.
    */
-  takeBuffered (signal: AbortSignal | undefined): Uint8Array | undefined {
+  takeBuffered (signal: AbortSignal | undefined, scratch?: FrameScratch): Uint8Array | undefined {
     if (this.waiters.length > 0 || this.control.failure !== undefined || signal?.aborted === true) return undefined
-    return this.takeFrame()
+    return this.takeFrame(scratch)
   }
 
   /** The next frame body: a buffered one at once (no promise), else through {@link readFrame}. */
-  next (signal: AbortSignal | undefined): Uint8Array | Promise<Uint8Array | undefined> {
-    return this.takeBuffered(signal) ?? this.readFrame(signal)
+  next (signal: AbortSignal | undefined, scratch?: FrameScratch): Uint8Array | Promise<Uint8Array | undefined> {
+    return this.takeBuffered(signal, scratch) ?? this.readFrame(signal, scratch)
   }
 }

@@ -177,6 +177,23 @@ export interface StreamWriteOptions extends AbortOptions {
   compression?: 'auto' | CompressionName
 }
 
+/** Options of {@link WiresealStream.frames}. */
+export interface FramesOptions extends AbortOptions {
+  /**
+   * Opt-in, for loops that are done with each frame before they ask for the
+   * next (forwarding, counting, hashing): a yielded frame is valid only until
+   * the loop asks for the next one, which may overwrite its bytes. Frame
+   * bodies that span chunks (every 64 KiB frame does) are then copied into one
+   * buffer reused by this loop, instead of fresh memory per frame. Copy
+   * (`frame.slice()`) what must outlive the iteration. Each `frames()` call
+   * has its own buffer: other loops and reads on the stream are unaffected.
+   * Bodies over 1 MiB still get memory of their own.
+   *
+   * @default false (every frame stays valid for as long as it is kept)
+   */
+  validUntilNextRead?: boolean
+}
+
 /** A libp2p stream speaking wireseal frames. */
 export interface WiresealStream {
   /** The underlying libp2p stream. */
@@ -235,8 +252,12 @@ export interface WiresealStream {
   readOne<T>(options?: AbortOptions): Promise<OpenAccepted<T> | undefined>
   /** The next raw frame body (an envelope, not opened), or `undefined` at the end. */
   readFrame(options?: AbortOptions): Promise<Uint8Array | undefined>
-  /** Raw frame bodies until the end (for forwarding and benchmarks). */
-  frames(options?: AbortOptions): AsyncGenerator<Uint8Array, void, undefined>
+  /**
+   * Raw frame bodies until the end (for forwarding and benchmarks). Each
+   * frame stays valid for as long as it is kept, unless
+   * {@link FramesOptions.validUntilNextRead} is set.
+   */
+  frames(options?: FramesOptions): AsyncGenerator<Uint8Array, void, undefined>
   /** Closes the writable end once queued frames are flushed; reading goes on. */
   close(options?: AbortOptions): Promise<void>
   /** Resets the stream: pending and later reads and writes fail with `err` (a wireseal error) or a {@link errors!StreamClosedError}. */

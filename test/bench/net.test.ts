@@ -115,7 +115,7 @@ describe('stream suite (smoke)', () => {
     const out = await streamSuite.run(smoke)
     const n = STREAM_PLANS.smoke.envelopes
     const main = groupOf(out, STREAM_GROUPS.main)
-    assert.deepEqual(main.cases.map(c => c.name), [STREAM_CASES.raw, STREAM_CASES.rawIterated, STREAM_CASES.lpStream, STREAM_CASES.wireseal, STREAM_CASES.full])
+    assert.deepEqual(main.cases.map(c => c.name), [STREAM_CASES.raw, STREAM_CASES.rawIterated, STREAM_CASES.lpStream, STREAM_CASES.wireseal, STREAM_CASES.wiresealKept, STREAM_CASES.full])
     const boundary = groupOf(out, STREAM_GROUPS.boundary)
     assert.deepEqual(boundary.cases.map(c => c.name), [STREAM_CASES.raw, STREAM_CASES.lpStream, STREAM_CASES.wireseal])
     for (const c of [...main.cases, ...boundary.cases]) {
