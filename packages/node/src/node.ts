@@ -38,7 +38,8 @@ import { LatencyRing } from './latency-ring.js'
 import { LivePeers } from './live-peers.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { BLOCK_COMPRESSIONS, BLOCK_PEER_ACCEPTS, BlockType, MAX_SYNC_REQUEST_BLOCKS, PeerInfoType, SyncCode, networkProtocols, nodeSerializers, type NetworkProtocols } from './protocol.js'
-import { MAX_SYNC_IN_FLIGHT, SyncClient, SyncFaultError, syncHandler, type OpenSyncRequest, type VerifiedSyncBlock } from './sync.js'
+import { MAX_SYNC_IN_FLIGHT, SyncClient, SyncFaultError, syncHandler, type OpenSyncRequest, type SyncOutcome, type VerifiedSyncBlock } from './sync.js'
+import { InOrderBatches } from './sync-order.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics/index.js'
 import { libp2pMetrics } from './metrics/libp2p-metrics.js'
 import { gossipsubMetrics } from './metrics/gossipsub-register.js'
@@ -65,6 +66,13 @@ export const PROCESSING_QUEUE_CAPACITY = 1024
 
 /** Blocks being stored at once (each waits for its LevelDB write batch). */
 const PROCESSING_CONCURRENCY = 32
+
+/**
+ * Synced blocks are stored in writes of about 1 MiB (a request of 4 KB blocks
+ * in one), and the sync readers wait once 16 MiB wait to be stored
+ * (./sync-order.ts).
+ */
+const SYNC_STORE_SIZES = Object.freeze({ applyBytes: 1024 * 1024, maxPendingBytes: 16 * 1024 * 1024 })
 
 /** Live-sync margin: a peer's announced height minus this is taken as seen (covers blocks still in flight on gossip). */
 const LIVE_CURSOR_MARGIN = 64n
@@ -605,32 +613,42 @@ export class WiresealNode {
         if (live > cursor) await this.dbs.db.put(this.cursorKey(id), live.toString())
         return
       }
-      // up to MAX_SYNC_IN_FLIGHT requests on the wire, read and stored in order, a batch at a time: the next
-      // response waits in its stream's flow-control window, not here (./sync.ts OpenSyncRequest)
+      // up to MAX_SYNC_IN_FLIGHT requests on the wire, all read as they arrive, their batches stored in
+      // request order within a byte budget (./sync-order.ts)
       let issued = cursor + 1n
-      const inflight: Array<{ started: number, request: Promise<OpenSyncRequest> }> = []
+      let stored = 0
+      let lastStored: bigint | undefined
+      const order = new InOrderBatches<VerifiedSyncBlock[]>(async (batches) => {
+        const blocks = batches.flat()
+        stored += await this.storeSynced(blocks)
+        lastStored = blocks.at(-1)?.height ?? lastStored
+      }, (blocks) => blocks.reduce((n, b) => n + b.envelope.length, 0), SYNC_STORE_SIZES)
+      const inflight: Array<{ started: number, opened: Promise<OpenSyncRequest>, outcome: Promise<SyncOutcome> }> = []
       let busy = false
       const startedAtMs = Date.now()
-      let stored = 0
       try {
         while (!this.shuttingDown) {
           while (inflight.length < MAX_SYNC_IN_FLIGHT && issued <= height) {
             const count = Number(height - issued + 1n > BigInt(MAX_SYNC_REQUEST_BLOCKS) ? BigInt(MAX_SYNC_REQUEST_BLOCKS) : height - issued + 1n)
-            const request = this.sync.open(peer, issued, count)
-            request.catch(() => {}) // handled where it is awaited, in order; no unhandled rejection meanwhile
-            inflight.push({ started: performance.now(), request })
+            const place = order.next()
+            const opened = this.sync.open(peer, issued, count)
+            const outcome = opened.then(async (r) => {
+              const res = await r.read(place.onBatch)
+              await place.end()
+              return res
+            })
+            // both are awaited in order below; until then a rejection is not unhandled
+            opened.catch(() => {})
+            outcome.catch(() => {})
+            inflight.push({ started: performance.now(), opened, outcome })
             issued += BigInt(count)
           }
           const next = inflight.shift()
           if (next === undefined) break
-          let last: bigint | undefined
-          const res = await (await next.request).read(async (blocks) => {
-            stored += await this.storeSynced(blocks)
-            last = blocks.at(-1)?.height ?? last
-          })
+          const res = await next.outcome
           this.guard.touch(id)
           this.metrics.observeProcessing('sync', (performance.now() - next.started) / 1000)
-          if (last !== undefined && last > ((await this.cursor(id)) ?? 0n)) await this.dbs.db.put(this.cursorKey(id), last.toString())
+          if (lastStored !== undefined && lastStored > ((await this.cursor(id)) ?? 0n)) await this.dbs.db.put(this.cursorKey(id), lastStored.toString())
           if (res.status.code === SyncCode.resourceUnavailable) {
             busy = true
             break
@@ -639,8 +657,8 @@ export class WiresealNode {
           if (res.blocks === 0 && issued > height) break
         }
       } finally {
-        // requests opened and not read give up their streams and slots
-        for (const f of inflight) f.request.then((r) => { r.abort(new Error('sync: no longer needed')) }, () => {})
+        // requests still in flight are no longer needed: their streams and slots are given back
+        for (const f of inflight) f.opened.then((r) => { r.abort(new Error('sync: no longer needed')) }, () => {})
         if (stored > 0) this.lastSync = { blocks: stored, startedAtMs, finishedAtMs: Date.now() }
       }
       if (busy) {
@@ -666,7 +684,7 @@ export class WiresealNode {
     }
   }
 
-  /** Appends one batch of synced blocks (one LevelDB write), deduplicated by hash; resolves to how many were new. */
+  /** Appends synced blocks (one LevelDB write when they fit one), deduplicated by hash; resolves to how many were new. */
   private async storeSynced (blocks: readonly VerifiedSyncBlock[]): Promise<number> {
     const stored = await Promise.all(blocks.map(async (b) => await this.store.append(b.block.hash, b.envelope)))
     let added = 0
