@@ -177,15 +177,17 @@ export interface SyncOutcome {
 }
 
 /**
- * A request on the wire, its response not read yet. Reading is separate so
- * that a requester with several requests in flight reads them in order: a
- * response waits in its stream's flow-control window (the responder stops
- * sending when that is full) instead of in the requester's memory.
+ * A request on the wire, its response not read yet. Read it promptly: a
+ * response left unread waits in its stream's flow-control window (the
+ * responder stops when that is full), and @libp2p/yamux then sends the rest
+ * in ever smaller frames. The node reads every request in flight at once and
+ * orders what they yield itself (./sync-order.ts).
  */
 export interface OpenSyncRequest {
   /**
    * Reads the response: each batch's blocks, verified, go to `onBlocks`
-   * (awaited before the next batch is read), then the status. Throws
+   * (a promise it returns is awaited before the next batch is read: the
+   * caller's backpressure), then the status. Throws
    * {@link SyncFaultError} at the first fault (blocks already handed over
    * stay valid: each was verified on its own). Call once, then the request
    * is done.
