@@ -95,9 +95,14 @@ export interface NodePlan {
   syncRounds: number
 }
 
-/** The plan of each mode: full ~4 min, quick ~90 s, smoke checks the plumbing only. */
+/**
+ * The plan of each mode: full ~5 min, quick ~90 s, smoke checks the plumbing
+ * only. Full runs 3 rounds per size and sync: the median of 3 paired ratios
+ * survives one outlier round (one run's two 64 KB rounds read 1.00x and 0.79x,
+ * and a median of 2 is their mean).
+ */
 export const NODE_PLANS: Readonly<Record<BenchMode, NodePlan>> = Object.freeze({
-  full: Object.freeze({ sizes: [256, 4096, 65536], intervalMs: 20, rounds: 2, warmupMs: 2_000, windowMs: 6_000, idleWarmupMs: 3_000, idleWindowMs: 10_000, readinessTrials: 3, syncBlocks: 10_000, syncBlockBytes: 4096, syncRounds: 2 }),
+  full: Object.freeze({ sizes: [256, 4096, 65536], intervalMs: 20, rounds: 3, warmupMs: 2_000, windowMs: 6_000, idleWarmupMs: 3_000, idleWindowMs: 10_000, readinessTrials: 3, syncBlocks: 10_000, syncBlockBytes: 4096, syncRounds: 3 }),
   quick: Object.freeze({ sizes: [256, 4096, 65536], intervalMs: 20, rounds: 1, warmupMs: 1_500, windowMs: 4_000, idleWarmupMs: 2_000, idleWindowMs: 5_000, readinessTrials: 2, syncBlocks: 10_000, syncBlockBytes: 4096, syncRounds: 1 }),
   smoke: Object.freeze({ sizes: [4096], intervalMs: 100, rounds: 1, warmupMs: 300, windowMs: 700, idleWarmupMs: 300, idleWindowMs: 500, readinessTrials: 1, syncBlocks: 300, syncBlockBytes: 4096, syncRounds: 1 })
 })
