@@ -630,13 +630,8 @@ export class WiresealNode {
         while (!this.shuttingDown) {
           while (inflight.length < MAX_SYNC_IN_FLIGHT && issued <= height) {
             const count = Number(height - issued + 1n > BigInt(MAX_SYNC_REQUEST_BLOCKS) ? BigInt(MAX_SYNC_REQUEST_BLOCKS) : height - issued + 1n)
-            const place = order.next()
             const opened = this.sync.open(peer, issued, count)
-            const outcome = opened.then(async (r) => {
-              const res = await r.read(place.onBatch)
-              await place.end()
-              return res
-            })
+            const outcome = order.run(async (onBatch) => await (await opened).read(onBatch))
             // both are awaited in order below; until then a rejection is not unhandled
             opened.catch(() => {})
             outcome.catch(() => {})

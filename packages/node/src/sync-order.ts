@@ -61,7 +61,21 @@ export class InOrderBatches<B> {
   /** Bytes of batches handed over and not yet applied. */
   get pending (): number { return this.pendingBytes }
 
-  /** A new request, after every earlier one. */
+  /**
+   * Runs a request's reader in the next place of the order (taken at the
+   * call). Its place ends however `read` settles, a failure too: otherwise
+   * every later request's batches would wait forever, held in memory.
+   */
+  async run<T> (read: (onBatch: OrderedRequest<B>['onBatch']) => Promise<T>): Promise<T> {
+    const place = this.next()
+    try {
+      return await read(place.onBatch)
+    } finally {
+      await place.end()
+    }
+  }
+
+  /** A new request, after every earlier one ({@link run} ends it for you). */
   next (): OrderedRequest<B> {
     // resolves once apply was called for this request's batches so far (its first: once earlier ones are done)
     let called = this.last

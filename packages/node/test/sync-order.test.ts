@@ -27,7 +27,7 @@ function recorder (): { apply: (batches: Batch[]) => Promise<void>, calls: strin
   }
 }
 
-describe('InOrderBatches', () => {
+describe('InOrderBatches', { timeout: 10_000 }, () => {
   it('applies a later request\'s batches only after every earlier request ended and was applied', async () => {
     const r = recorder()
     const order = new InOrderBatches<Batch>(r.apply, (x) => x.bytes, { applyBytes: 1, maxPendingBytes: 1_000 })
@@ -84,6 +84,27 @@ describe('InOrderBatches', () => {
     await wait
     assert.equal(order.pending, 0)
     await head.end()
+  })
+
+  it('a reader that fails still ends its place: what it handed over is applied, and later requests go on', async () => {
+    const applied: string[] = []
+    const order = new InOrderBatches<Batch>(async (batches) => { applied.push(...batches.map((x) => x.id)) }, (x) => x.bytes, { applyBytes: 1_000, maxPendingBytes: 1_000 })
+    let secondOnBatch: ((batch: Batch) => Promise<void> | undefined) | undefined
+    let endSecond!: () => void
+    const first = order.run(async (onBatch) => {
+      onBatch(b('1a'))
+      throw new Error('forged response')
+    })
+    const second = order.run(async (onBatch) => {
+      secondOnBatch = onBatch
+      await new Promise<void>((resolve) => { endSecond = resolve })
+      return 'done'
+    })
+    await assert.rejects(first, /forged response/)
+    secondOnBatch?.(b('2a'))
+    endSecond()
+    assert.equal(await second, 'done')
+    assert.deepEqual(applied, ['1a', '2a'])
   })
 
   it('an apply failure rejects that request\'s end and every later one, and never goes unhandled', async () => {
