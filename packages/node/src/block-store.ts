@@ -73,11 +73,23 @@ function hex (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
+/** An append after {@link BlockStore.drain} began (the node is stopping). */
+export class BlockStoreClosedError extends Error {
+  override readonly name = 'BlockStoreClosedError'
+  constructor () {
+    super('block store: draining for shutdown, no more appends')
+  }
+}
+
 /** The block log. Appends are combined into batches and applied in order; reads may run at any time. */
 export class BlockStore {
   private readonly pending = new Set<string>()
   private readonly waiting: Waiting[] = []
   private flushing = false
+  /** The write loop while it runs (what {@link drain} waits for). */
+  private flushed: Promise<void> = Promise.resolve()
+  /** Set by {@link drain}: appends are refused from then on. */
+  private draining = false
   /** Heights pruned from the index by the last write, whose records the next write deletes. */
   private pruned: bigint[] = []
 
@@ -132,13 +144,14 @@ export class BlockStore {
    * height, or undefined when a block with that hash is already stored.
    */
   async append (hash: Uint8Array, envelope: Uint8Array): Promise<bigint | undefined> {
+    if (this.draining) throw new BlockStoreClosedError()
     if (hash.length !== HASH_BYTES) throw new RangeError(`hash: ${HASH_BYTES} bytes, got ${hash.length}`)
     const key = hex(hash)
     if (this.pending.has(key)) return undefined
     this.pending.add(key)
     return await new Promise<bigint | undefined>((resolve, reject) => {
       this.waiting.push({ key, hash, envelope, resolve, reject })
-      if (!this.flushing) void this.flush()
+      if (!this.flushing) this.flushed = this.flush()
     })
   }
 
@@ -206,6 +219,17 @@ export class BlockStore {
     this.top = top
     this.bottom = bottom
     return heights
+  }
+
+  /**
+   * Refuses further appends ({@link BlockStoreClosedError}) and resolves once
+   * every append already accepted is written, both of its batches: call it
+   * before the databases close, so that a clean stop leaves the log exact
+   * (a crash between the two batches is repaired by the next open).
+   */
+  async drain (): Promise<void> {
+    this.draining = true
+    await this.flushed
   }
 
   /** Up to `count` consecutive blocks from `start` (clamped to what is kept). */

@@ -831,6 +831,14 @@ export class WiresealNode {
       new Promise<boolean>((resolve) => setTimeout(() => { resolve(false) }, Math.max(1, Math.floor(left()))).unref())
     ])
     clean = stopped && clean
+    // the network is down: what still reaches the block log (a sync batch already read) is refused, and what
+    // it accepted is written in full before the databases close
+    const drained = await Promise.race([
+      this.store.drain().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => { resolve(false) }, Math.max(1, left())).unref())
+    ])
+    if (!drained) this.log.error('block log writes still running at the shutdown bound')
+    clean = drained && clean
     try {
       await this.replay.close()
       this.sequencer.close()

@@ -54,6 +54,35 @@ describe('BlockStore', () => {
     })
   })
 
+  it('drain: appends already accepted are written in full before it resolves, later ones are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-block-store-'))
+    try {
+      const dbs = await openNodeDatabases(dir)
+      const store = await BlockStore.open(dbs)
+      // appends in flight (not awaited), as a sync batch being stored when the node stops
+      const inFlight = Array.from({ length: 300 }, (_, i) => store.append(hashOf(i), envOf(i)))
+      await store.drain()
+      // closed right after the drain, as the node does: the log is exact as written, no repair needed at the next open
+      await closeNodeDatabases(dbs)
+      await assert.rejects(store.append(hashOf(1_000), envOf(1_000)), { name: 'BlockStoreClosedError' })
+      assert.deepEqual(await Promise.all(inFlight), Array.from({ length: 300 }, (_, i) => BigInt(i + 1)))
+      const again = await openNodeDatabases(dir)
+      try {
+        const hashes = again.db.sublevel<string, string>('block-hashes', { valueEncoding: 'utf8' })
+        let indexed = 0
+        for await (const _ of hashes.keys()) indexed++
+        let records = 0
+        for await (const _ of again.blocks.keys()) records++
+        const meta = again.db.sublevel<string, string>('meta', { valueEncoding: 'utf8' })
+        assert.deepEqual([records, indexed, await meta.get('height')], [300, 300, '300'])
+      } finally {
+        await closeNodeDatabases(again)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('keeps at most maxBlocks, pruning the oldest with their hash entries, and reopens where it was', async () => {
     await withDb(async (db, dir) => {
       const store = await BlockStore.open(db, { maxBlocks: 10 })
